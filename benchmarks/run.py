@@ -1,0 +1,86 @@
+"""Run taeda's benchmarks and print one table: taeda vs hand-written NumPy (vs PyTorch when installed).
+
+Usage::
+
+    hatch run bench                 # every package
+    hatch run bench tensor autograd # some packages
+    hatch run bench --quick         # fewer rounds (CI smoke mode)
+
+Each ``benchmarks/bench_<package>.py`` defines ``cases(quick: bool) -> list[Case]``. Results are also written to
+``benchmarks/results/latest.json`` and, when matplotlib is installed, a chart ``benchmarks/results/latest.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _harness import Result, format_table, run_case  # noqa: E402
+
+ORDER = ["tensor", "autograd", "nn", "optim", "data", "vision", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("packages", nargs="*", help=f"subset of {ORDER}")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller problems (smoke mode)")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args(argv)
+    names = args.packages or [n for n in ORDER if (HERE / f"bench_{n}.py").exists()]
+    results: list[Result] = []
+    for name in names:
+        module = importlib.import_module(f"bench_{name}")
+        for case in module.cases(args.quick):
+            res = run_case(case, quick=args.quick)
+            results.append(res)
+            print(format_table([res]).splitlines()[-1], flush=True)
+    table = format_table(results)
+    print()
+    print(f"taeda benchmarks on {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(table)
+    args.out.mkdir(parents=True, exist_ok=True)
+    payload = [
+        {
+            "group": r.case.group, "case": r.case.name, "seconds": r.seconds, "faults_per_call": r.faults,
+            "target": r.case.target, "meets_target": r.meets_target(),
+        }
+        for r in results
+    ]
+    (args.out / "latest.json").write_text(json.dumps(payload, indent=2))
+    (args.out / "latest.md").write_text(table + "\n")
+    _chart(results, args.out / "latest.png")
+    return 0
+
+
+def _chart(results: list[Result], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    labels = [f"{r.case.group}: {r.case.name}" for r in results if r.ratio("numpy") is not None]
+    ratios = [r.ratio("numpy") for r in results if r.ratio("numpy") is not None]
+    if not labels:
+        return
+    fig, ax = plt.subplots(figsize=(9, 0.3 * len(labels) + 1.5))
+    ax.barh(labels, ratios, color="tab:green")
+    ax.axvline(1.0, color="k", lw=0.8)
+    ax.set_xlabel("time taeda / time hand-written NumPy (lower is better)")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""taeda.data."""
+
+from taeda.data.__about__ import __version__
+
+__all__ = ["__version__"]

@@ -1,0 +1,5 @@
+"""taeda.nn."""
+
+from taeda.nn.__about__ import __version__
+
+__all__ = ["__version__"]
