@@ -1,0 +1,275 @@
+"""The backward engine: dependency counting over the recorded graph, then one pass in topological order.
+
+No recursion anywhere (a 100,000-op chain works): a first iterative walk counts, for every node reachable from the
+roots, how many edges point at it; a node runs once all of them delivered their gradient (``_deps`` drops to 0).
+Gradients arriving at the same node output are summed (out of place once, then in place into the engine's own
+buffer). After a node ran its saved tensors are released unless ``retain_graph``. Every gradient is checked against
+the shape and dtype of the value it is the gradient of.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+from taeda.autograd._function import AccumulateGrad, Node
+from taeda.autograd._grad_mode import _state
+
+_generations = itertools.count(1)
+
+Edge = tuple[Node, int]
+
+
+def _bad_gradient(node: Node, i: int, got: Any, expected: tuple[Any, Any]) -> RuntimeError:
+    shape, dtype = expected
+    if tuple(got.shape) != shape:
+        return RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {i} - got {list(got.shape)} but "
+            f"expected shape compatible with {list(shape)}"
+        )
+    return RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {i} - expected dtype {dtype} but got "
+        f"{got.dtype}"
+    )
+
+
+def run_backward(
+    roots: Sequence[Edge],
+    grads: Sequence[Any],
+    keep_graph: bool,
+    create_graph: bool,
+    targets: Sequence[Edge] | None = None,
+) -> list[Any]:
+    """Back-propagate ``grads`` (Tensors, or Variables when ``create_graph``) from the ``roots`` edges.
+
+    Without ``targets`` gradients accumulate into leaves' ``.grad``; with them (``autograd.grad``) the gradients
+    reaching each target edge are returned instead, leaves are left alone and only the needed nodes run.
+    """
+    gen = next(_generations)
+    root_nodes: list[Node] = []
+    stack: list[Node] = []
+    for node, _ in roots:
+        if node._gen != gen:
+            node._gen = gen
+            node._deps = 0
+            node._buf = None
+            node._owned = 0
+            root_nodes.append(node)
+            stack.append(node)
+    while stack:
+        n = stack.pop()
+        for e in n._next:
+            if e is not None:
+                m = e[0]
+                if m._gen != gen:
+                    m._gen = gen
+                    m._deps = 1
+                    m._buf = None
+                    m._owned = 0
+                    stack.append(m)
+                else:
+                    m._deps += 1
+    for (node, idx), g in zip(roots, grads):
+        buf = node._buf
+        if buf is None:
+            buf = node._buf = [None] * len(node._out_meta)
+        buf[idx] = g if buf[idx] is None else buf[idx] + g
+
+    capture: dict[int, list[tuple[int, int]]] | None = None
+    runs: set[int] | None = None
+    results: list[Any] = []
+    if targets is not None:
+        capture = {}
+        for pos, (node, idx) in enumerate(targets):
+            capture.setdefault(id(node), []).append((idx, pos))
+        results = [None] * len(targets)
+        runs = _needed(root_nodes, capture)
+
+    from taeda.autograd._variable import Variable
+
+    wrap = Variable._wrap
+    ready = [n for n in root_nodes if n._deps == 0]
+    prev_mode = _state.enabled
+    _state.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            buf = node._buf
+            node._buf = None
+            if capture is not None:
+                caps = capture.get(id(node))
+                if caps is not None:
+                    for idx, pos in caps:
+                        results[pos] = buf[idx]
+                if id(node) not in runs:  # type: ignore[operator]
+                    _skip(node, ready)
+                    continue
+            if type(node) is AccumulateGrad:
+                node._accumulate(buf[0], node._owned & 1, create_graph)
+                continue
+            hooks = node._hooks
+            if hooks is not None:
+                buf = _pre_hooks(node, hooks, buf)
+            if len(buf) == 1:
+                if buf[0] is None:
+                    _skip(node, ready)
+                    continue
+            elif not _materialize(node, buf):
+                _skip(node, ready)
+                continue
+            outs = node._run_backward(buf)
+            if type(outs) is not tuple:
+                outs = (outs,)
+            nxt = node._next
+            if len(outs) != len(nxt):
+                outs = _fix_count(node, outs)
+            if not keep_graph:
+                node._release()
+            if hooks is not None and "post" in hooks:
+                for fn in list(hooks["post"].values()):
+                    fn(outs, tuple(buf))
+            for i, e in enumerate(nxt):
+                if e is None:
+                    continue
+                m, idx = e
+                g = outs[i]
+                if g is not None:
+                    if create_graph:
+                        if not isinstance(g, Variable):
+                            g = wrap(g)
+                        arr = g.data.array
+                    else:
+                        if isinstance(g, Variable):
+                            g = g.data
+                        arr = g.array
+                    meta = m._out_meta[idx]
+                    if arr.shape != meta[0] or arr.dtype != meta[1]:
+                        if meta[0] is not None:
+                            raise _bad_gradient(node, i, arr, meta)
+                    b = m._buf
+                    if b is None:
+                        b = m._buf = [None] * len(m._out_meta)
+                    prev = b[idx]
+                    if prev is None:
+                        b[idx] = g
+                        if (
+                            type(m) is AccumulateGrad
+                            and not create_graph
+                            and node._builtin
+                            and arr.base is None
+                            and _fresh(g, buf, outs, i)
+                        ):
+                            m._owned = 1
+                    elif create_graph:
+                        b[idx] = prev + g
+                    elif m._owned >> idx & 1:
+                        prev.add_(g)
+                    else:
+                        b[idx] = prev + g
+                        m._owned |= 1 << idx
+                m._deps -= 1
+                if m._deps == 0:
+                    ready.append(m)
+    finally:
+        _state.enabled = prev_mode
+    return results
+
+
+def _fresh(g: Any, grads_in: list[Any], outs: tuple[Any, ...], i: int) -> bool:
+    """True when ``g`` is a new array made by the node (not a pass-through of its input nor returned twice)."""
+    for x in grads_in:
+        if g is x:
+            return False
+    for j, o in enumerate(outs):
+        if j != i and o is g:
+            return False
+    return True
+
+
+def _skip(node: Node, ready: list[Node]) -> None:
+    """A node that received no gradient at all: its inputs get none either (their counts still drop)."""
+    for e in node._next:
+        if e is not None:
+            m = e[0]
+            m._deps -= 1
+            if m._deps == 0:
+                ready.append(m)
+
+
+def _materialize(node: Node, buf: list[Any]) -> bool:
+    """Replace missing gradients of a multi-output node by zeros; False when there is no gradient at all."""
+    present = [g for g in buf if g is not None]
+    if not present:
+        return False
+    if len(present) != len(buf) and getattr(node, "_materialize", True):
+        ref = present[0]
+        for k, g in enumerate(buf):
+            if g is None:
+                shape, dtype = node._out_meta[k]
+                if shape is not None:
+                    buf[k] = ref.new_zeros(shape, dtype=dtype)
+    return True
+
+
+def _fix_count(node: Node, outs: tuple[Any, ...]) -> tuple[Any, ...]:
+    n = len(node._next)
+    if len(outs) > n and all(o is None for o in outs[n:]):
+        return outs[:n]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients (expected {n}, got {len(outs)})"
+    )
+
+
+def _pre_hooks(node: Node, hooks: dict[Any, Any], buf: list[Any]) -> list[Any]:
+    from taeda.autograd._variable import Variable
+
+    for key, table in list(hooks.items()):
+        if type(key) is tuple and key[0] == "var":
+            idx = key[1]
+            for fn in list(table.values()):
+                if buf[idx] is None:
+                    break
+                g = buf[idx]
+                r = fn(g if isinstance(g, Variable) else Variable._wrap(g))
+                if r is not None:
+                    buf[idx] = r if _state.enabled else (r.data if isinstance(r, Variable) else r)
+    for key, table in list(hooks.items()):
+        if type(key) is tuple and key[0] == "retain":
+            idx = key[1]
+            for fn in list(table.values()):
+                if buf[idx] is not None:
+                    fn(buf[idx])
+    if "pre" in hooks:
+        for fn in list(hooks["pre"].values()):
+            r = fn(tuple(buf))
+            if r is not None:
+                buf = list(r)
+    return buf
+
+
+def _needed(root_nodes: list[Node], capture: dict[int, list[tuple[int, int]]]) -> set[int]:
+    """Ids of the nodes whose backward must run for ``autograd.grad``: those with a target below them."""
+    needed: dict[int, bool] = {}
+    runs: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(n, False) for n in root_nodes]
+    while stack:
+        n, expanded = stack.pop()
+        key = id(n)
+        if expanded:
+            below = False
+            for e in n._next:
+                if e is not None and needed.get(id(e[0]), False):
+                    below = True
+            if below:
+                runs.add(key)
+            needed[key] = below or key in capture
+            continue
+        if key in needed:
+            continue
+        needed[key] = False  # provisional, marks "visited"
+        stack.append((n, True))
+        for e in n._next:
+            if e is not None and id(e[0]) not in needed:
+                stack.append((e[0], False))
+    return runs

@@ -1,0 +1,427 @@
+"""``Function`` (the base class of every differentiable op) and the graph nodes its calls record.
+
+A call ``F.apply(*args)`` unwraps Variables to their Tensors, runs ``F.forward(ctx, *tensors)`` and, when some input
+requires grad and grad mode is on, returns Variables whose ``grad_fn`` is ``ctx``: an instance of the node class
+``F`` owns (named ``FBackward``). The node holds the edges to its inputs' nodes, the tensors the forward saved and
+their versions; ``F.backward(ctx, *grads)`` runs on it in the backward pass (see ``_engine``).
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from taeda.autograd._grad_mode import _state, no_grad
+
+if TYPE_CHECKING:
+    from taeda.autograd._variable import Variable
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have already "
+    "been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). "
+    "Specify retain_graph=True if you need to backward through the graph a second time or if you need to access "
+    "saved tensors after calling backward."
+)
+
+
+def _describe(t: Any) -> str:
+    type_name = getattr(t, "type", None)
+    name = type_name() if callable(type_name) else str(t.dtype)
+    return f"[{name} {list(t.shape)}]"
+
+
+class Node:
+    """A node of the backward graph; for ``Function``s it is also the ``ctx`` passed to forward and backward."""
+
+    __slots__ = (
+        "_next",
+        "needs_input_grad",
+        "_to_save",
+        "_saved",
+        "_saved_versions",
+        "_saved_src",
+        "_non_diff",
+        "_out_meta",
+        "_freed",
+        "_hooks",
+        "_gen",
+        "_deps",
+        "_buf",
+        "_owned",
+        "_materialize",
+        "__dict__",
+        "__weakref__",
+    )
+
+    _next: tuple[tuple[Node, int] | None, ...]
+    needs_input_grad: tuple[bool, ...]
+    _out_meta: tuple[tuple[tuple[int, ...], Any], ...]
+    _builtin: ClassVar[bool] = False
+
+    def name(self) -> str:
+        """The node's class name, e.g. ``MulBackward``."""
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
+        """``(node, output_nr)`` per forward input; ``(None, 0)`` for inputs that do not require grad."""
+        return tuple((None, 0) if e is None else e for e in self._next)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # ---------------------------------------------------------------- ctx API used inside forward / backward
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep ``tensors`` (Tensors or None) for ``backward``; read them back with ``ctx.saved_tensors``."""
+        self._to_save = tensors
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Declare forward outputs (Tensors) that get no gradient, e.g. indices; they never require grad."""
+        self._non_diff = outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With ``False``, ``backward`` receives None (not zeros) for outputs that got no gradient."""
+        self._materialize = bool(value)
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """Accepted for compatibility with PyTorch's ctx; in-place forwards are versioned by the tensor itself."""
+        self.__dict__["_dirty"] = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The tensors given to ``save_for_backward``: Tensors in an ordinary backward, Variables (connected to
+        the graph, so that they can be differentiated again) when grad mode is on, i.e. with ``create_graph=True``.
+        """
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(FREED_MESSAGE)
+            pending = self._to_save
+            return () if pending is None else pending
+        versions = self._saved_versions
+        for i, t in enumerate(saved):
+            if t is not None and t._version != versions[i]:
+                raise RuntimeError(self._version_message(i, t))
+        if not _state.enabled:
+            return saved
+        return tuple(self._unpack(i, t) for i, t in enumerate(saved))
+
+    @property
+    def saved_variables(self) -> tuple[Any, ...]:
+        """Alias of ``saved_tensors`` (PyTorch's old name)."""
+        return self.saved_tensors
+
+    def _unpack(self, i: int, t: Any) -> Any:
+        from taeda.autograd._variable import Variable
+
+        if t is None:
+            return None
+        src = self._saved_src[i]
+        if src is None:
+            return Variable._wrap(t)
+        if type(src) is int:
+            return Variable._wrap(t, self, src)
+        if src.data is not t:  # the input Variable's .data was replaced after forward: use the saved tensor
+            return Variable._wrap(t)
+        return src
+
+    def _version_message(self, i: int, t: Any) -> str:
+        src = self._saved_src[i]
+        if type(src) is int:
+            origin = f"output {src} of {self.name()}"
+        elif src is not None and src.grad_fn is not None:
+            origin = f"output {src._out_nr} of {src.grad_fn.name()}"
+        elif src is not None:
+            origin = "a leaf Variable"
+        else:
+            origin = "a tensor saved as a constant"
+        return (
+            "one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{_describe(t)}, which is {origin}, is at version {t._version}; expected version "
+            f"{self._saved_versions[i]} instead. It was saved for backward by {self.name()}. Hint: the operation "
+            "that failed to compute its gradient is "
+            f"{self.name()}; make a copy (.clone()) before modifying it in place."
+        )
+
+    def _release(self) -> None:
+        if self._saved is not None:
+            self._saved = None
+            self._saved_src = None
+            self._freed = True
+
+    # ---------------------------------------------------------------- hooks
+    def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward (a post hook, as in PyTorch)."""
+        return _add_hook(self, "post", fn)
+
+    def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """Call ``fn(grad_outputs)`` before this node's backward; a returned tuple replaces the gradients."""
+        return _add_hook(self, "pre", fn)
+
+    def __call__(self, *grads: Any) -> Any:
+        return self._run_backward(list(grads))
+
+    def _run_backward(self, grads: list[Any]) -> Any:
+        raise RuntimeError(f"{self.name()} cannot be called")
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_key")
+
+    def __init__(self, hooks: dict[int, Any], key: int) -> None:
+        self._hooks: dict[int, Any] | None = hooks
+        self._key = key
+
+    def remove(self) -> None:
+        if self._hooks is not None:
+            self._hooks.pop(self._key, None)
+            self._hooks = None
+
+
+_hook_ids = iter(range(1, 1 << 62))
+
+
+def _add_hook(node: Node, kind: str, fn: Callable[..., Any], output_nr: int = 0) -> RemovableHandle:
+    hooks = node._hooks
+    if hooks is None:
+        hooks = node._hooks = {}
+    key = (kind, output_nr) if kind == "var" else kind
+    table: dict[int, Any] = hooks.setdefault(key, {})
+    hid = next(_hook_ids)
+    table[hid] = fn
+    return RemovableHandle(table, hid)
+
+
+class BackwardNode(Node):
+    """The node recorded by ``Function.apply``; ``backward`` runs ``Function.backward(self, *grads)``."""
+
+    __slots__ = ()
+    _forward_cls: ClassVar[type[Function]]
+
+    def _run_backward(self, grads: list[Any]) -> Any:
+        return self._forward_cls.backward(self, *grads)
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf Variable that requires grad: adds incoming gradients into ``variable.grad``."""
+
+    __slots__ = ("_var",)
+
+    def __init__(self, var: Variable) -> None:
+        self._var = weakref.ref(var)
+        self._next = ()
+        self.needs_input_grad = ()
+        self._saved = None
+        self._freed = False
+        self._hooks = None
+        self._gen = 0
+        self._buf = None
+        self._owned = 0
+
+    @property
+    def variable(self) -> Variable | None:
+        """The leaf this node accumulates into (None once that leaf was garbage-collected)."""
+        return self._var()
+
+    @property
+    def _out_meta(self) -> tuple[tuple[tuple[int, ...], Any], ...]:  # type: ignore[override]
+        v = self._var()
+        if v is None:
+            return ((None, None),)
+        arr = v.data.array
+        return ((arr.shape, arr.dtype),)
+
+
+class _FunctionMeta(type):
+    """Gives each ``Function`` subclass its own node class ``<Name>Backward`` (as PyTorch does)."""
+
+    def __init__(cls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> None:
+        super().__init__(name, bases, ns)
+        node_name = name if name.endswith("Backward") else name + "Backward"
+        cls._backward_cls = type(  # type: ignore[attr-defined]
+            node_name,
+            (BackwardNode,),
+            {"__slots__": (), "_forward_cls": cls, "_builtin": bool(getattr(cls, "_builtin", False))},
+        )
+
+
+class Function(metaclass=_FunctionMeta):
+    """Base class of differentiable operations, built-in and user-defined alike.
+
+    Subclasses define ``forward(ctx, *args)`` (receives Tensors, Variables unwrapped, and returns a Tensor or a
+    tuple of Tensors) and ``backward(ctx, *grad_outputs)`` (returns one gradient or None per forward input), as
+    static methods or plain functions; call ``MyFn.apply(*args)`` (or, in the old style, ``MyFn()(*args)``).
+
+    Example::
+
+        >>> class MyReLU(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, input):
+        ...         ctx.save_for_backward(input)
+        ...         return input.clamp(min=0)
+        ...     @staticmethod
+        ...     def backward(ctx, grad_output):
+        ...         input, = ctx.saved_tensors
+        ...         grad_input = grad_output.clone()
+        ...         grad_input[input < 0] = 0
+        ...         return grad_input
+        >>> y = MyReLU.apply(x)
+    """
+
+    _backward_cls: ClassVar[type[BackwardNode]]
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise RuntimeError("You must implement the backward function for custom autograd.Function.")
+
+    def __call__(self, *args: Any) -> Any:
+        return type(self).apply(*args)
+
+    @classmethod
+    def apply(cls, *args: Any) -> Any:
+        """Run ``forward`` on the unwrapped arguments; record a node when an input requires grad."""
+        node = object.__new__(cls._backward_cls)
+        node._to_save = None
+        node._non_diff = None
+        if _state.enabled:
+            for a in args:
+                if isinstance(a, _Variable) and a._rg:
+                    return _record(cls, node, args)
+        node.needs_input_grad = (False,) * len(args)
+        targs = [a.data if isinstance(a, _Variable) else a for a in args]
+        out = cls.forward(node, *targs)
+        wrap = _Variable._wrap
+        if type(out) is tuple:
+            return tuple(wrap(o) if o is not None else None for o in out)
+        return wrap(out)
+
+
+def _record(cls: type[Function], node: BackwardNode, args: tuple[Any, ...]) -> Any:
+    needs: list[bool] = []
+    edges: list[tuple[Node, int] | None] = []
+    targs: list[Any] = []
+    for a in args:
+        if isinstance(a, _Variable):
+            targs.append(a.data)
+            if a._rg:
+                needs.append(True)
+                fn = a.grad_fn
+                edges.append((a._accumulator(), 0) if fn is None else (fn, a._out_nr))
+                continue
+        else:
+            targs.append(a)
+        needs.append(False)
+        edges.append(None)
+    node.needs_input_grad = tuple(needs)
+    node._next = tuple(edges)
+    node._freed = False
+    node._hooks = None
+    node._gen = 0
+    node._buf = None
+    state = _state
+    state.enabled = False
+    try:
+        out = cls.forward(node, *targs)
+    finally:
+        state.enabled = True
+    single = type(out) is not tuple
+    outs = (out,) if single else out
+    nd = node._non_diff
+    metas = []
+    results = []
+    new = _Variable.__new__
+    for j, o in enumerate(outs):
+        if o is None:
+            metas.append((None, None))
+            results.append(None)
+            continue
+        if isinstance(o, _Variable):
+            o = o.data
+        arr = o.array
+        metas.append((arr.shape, arr.dtype))
+        v = new(_Variable)
+        v.data = o
+        v.grad = None
+        v._acc = None
+        v._extra = None
+        if arr.dtype.kind in "fc" and (nd is None or not any(o is x for x in nd)):
+            v.grad_fn = node
+            v._out_nr = j
+            v._rg = True
+        else:
+            v.grad_fn = None
+            v._out_nr = 0
+            v._rg = False
+        results.append(v)
+    node._out_meta = tuple(metas)
+    saved = node._to_save
+    if saved is None:
+        node._saved = None
+    else:
+        node._to_save = None
+        node._saved = saved
+        node._saved_versions = tuple(None if t is None else t._version for t in saved)
+        node._saved_src = tuple(_source(t, targs, args, outs) for t in saved)
+    return results[0] if single else tuple(results)
+
+
+def _source(t: Any, targs: list[Any], args: tuple[Any, ...], outs: tuple[Any, ...]) -> Any:
+    if t is None:
+        return None
+    for i, ti in enumerate(targs):
+        if t is ti:
+            a = args[i]
+            return a if isinstance(a, _Variable) and a._rg else None
+    for j, o in enumerate(outs):
+        if t is o:
+            return j
+    return None
+
+
+def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a ``backward`` that is not itself differentiable: it always runs on Tensors under ``no_grad``.
+
+    Example::
+
+        >>> class Exp(Function):
+        ...     @staticmethod
+        ...     @once_differentiable
+        ...     def backward(ctx, g):
+        ...         (y,) = ctx.saved_tensors
+        ...         return g * y
+    """
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *grads: Any) -> Any:
+        with no_grad():
+            plain = [g.data if isinstance(g, _Variable) else g for g in grads]
+            out = fn(ctx, *plain)
+        if type(out) is tuple:
+            return tuple(o.data if isinstance(o, _Variable) else o for o in out)
+        return out.data if isinstance(out, _Variable) else out
+
+    return wrapper
+
+
+def _iter_nodes(root: Node) -> Iterator[Node]:
+    """Every node reachable from ``root`` once (iterative; for tests and debugging)."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        yield n
+        for e in n._next:
+            if e is not None and id(e[0]) not in seen:
+                seen.add(id(e[0]))
+                stack.append(e[0])
+
+
+from taeda.autograd._variable import Variable as _Variable  # noqa: E402  (import cycle: Variable uses Function)

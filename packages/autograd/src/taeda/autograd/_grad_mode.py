@@ -1,0 +1,125 @@
+"""Grad mode: a thread-local switch that decides whether operations record a graph.
+
+``no_grad``, ``enable_grad`` and ``set_grad_enabled`` work as context managers and as decorators, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    enabled: bool = True
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on Variables that require grad record a graph (per thread).
+
+    Example::
+
+        >>> with no_grad():
+        ...     is_grad_enabled()
+        False
+    """
+    return _state.enabled
+
+
+class _GradModeContext:
+    """Base for context managers that set grad mode on enter and restore it on exit; also usable as decorators."""
+
+    _target: bool
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(_state.enabled)
+        _state.enabled = self._target
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        _state.enabled = self._prev.pop()
+
+    def __call__(self, fn: F) -> F:
+        target = self._target
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            prev = _state.enabled
+            _state.enabled = target
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _state.enabled = prev
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Disable graph recording inside a ``with`` block or a decorated function.
+
+    Example::
+
+        >>> x = Variable(tt.ones(2), requires_grad=True)
+        >>> with no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
+
+    _target = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Enable graph recording inside a ``with`` block or a decorated function (e.g. inside ``no_grad``).
+
+    Example::
+
+        >>> with no_grad(), enable_grad():
+        ...     is_grad_enabled()
+        True
+    """
+
+    _target = True
+
+
+class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
+    """Set grad mode to ``mode``: immediately (as a function call) and, used with ``with``, restored on exit.
+
+    Example::
+
+        >>> with set_grad_enabled(False):
+        ...     is_grad_enabled()
+        False
+    """
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self._target = bool(mode)
+        self._prev.append(_state.enabled)
+        _state.enabled = self._target
+
+    def __enter__(self) -> None:
+        # the mode was already set by __init__ (PyTorch's semantics for the plain call form)
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        _state.enabled = self._prev.pop()
+
+    def __call__(self, fn: F) -> F:
+        # used as a decorator: undo the immediate switch made by __init__ and apply the mode per call instead
+        if self._prev:
+            _state.enabled = self._prev.pop()
+        return super().__call__(fn)

@@ -1,0 +1,406 @@
+"""``Variable``: a Tensor plus what autograd needs (``grad``, ``grad_fn``, ``requires_grad``), in ``__slots__``.
+
+The differentiable operations (operators, methods, indexing) come from ``VariableOps`` (``_variable_ops``); this
+module holds the state, the graph-related API (``backward``, hooks, ``detach``, ``retain_grad``) and conversions.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import taeda.tensor as tt
+from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
+from taeda.autograd._grad_mode import _state
+from taeda.autograd._variable_ops import VariableOps
+
+_Tensor = tt.Tensor
+
+
+class _Extra:
+    """Rarely used per-Variable state, kept out of the hot slots."""
+
+    __slots__ = ("hooks", "retains_grad")
+
+    def __init__(self) -> None:
+        self.hooks: dict[int, Callable[..., Any]] | None = None
+        self.retains_grad = False
+
+
+class Variable(VariableOps):
+    """A differentiable wrapper of a ``taeda.tensor.Tensor``.
+
+    Args:
+        data: the Tensor (a Variable's data, or an ndarray/sequence, is converted).
+        requires_grad: whether operations on it record a graph (floating point dtypes only).
+
+    Example::
+
+        >>> x = Variable(tt.ones(2, 2), requires_grad=True)
+        >>> y = x + 2; z = y * y * 3; out = z.mean()
+        >>> out.backward()
+        >>> x.grad
+        Variable containing:
+        tensor([[4.5000, 4.5000],
+                [4.5000, 4.5000]])
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "_rg", "_out_nr", "_acc", "_extra", "__weakref__")
+
+    data: Any
+    grad: Variable | None
+    grad_fn: Any
+    _rg: bool
+    _out_nr: int
+    _acc: AccumulateGrad | None
+    _extra: _Extra | None
+
+    def __init__(self, data: Any = None, requires_grad: bool = False, volatile: bool = False) -> None:
+        if isinstance(data, Variable):
+            data = data.data
+        elif data is None:
+            data = tt.tensor([])
+        elif not isinstance(data, _Tensor):
+            data = tt.as_tensor(data) if hasattr(data, "dtype") and hasattr(data, "shape") else tt.tensor(data)
+        self.data = data
+        self.grad = None
+        self.grad_fn = None
+        self._out_nr = 0
+        self._acc = None
+        self._extra = None
+        self._rg = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _wrap(cls, data: Any, grad_fn: Any = None, out_nr: int = 0) -> Variable:
+        """A Variable around ``data`` without checks (internal fast constructor)."""
+        v = _new(Variable)
+        v.data = data
+        v.grad = None
+        v.grad_fn = grad_fn
+        v._out_nr = out_nr
+        v._acc = None
+        v._extra = None
+        v._rg = grad_fn is not None
+        return v
+
+    # ---------------------------------------------------------------- autograd state
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients are computed for this Variable (settable on leaves only)."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            if value:
+                return
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
+                "in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        if value and self.data.array.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Variable:
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for Variables created by the user (no ``grad_fn``)."""
+        return self.grad_fn is None
+
+    @property
+    def output_nr(self) -> int:
+        return self._out_nr
+
+    @property
+    def _version(self) -> int:
+        return int(self.data._version)
+
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._acc
+        if acc is None:
+            acc = self._acc = AccumulateGrad(self)
+        return acc
+
+    def _edge(self) -> tuple[Any, int]:
+        fn = self.grad_fn
+        return (self._accumulator(), 0) if fn is None else (fn, self._out_nr)
+
+    # ---------------------------------------------------------------- backward and hooks
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Sequence[Variable] | None = None,
+    ) -> None:
+        """Accumulate the gradient of this Variable into the ``.grad`` of the leaves it depends on.
+
+        Example::
+
+            >>> x = Variable(tt.tensor([1.0, 2.0]), requires_grad=True)
+            >>> (x * x).sum().backward()
+            >>> x.grad.tolist()
+            [2.0, 4.0]
+        """
+        from taeda.autograd._api import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook: Callable[[Variable], Variable | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` whenever the gradient with respect to this Variable is computed; a returned value
+        replaces the gradient. Returns a handle with ``remove()``.
+
+        Example::
+
+            >>> h = x.register_hook(lambda g: g * 2)
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        fn = self.grad_fn
+        if fn is None:
+            ex = self._extra
+            if ex is None:
+                ex = self._extra = _Extra()
+            if ex.hooks is None:
+                ex.hooks = {}
+            return _leaf_hook(ex.hooks, hook)
+        return _add_hook(fn, "var", hook, self._out_nr)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf Variable after backward (leaves always keep theirs)."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        fn = self.grad_fn
+        if fn is None:
+            return
+        ex = self._extra
+        if ex is None:
+            ex = self._extra = _Extra()
+        if ex.retains_grad:
+            return
+        ex.retains_grad = True
+        ref = weakref.ref(self)
+
+        def retain(g: Any) -> None:
+            v = ref()
+            if v is None:
+                return
+            if v.grad is None:
+                v.grad = g.clone() if isinstance(g, Variable) and not g._rg else _as_variable(g.clone())
+            else:
+                v.grad = v.grad + g
+
+        hooks = fn._hooks
+        if hooks is None:
+            hooks = fn._hooks = {}
+        hooks.setdefault(("retain", self._out_nr), {})[0] = retain
+
+    @property
+    def retains_grad(self) -> bool:
+        ex = self._extra
+        return ex is not None and ex.retains_grad
+
+    def detach(self) -> Variable:
+        """A new leaf Variable sharing this one's data, outside the graph (``requires_grad=False``)."""
+        return Variable._wrap(self.data)
+
+    def detach_(self) -> Variable:
+        """Detach this Variable from the graph in place: it becomes a leaf that does not require grad."""
+        self.grad_fn = None
+        self._out_nr = 0
+        self._rg = False
+        return self
+
+    # ---------------------------------------------------------------- conversions and attributes
+    @property
+    def shape(self) -> Any:
+        return self.data.shape
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.data.size() if dim is None else self.data.size(dim)
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def device(self) -> Any:
+        return self.data.device
+
+    @property
+    def ndim(self) -> int:
+        return int(self.data.ndim)
+
+    def dim(self) -> int:
+        return int(self.data.ndim)
+
+    def ndimension(self) -> int:
+        return int(self.data.ndim)
+
+    def numel(self) -> int:
+        return int(self.data.numel())
+
+    def nelement(self) -> int:
+        return int(self.data.numel())
+
+    def element_size(self) -> int:
+        return int(self.data.element_size())
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+    @property
+    def is_cuda(self) -> bool:
+        return bool(self.data.is_cuda)
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.is_contiguous())
+
+    def is_floating_point(self) -> bool:
+        return bool(self.data.is_floating_point())
+
+    def stride(self, dim: int | None = None) -> Any:
+        return self.data.stride() if dim is None else self.data.stride(dim)
+
+    def data_ptr(self) -> int:
+        return int(self.data.data_ptr())
+
+    def item(self) -> Any:
+        """The single value as a Python number."""
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def numpy(self, *, force: bool = False) -> Any:
+        """The data as a NumPy array (shares memory); refused while the Variable requires grad."""
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self.data.numpy(force=force) if force else self.data.numpy()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
+        if self._rg:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self.data.__array__(dtype) if dtype is not None else self.data.__array__()
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return self.data.type().replace("Tensor", "Tensor")
+        return self.to(dtype)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Any:
+        return iter(self.unbind(0))
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __index__(self) -> int:
+        return self.data.__index__()  # type: ignore[no-any-return]
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        text = repr(self.data)
+        extra = ""
+        if self.grad_fn is not None:
+            extra = f", grad_fn=<{self.grad_fn.name()}>"
+        elif self._rg:
+            extra = ", requires_grad=True"
+        if extra and text.endswith(")"):
+            return text[:-1] + extra + ")"
+        return text
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Variable:
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol")
+        v = type(self).__new__(type(self))
+        Variable.__init__(v, self.data.clone(), requires_grad=self._rg)
+        if type(self) is not Variable and hasattr(self, "__dict__"):
+            import copy
+
+            v.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        if self.grad is not None:
+            v.grad = Variable._wrap(self.grad.data.clone())
+        memo[id(self)] = v
+        return v
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_rebuild, (self.data, self._rg))
+
+    def __taeda_function__(
+        self, func: Callable[..., Any], types: tuple[type, ...], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        from taeda.autograd._dispatch import dispatch
+
+        return dispatch(func, args, kwargs)
+
+
+_new = object.__new__
+
+
+def _rebuild(data: Any, requires_grad: bool) -> Variable:
+    return Variable(data, requires_grad=requires_grad)
+
+
+def _as_variable(x: Any) -> Variable:
+    return x if isinstance(x, Variable) else Variable._wrap(x)
+
+
+_leaf_ids = iter(range(1, 1 << 62))
+
+
+def _leaf_hook(table: dict[int, Callable[..., Any]], fn: Callable[..., Any]) -> RemovableHandle:
+    hid = next(_leaf_ids)
+    table[hid] = fn
+    return RemovableHandle(table, hid)
+
+
+def _accumulate(self: AccumulateGrad, g: Any, owned: int, create_graph: bool) -> None:
+    """AccumulateGrad's work: run the leaf's hooks, then store or add ``g`` into ``leaf.grad``."""
+    v = self._var()
+    if v is None:
+        return
+    ex = v._extra
+    if ex is not None and ex.hooks:
+        for fn in list(ex.hooks.values()):
+            r = fn(g if isinstance(g, Variable) else Variable._wrap(g))
+            if r is not None:
+                g = r if create_graph else (r.data if isinstance(r, Variable) else r)
+                owned = 0
+    if create_graph:
+        gv = g if isinstance(g, Variable) else Variable._wrap(g)
+        cur = v.grad
+        v.grad = gv if cur is None else cur + gv
+        return
+    cur = v.grad
+    if cur is None:
+        v.grad = Variable._wrap(g if owned else g.clone())
+    elif cur._rg:
+        v.grad = cur + g
+    else:
+        cur.data.add_(g)
+
+
+AccumulateGrad._accumulate = _accumulate  # type: ignore[attr-defined]

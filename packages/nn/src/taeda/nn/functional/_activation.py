@@ -1,0 +1,493 @@
+"""Activation functions: each is one ``Function`` computing forward and backward on arrays (no temporaries kept
+beyond what backward needs)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import taeda.tensor as tt
+from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._util import Array, TensorLike, arr, xp_of
+from taeda.tensor import Tensor, as_tensor
+
+__all__ = [
+    "celu",
+    "elu",
+    "gelu",
+    "glu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "leaky_relu",
+    "log_softmax",
+    "logsigmoid",
+    "mish",
+    "prelu",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softmin",
+    "softplus",
+    "softshrink",
+    "softsign",
+    "tanh",
+    "tanhshrink",
+    "threshold",
+]
+
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+Fwd = Callable[..., Array]
+Bwd = Callable[..., Array]
+
+
+def _sigmoid(xp: Any, a: Array) -> Array:
+    # 0.5 * (1 + tanh(x / 2)) is exact and stable for any x (no exp overflow).
+    y = xp.tanh(a * 0.5)
+    y += 1
+    y *= 0.5
+    return y
+
+
+def _softplus(xp: Any, a: Array) -> Array:
+    # log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), finite for any x.
+    return xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
+
+
+def _erf(a: Array) -> Array:
+    return tt.erf(as_tensor(a)).array
+
+
+def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str) -> type[Function]:
+    """Build a unary ``Function`` from ``fwd(xp, x, *params) -> y`` and ``bwd(xp, x, y, g, *params) -> gx``;
+    ``saves`` says which of ``"x"``, ``"y"`` or ``"xy"`` backward needs."""
+    save_x, save_y = "x" in saves, "y" in saves
+
+    def forward(ctx: Any, x: Tensor, *params: Any) -> Tensor:
+        a = x.array
+        xp = x.device.xp
+        y = as_tensor(fwd(xp, a, *params))
+        ctx.params = params
+        ctx.save_for_backward(x if save_x else None, y if save_y else None)
+        return y
+
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        x, y = ctx.saved_tensors
+        params = ctx.params
+        if not ctx.needs_input_grad[0]:
+            return (None,) * (1 + len(params))
+        ref = x if x is not None else y
+        xp = ref.device.xp
+        gx = bwd(xp, None if x is None else x.array, None if y is None else y.array, g.array, *params)
+        return (as_tensor(gx), *([None] * len(params)))
+
+    cls = type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+    return cls
+
+
+def _apply(fn: type[Function], input: TensorLike, *params: Any) -> Variable:
+    out: Variable = fn.apply(input, *params)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- kernels
+ReLU = _make("ReLU", lambda xp, a: xp.maximum(a, 0), lambda xp, a, y, g: g * (y > 0), "y")
+Threshold = _make(
+    "Threshold",
+    lambda xp, a, th, v: xp.where(a > th, a, xp.asarray(v, dtype=a.dtype)),
+    lambda xp, a, y, g, th, v: g * (a > th),
+    "x",
+)
+LeakyReLU = _make(
+    "LeakyReLU",
+    lambda xp, a, s: xp.where(a > 0, a, a * s),
+    lambda xp, a, y, g, s: xp.where(a > 0, g, g * s),
+    "x",
+)
+Hardtanh = _make(
+    "Hardtanh",
+    lambda xp, a, lo, hi: xp.clip(a, lo, hi),
+    lambda xp, a, y, g, lo, hi: g * ((a > lo) & (a < hi)),
+    "x",
+)
+ELU = _make(
+    "ELU",
+    lambda xp, a, alpha, scale, in_scale: xp.where(a > 0, a * scale, xp.expm1(a * in_scale) * (alpha * scale)),
+    lambda xp, a, y, g, alpha, scale, in_scale: xp.where(
+        a > 0, g * scale, g * (xp.exp(a * in_scale) * (alpha * scale * in_scale))
+    ),
+    "x",
+)
+GELU = _make(
+    "GELU",
+    lambda xp, a: a * (0.5 * (1 + _erf(a * (1 / _SQRT_2)))),
+    lambda xp, a, y, g: g * (0.5 * (1 + _erf(a * (1 / _SQRT_2))) + a * xp.exp(-0.5 * a * a) * _INV_SQRT_2PI),
+    "x",
+)
+
+
+def _gelu_tanh_fwd(xp: Any, a: Array) -> Array:
+    inner = xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a))
+    return 0.5 * a * (1 + inner)
+
+
+def _gelu_tanh_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
+    t = xp.tanh(_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a))
+    d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * (_SQRT_2_OVER_PI * (1 + 3 * 0.044715 * a * a))
+    return g * d
+
+
+GELUTanh = _make("GELUTanh", _gelu_tanh_fwd, _gelu_tanh_bwd, "x")
+
+
+def _silu_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
+    s = _sigmoid(xp, a)
+    return g * (s * (1 + a * (1 - s)))
+
+
+SiLU = _make("SiLU", lambda xp, a: a * _sigmoid(xp, a), _silu_bwd, "x")
+
+
+def _mish_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
+    t = xp.tanh(_softplus(xp, a))
+    return g * (t + a * _sigmoid(xp, a) * (1 - t * t))
+
+
+Mish = _make("Mish", lambda xp, a: a * xp.tanh(_softplus(xp, a)), _mish_bwd, "x")
+Sigmoid = _make("Sigmoid", _sigmoid, lambda xp, a, y, g: g * (y * (1 - y)), "y")
+Tanh = _make("Tanh", lambda xp, a: xp.tanh(a), lambda xp, a, y, g: g * (1 - y * y), "y")
+Hardsigmoid = _make(
+    "Hardsigmoid",
+    lambda xp, a: xp.clip(a / 6 + 0.5, 0, 1),
+    lambda xp, a, y, g: g * ((a > -3) & (a < 3)) / 6,
+    "x",
+)
+Hardswish = _make(
+    "Hardswish",
+    lambda xp, a: a * xp.clip(a / 6 + 0.5, 0, 1),
+    lambda xp, a, y, g: xp.where(a < -3, 0, xp.where(a <= 3, g * (a / 3 + 0.5), g)).astype(a.dtype, copy=False),
+    "x",
+)
+
+
+def _softplus_fwd(xp: Any, a: Array, beta: float, th: float) -> Array:
+    z = a * beta
+    return xp.where(z > th, a, _softplus(xp, z) / beta)
+
+
+Softplus = _make(
+    "Softplus",
+    _softplus_fwd,
+    lambda xp, a, y, g, beta, th: xp.where(a * beta > th, g, g * _sigmoid(xp, a * beta)),
+    "x",
+)
+LogSigmoid = _make(
+    "LogSigmoid", lambda xp, a: -_softplus(xp, -a), lambda xp, a, y, g: g * _sigmoid(xp, -a), "x"
+)
+Softsign = _make(
+    "Softsign", lambda xp, a: a / (1 + xp.abs(a)), lambda xp, a, y, g: g / (1 + xp.abs(a)) ** 2, "x"
+)
+Hardshrink = _make(
+    "Hardshrink",
+    lambda xp, a, lam: xp.where((a > lam) | (a < -lam), a, 0).astype(a.dtype, copy=False),
+    lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
+    "x",
+)
+Softshrink = _make(
+    "Softshrink",
+    lambda xp, a, lam: xp.where(a > lam, a - lam, xp.where(a < -lam, a + lam, 0)).astype(a.dtype, copy=False),
+    lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
+    "x",
+)
+Tanhshrink = _make("Tanhshrink", lambda xp, a: a - xp.tanh(a), lambda xp, a, y, g: g * xp.tanh(a) ** 2, "x")
+
+
+# ------------------------------------------------------------------------------------------------- public API
+def relu(input: TensorLike, inplace: bool = False) -> Variable:
+    """max(x, 0) elementwise (gradient 0 at 0, as PyTorch). Example: ``F.relu(x)``."""
+    return _apply(ReLU, input)
+
+
+def relu6(input: TensorLike, inplace: bool = False) -> Variable:
+    """min(max(x, 0), 6). Example: ``F.relu6(x)``."""
+    return _apply(Hardtanh, input, 0.0, 6.0)
+
+
+def threshold(input: TensorLike, threshold: float, value: float, inplace: bool = False) -> Variable:
+    """x where x > threshold, else ``value``. Example: ``F.threshold(x, 0.1, 20)``."""
+    return _apply(Threshold, input, threshold, value)
+
+
+def leaky_relu(input: TensorLike, negative_slope: float = 0.01, inplace: bool = False) -> Variable:
+    """x for x > 0, ``negative_slope * x`` otherwise. Example: ``F.leaky_relu(x, 0.2)``."""
+    return _apply(LeakyReLU, input, negative_slope)
+
+
+def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Variable:
+    """clamp(x, min_val, max_val). Example: ``F.hardtanh(x)``."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _apply(Hardtanh, input, min_val, max_val)
+
+
+def elu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Variable:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise. Example: ``F.elu(x)``."""
+    return _apply(ELU, input, alpha, 1.0, 1.0)
+
+
+def selu(input: TensorLike, inplace: bool = False) -> Variable:
+    """scale * elu(x, alpha) with the self-normalising constants. Example: ``F.selu(x)``."""
+    return _apply(ELU, input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def celu(input: TensorLike, alpha: float = 1.0, inplace: bool = False) -> Variable:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)). Example: ``F.celu(x, 2.0)``."""
+    if alpha == 0:
+        raise ValueError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _apply(ELU, input, alpha, 1.0, 1.0 / alpha)
+
+
+def gelu(input: TensorLike, approximate: str = "none") -> Variable:
+    """x * Φ(x) (``approximate='tanh'`` uses the tanh formula). Example: ``F.gelu(x, approximate="tanh")``."""
+    if approximate == "none":
+        return _apply(GELU, input)
+    if approximate == "tanh":
+        return _apply(GELUTanh, input)
+    raise ValueError(f"approximate argument must be either none or tanh, got {approximate!r}")
+
+
+def silu(input: TensorLike, inplace: bool = False) -> Variable:
+    """x * sigmoid(x) (swish). Example: ``F.silu(x)``."""
+    return _apply(SiLU, input)
+
+
+def mish(input: TensorLike, inplace: bool = False) -> Variable:
+    """x * tanh(softplus(x)). Example: ``F.mish(x)``."""
+    return _apply(Mish, input)
+
+
+def sigmoid(input: TensorLike) -> Variable:
+    """1 / (1 + exp(-x)), stable for any x. Example: ``F.sigmoid(x)``."""
+    return _apply(Sigmoid, input)
+
+
+def tanh(input: TensorLike) -> Variable:
+    """tanh(x). Example: ``F.tanh(x)``."""
+    return _apply(Tanh, input)
+
+
+def hardsigmoid(input: TensorLike, inplace: bool = False) -> Variable:
+    """relu6(x + 3) / 6. Example: ``F.hardsigmoid(x)``."""
+    return _apply(Hardsigmoid, input)
+
+
+def hardswish(input: TensorLike, inplace: bool = False) -> Variable:
+    """x * relu6(x + 3) / 6. Example: ``F.hardswish(x)``."""
+    return _apply(Hardswish, input)
+
+
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Variable:
+    """log(1 + exp(beta x)) / beta, linear where beta x > threshold. Example: ``F.softplus(x)``."""
+    return _apply(Softplus, input, beta, threshold)
+
+
+def logsigmoid(input: TensorLike) -> Variable:
+    """log(sigmoid(x)), finite for any x. Example: ``F.logsigmoid(x)``."""
+    return _apply(LogSigmoid, input)
+
+
+def softsign(input: TensorLike) -> Variable:
+    """x / (1 + |x|). Example: ``F.softsign(x)``."""
+    return _apply(Softsign, input)
+
+
+def hardshrink(input: TensorLike, lambd: float = 0.5) -> Variable:
+    """x where |x| > lambd, else 0. Example: ``F.hardshrink(x)``."""
+    return _apply(Hardshrink, input, lambd)
+
+
+def softshrink(input: TensorLike, lambd: float = 0.5) -> Variable:
+    """x - lambd·sign(x) where |x| > lambd, else 0. Example: ``F.softshrink(x)``."""
+    return _apply(Softshrink, input, lambd)
+
+
+def tanhshrink(input: TensorLike) -> Variable:
+    """x - tanh(x). Example: ``F.tanhshrink(x)``."""
+    return _apply(Tanhshrink, input)
+
+
+# -------------------------------------------------------------------------------------------------- PReLU, GLU
+class PReLUFn(Function):
+    """x for x > 0, w_c * x otherwise, with one slope per channel (dimension 1) or a single shared slope."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, w: Tensor) -> Tensor:
+        xp = x.device.xp
+        a, wa = x.array, w.array
+        wb = _prelu_broadcast(wa, a.ndim)
+        ctx.save_for_backward(x, w)
+        return as_tensor(xp.where(a > 0, a, a * wb))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, w = ctx.saved_tensors
+        xp = x.device.xp
+        a, wa, ga = x.array, w.array, g.array
+        pos = a > 0
+        gx = as_tensor(xp.where(pos, ga, ga * _prelu_broadcast(wa, a.ndim))) if ctx.needs_input_grad[0] else None
+        gw = None
+        if ctx.needs_input_grad[1]:
+            contrib = xp.where(pos, 0, ga * a).astype(a.dtype, copy=False)
+            if wa.size == 1:
+                gw = as_tensor(contrib.sum().reshape(wa.shape))
+            else:
+                axes = tuple(i for i in range(a.ndim) if i != (1 if a.ndim >= 2 else 0))
+                gw = as_tensor(contrib.sum(axis=axes).reshape(wa.shape))
+        return gx, gw
+
+
+def _prelu_broadcast(wa: Array, ndim: int) -> Array:
+    if wa.size == 1 or ndim < 2:
+        return wa.reshape(-1) if ndim >= 1 and wa.size != 1 else wa.reshape(())
+    return wa.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def prelu(input: TensorLike, weight: TensorLike) -> Variable:
+    """x for x > 0 and ``weight * x`` otherwise (``weight`` has 1 or C entries). Example: ``F.prelu(x, w)``."""
+    c = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim == 1 else 1)
+    if weight.numel() not in (1, c):
+        raise RuntimeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {weight.numel()} "
+            f"and channel size = {c}."
+        )
+    out: Variable = PReLUFn.apply(input, weight)
+    return out
+
+
+def glu(input: TensorLike, dim: int = -1) -> Variable:
+    """a * sigmoid(b) where a, b are the two halves of ``input`` along ``dim``. Example: ``F.glu(x)``."""
+    n = input.shape[dim]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} is size {n}")
+    v = input if isinstance(input, Variable) else Variable(input)
+    a, b = v.chunk(2, dim)
+    out: Variable = a * sigmoid(b)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- softmax family
+def _softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _log_softmax_arr(xp: Any, a: Array, dim: int) -> Array:
+    m = a.max(axis=dim, keepdims=True)
+    sh = a - m
+    lse = xp.log(xp.exp(sh).sum(axis=dim, keepdims=True))
+    sh -= lse
+    return sh
+
+
+def _softmax_arr(xp: Any, a: Array, dim: int) -> Array:
+    e = a - a.max(axis=dim, keepdims=True)
+    xp.exp(e, out=e)
+    e /= e.sum(axis=dim, keepdims=True)
+    return e
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, dim: int) -> Tensor:
+        a = x.array
+        y = as_tensor(_softmax_arr(x.device.xp, a, dim) if a.ndim else a * 0 + 1)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor, None]:
+        (y,) = ctx.saved_tensors
+        ya, ga = y.array, g.array
+        if ya.ndim == 0:
+            return as_tensor(ga * 0), None
+        gy = ga * ya
+        gy -= ya * gy.sum(axis=ctx.dim, keepdims=True)
+        return as_tensor(gy), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, dim: int) -> Tensor:
+        a = x.array
+        y = as_tensor(_log_softmax_arr(x.device.xp, a, dim) if a.ndim else a * 0)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor, None]:
+        (y,) = ctx.saved_tensors
+        ya, ga = y.array, g.array
+        if ya.ndim == 0:
+            return as_tensor(ga * 0), None
+        xp = y.device.xp
+        gx = ga - xp.exp(ya) * ga.sum(axis=ctx.dim, keepdims=True)
+        return as_tensor(gx), None
+
+
+def _norm_dim(dim: int, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _cast(input: TensorLike, dtype: Any) -> TensorLike:
+    return input if dtype is None else input.to(dtype)
+
+
+def softmax(input: TensorLike, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Variable:
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably. Example: ``F.softmax(x, dim=-1)``."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    x = _cast(input, dtype)
+    return _apply(Softmax, x, _norm_dim(dim, x.ndim))
+
+
+def softmin(input: TensorLike, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Variable:
+    """softmax(-x) along ``dim``. Example: ``F.softmin(x, dim=1)``."""
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    x = _cast(input, dtype)
+    neg = -(x if isinstance(x, Variable) else Variable(x))
+    return _apply(Softmax, neg, _norm_dim(dim, x.ndim))
+
+
+def log_softmax(input: TensorLike, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Variable:
+    """x - logsumexp(x) along ``dim``; finite for logits of any magnitude. Example: ``F.log_softmax(x, 1)``."""
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    x = _cast(input, dtype)
+    return _apply(LogSoftmax, x, _norm_dim(dim, x.ndim))
+
+
+_ = (arr, xp_of)

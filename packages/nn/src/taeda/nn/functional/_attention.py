@@ -1,0 +1,191 @@
+"""Attention: ``scaled_dot_product_attention`` and the functional core of ``MultiheadAttention``."""
+
+from __future__ import annotations
+
+import math
+
+import taeda.tensor as tt
+from taeda.autograd import Variable
+from taeda.nn.functional._activation import softmax
+from taeda.nn.functional._dropout import dropout
+from taeda.nn.functional._linear import linear
+from taeda.nn.functional._util import TensorLike, as_var, data_of
+from taeda.tensor import Tensor
+
+__all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
+
+
+def _mask_to_additive(mask: TensorLike | None, dtype: object, like: Tensor) -> Tensor | None:
+    """Boolean masks (True = may attend) become 0 / -inf; float masks are used as they are."""
+    if mask is None:
+        return None
+    m = data_of(mask)
+    if m.dtype.kind == "b":
+        xp = m.device.xp
+        return tt.as_tensor(xp.where(m.array, 0.0, -xp.inf).astype(like.dtype))
+    return m
+
+
+def scaled_dot_product_attention(
+    query: TensorLike,
+    key: TensorLike,
+    value: TensorLike,
+    attn_mask: TensorLike | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    enable_gqa: bool = False,
+) -> Variable:
+    """softmax(Q Kᵀ · scale + mask) V over the last two dimensions (``scale`` defaults to 1/sqrt(E)).
+
+    ``attn_mask`` is boolean (True takes part in attention) or additive floats; ``is_causal`` masks the upper
+    triangle. Example::
+
+        >>> F.scaled_dot_product_attention(q, k, v, is_causal=True)   # (N, H, L, E) -> (N, H, L, Ev)
+    """
+    q, k, v = as_var(query), as_var(key), as_var(value)
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
+        rep = q.shape[-3] // k.shape[-3]
+        k = k.repeat_interleave(rep, dim=-3)
+        v = v.repeat_interleave(rep, dim=-3)
+    e = q.shape[-1]
+    s = 1.0 / math.sqrt(e) if scale is None else scale
+    scores = (q * s) @ k.transpose(-2, -1)
+    sd = data_of(scores)
+    add = _mask_to_additive(attn_mask, sd.dtype, sd)
+    if is_causal:
+        xp = sd.device.xp
+        lq, lk = q.shape[-2], k.shape[-2]
+        causal = xp.tril(xp.ones((lq, lk), dtype=bool))
+        add = tt.as_tensor(xp.where(causal, 0.0, -xp.inf).astype(sd.dtype))
+    if add is not None:
+        scores = scores + add
+    attn = softmax(scores, dim=-1)
+    if dropout_p > 0.0:
+        attn = dropout(attn, dropout_p, training=True)
+    out: Variable = attn @ v
+    return out
+
+
+def multi_head_attention_forward(
+    query: TensorLike,
+    key: TensorLike,
+    value: TensorLike,
+    embed_dim_to_check: int,
+    num_heads: int,
+    in_proj_weight: TensorLike | None,
+    in_proj_bias: TensorLike | None,
+    bias_k: TensorLike | None,
+    bias_v: TensorLike | None,
+    add_zero_attn: bool,
+    dropout_p: float,
+    out_proj_weight: TensorLike,
+    out_proj_bias: TensorLike | None,
+    training: bool = True,
+    key_padding_mask: TensorLike | None = None,
+    need_weights: bool = True,
+    attn_mask: TensorLike | None = None,
+    use_separate_proj_weight: bool = False,
+    q_proj_weight: TensorLike | None = None,
+    k_proj_weight: TensorLike | None = None,
+    v_proj_weight: TensorLike | None = None,
+    static_k: TensorLike | None = None,
+    static_v: TensorLike | None = None,
+    average_attn_weights: bool = True,
+    is_causal: bool = False,
+) -> tuple[Variable, Variable | None]:
+    """Multi-head attention on sequence-first inputs ``(L, N, E)`` (or unbatched ``(L, E)``), returning
+    ``(output, weights)``; weights are averaged over heads when ``average_attn_weights``.
+
+    Example::
+
+        >>> out, w = F.multi_head_attention_forward(q, k, v, 8, 2, w_in, b_in, None, None, False, 0.0, w_o, b_o)
+    """
+    unbatched = query.ndim == 2
+    q_in, k_in, v_in = as_var(query), as_var(key), as_var(value)
+    if unbatched:
+        q_in, k_in, v_in = q_in.unsqueeze(1), k_in.unsqueeze(1), v_in.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = data_of(key_padding_mask).unsqueeze(0)
+    tgt_len, bsz, embed_dim = q_in.shape
+    src_len = k_in.shape[0]
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    # projections
+    if not use_separate_proj_weight:
+        assert in_proj_weight is not None
+        w = as_var(in_proj_weight)
+        b = None if in_proj_bias is None else as_var(in_proj_bias)
+        wq, wk, wv = w[:embed_dim], w[embed_dim : 2 * embed_dim], w[2 * embed_dim :]
+    else:
+        assert q_proj_weight is not None and k_proj_weight is not None and v_proj_weight is not None
+        wq, wk, wv = as_var(q_proj_weight), as_var(k_proj_weight), as_var(v_proj_weight)
+        b = None if in_proj_bias is None else as_var(in_proj_bias)
+    bq = bk = bv = None
+    if b is not None:
+        bq, bk, bv = b[:embed_dim], b[embed_dim : 2 * embed_dim], b[2 * embed_dim :]
+    q = linear(q_in, wq, bq)
+    k = linear(k_in, wk, bk)
+    v = linear(v_in, wv, bv)
+    add_mask = None if attn_mask is None else _mask_to_additive(_invert_bool(attn_mask), None, data_of(q))
+    if add_mask is not None and add_mask.ndim == 2:
+        add_mask = add_mask.unsqueeze(0)
+    kpm = None if key_padding_mask is None else _mask_to_additive(_invert_bool(key_padding_mask), None, data_of(q))
+    if bias_k is not None and bias_v is not None:
+        k = tt.cat([k, as_var(bias_k).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
+        v = tt.cat([v, as_var(bias_v).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
+        if add_mask is not None:
+            add_mask = tt.cat([add_mask, tt.zeros(*add_mask.shape[:-1], 1, dtype=add_mask.dtype)], -1)
+        if kpm is not None:
+            kpm = tt.cat([kpm, tt.zeros(kpm.shape[0], 1, dtype=kpm.dtype)], -1)
+    # (L, N, E) -> (N, H, L, D)
+    q = q.reshape(tgt_len, bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    k = k.reshape(k.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    v = v.reshape(v.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    if add_zero_attn:
+        zk = tt.zeros(bsz, num_heads, 1, head_dim, dtype=q.dtype)
+        k = tt.cat([k, zk], 2)
+        v = tt.cat([v, zk], 2)
+        if add_mask is not None:
+            add_mask = tt.cat([add_mask, tt.zeros(*add_mask.shape[:-1], 1, dtype=add_mask.dtype)], -1)
+        if kpm is not None:
+            kpm = tt.cat([kpm, tt.zeros(kpm.shape[0], 1, dtype=kpm.dtype)], -1)
+    src_len = k.shape[2]
+    scores = (q * (1.0 / math.sqrt(head_dim))) @ k.transpose(-2, -1)  # (N, H, L, S)
+    if is_causal and add_mask is None:
+        xp = data_of(q).device.xp
+        add_mask = tt.as_tensor(
+            xp.where(xp.tril(xp.ones((tgt_len, src_len), dtype=bool)), 0.0, -xp.inf).astype(q.dtype)
+        ).unsqueeze(0)
+    if add_mask is not None:
+        if add_mask.ndim == 3 and add_mask.shape[0] == bsz * num_heads:
+            add_mask = add_mask.reshape(bsz, num_heads, tgt_len, src_len)
+        scores = scores + add_mask
+    if kpm is not None:
+        scores = scores + kpm.reshape(bsz, 1, 1, src_len)
+    attn = softmax(scores, dim=-1)
+    attn_dropped = dropout(attn, dropout_p, training=True) if training and dropout_p > 0.0 else attn
+    out = attn_dropped @ v  # (N, H, L, D)
+    out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    weights: Variable | None = None
+    if need_weights:
+        weights = attn.mean(1) if average_attn_weights else attn
+        if unbatched:
+            weights = weights.squeeze(0)
+    if unbatched:
+        out = out.squeeze(1)
+    return out, weights
+
+
+def _invert_bool(mask: TensorLike) -> Tensor:
+    """key_padding_mask marks positions to ignore with True (or additive floats); turn booleans into 'may attend'."""
+    m = data_of(mask)
+    if m.dtype.kind == "b":
+        return tt.as_tensor(~m.array)
+    return m

@@ -1,0 +1,183 @@
+"""``embedding`` (a row gather with a scatter-add backward) and ``embedding_bag``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import taeda.tensor as tt
+from taeda.autograd import Function, Variable, no_grad, once_differentiable
+from taeda.nn.functional._util import TensorLike, as_var, data_of
+from taeda.tensor import Tensor, as_tensor
+
+__all__ = ["embedding", "embedding_bag"]
+
+
+class Embedding(Function):
+    """Rows of ``weight`` at integer ``indices``; backward scatter-adds into a zero gradient."""
+
+    @staticmethod
+    def forward(ctx: Any, weight: Tensor, indices: Tensor, padding_idx: int | None, scale_grad_by_freq: bool) -> Tensor:
+        idx = indices.array
+        ctx.idx = idx
+        ctx.wshape = tuple(weight.shape)
+        ctx.dtype = weight.dtype
+        ctx.padding_idx = padding_idx
+        ctx.scale = scale_grad_by_freq
+        return as_tensor(weight.array[idx])
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, None, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None
+        xp = g.device.xp
+        ga = g.array
+        idx = ctx.idx.reshape(-1)
+        rows = ga.reshape(idx.shape[0], -1)
+        gw = xp.zeros((ctx.wshape[0], rows.shape[1]), dtype=ctx.dtype)
+        if ctx.scale:
+            counts = xp.bincount(idx, minlength=ctx.wshape[0])
+            rows = rows / counts[idx][:, None].astype(ctx.dtype)
+        xp.add.at(gw, idx, rows)
+        if ctx.padding_idx is not None:
+            gw[ctx.padding_idx] = 0
+        return as_tensor(gw.reshape(ctx.wshape)), None, None, None
+
+
+def _renorm(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:
+    """Rescale in place the rows of ``weight`` referenced by ``idx`` whose ``norm_type``-norm exceeds
+    ``max_norm`` (as PyTorch's ``embedding_renorm_``)."""
+    xp = weight.device.xp
+    a = weight.array
+    rows = xp.unique(idx.reshape(-1))
+    sel = a[rows]
+    norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    over = norms > max_norm
+    if bool(over.any()):
+        scale = (max_norm / (norms[over] + 1e-7)).astype(a.dtype)
+        new = a.copy()
+        new[rows[over]] = sel[over] * scale[:, None]
+        weight.copy_(as_tensor(new))
+
+
+def _norm_padding_idx(padding_idx: int | None, num: int) -> int | None:
+    if padding_idx is None:
+        return None
+    if padding_idx > 0 and padding_idx >= num:
+        raise AssertionError("Padding_idx must be within num_embeddings")
+    if padding_idx < 0:
+        if padding_idx < -num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx += num
+    return padding_idx
+
+
+def embedding(
+    input: TensorLike,
+    weight: TensorLike,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Variable:
+    """Look up rows of ``weight`` at the integer ``input`` (any shape): output ``input.shape + (dim,)``.
+
+    ``padding_idx`` rows get no gradient; ``max_norm`` renormalises looked-up rows in place first.
+
+    Example::
+
+        >>> F.embedding(tt.tensor([[1, 2], [0, 3]]), w)   # -> (2, 2, w.shape[1])
+    """
+    idx = data_of(input)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have an integer type; but got {idx.dtype}")
+    num = weight.shape[0]
+    a = idx.array
+    if a.size and (int(a.min()) < -num or int(a.max()) >= num):
+        raise IndexError("index out of range in self")
+    pad = _norm_padding_idx(padding_idx, num)
+    if max_norm is not None:
+        with no_grad():
+            _renorm(data_of(weight), a, max_norm, norm_type)
+    out: Variable = Embedding.apply(weight, idx, pad, scale_grad_by_freq)
+    return out
+
+
+def embedding_bag(
+    input: TensorLike,
+    weight: TensorLike,
+    offsets: TensorLike | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2,
+    scale_grad_by_freq: bool = False,
+    mode: str = "mean",
+    sparse: bool = False,
+    per_sample_weights: TensorLike | None = None,
+    include_last_offset: bool = False,
+    padding_idx: int | None = None,
+) -> Variable:
+    """Sums, means or maxima of bags of embeddings: ``input`` is (B, L) (fixed-size bags) or 1-D with ``offsets``
+    marking where each bag starts. Empty bags give zeros; ``padding_idx`` entries are skipped.
+
+    Example::
+
+        >>> F.embedding_bag(tt.tensor([1, 2, 4, 5, 4, 3]), w, tt.tensor([0, 3]), mode="sum")
+    """
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, got {mode}")
+    if per_sample_weights is not None and mode != "sum":
+        raise ValueError(
+            f"embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for "
+            f"mode='sum' (got mode='{mode}'). Please open a feature request on GitHub."
+        )
+    idx = data_of(input)
+    xp = idx.device.xp
+    a = idx.array
+    if a.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None")
+        bags, length = a.shape
+        grid = a
+        present = xp.ones(a.shape, dtype=bool)
+        psw = None if per_sample_weights is None else as_var(per_sample_weights)
+    elif a.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        off = data_of(offsets).array.astype(xp.int64)
+        ends = xp.concatenate([off[1:], xp.asarray([a.shape[0]], dtype=xp.int64)])
+        if include_last_offset:
+            off, ends = off[:-1], ends[:-1]
+        lengths = ends - off
+        bags = int(off.shape[0])
+        length = int(lengths.max()) if bags else 0
+        pos = xp.arange(length)
+        present = pos[None, :] < lengths[:, None]
+        flat = xp.where(present, off[:, None] + pos[None, :], 0)
+        grid = a[flat] if a.size else xp.zeros(flat.shape, dtype=a.dtype)
+        psw = None
+        if per_sample_weights is not None:
+            w = as_var(per_sample_weights)
+            psw = w[tt.as_tensor(flat)] * tt.as_tensor(present.astype(w.dtype))
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {a.ndim}")
+    if padding_idx is not None:
+        pad = _norm_padding_idx(padding_idx, weight.shape[0])
+        present = present & (grid != pad)
+    emb = embedding(tt.as_tensor(grid), weight, None, max_norm, norm_type, scale_grad_by_freq)
+    mask = tt.as_tensor(present[..., None].astype(emb.dtype))
+    if psw is not None:
+        emb = emb * psw.unsqueeze(-1)
+    if mode == "max":
+        neg_inf = tt.as_tensor(xp.where(present[..., None], 0, -xp.inf).astype(emb.dtype))
+        out = (emb + neg_inf).amax(1) if length else emb.sum(1)
+        has_any = tt.as_tensor(present.any(axis=1, keepdims=True))
+        result: Variable = tt.where(has_any, out, tt.zeros(bags, weight.shape[1], dtype=emb.dtype))
+        return result
+    total = (emb * mask).sum(1)
+    if mode == "sum":
+        return total
+    counts = present.sum(axis=1, keepdims=True).astype(emb.dtype)
+    counts = xp.maximum(counts, 1)
+    result = total / tt.as_tensor(counts)
+    return result

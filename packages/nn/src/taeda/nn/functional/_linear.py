@@ -1,0 +1,121 @@
+"""``linear`` and ``bilinear``: fused forward/backward kernels (one GEMM per product, bias added in place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._util import TensorLike, arr, xp_of
+from taeda.tensor import Tensor, as_tensor
+
+__all__ = ["bilinear", "linear"]
+
+
+class Linear(Function):
+    """y = x Wᵀ + b over the last dimension of ``x``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+        xa, wa = x.array, w.array
+        y = xa @ wa.T
+        if b is not None:
+            y += b.array
+        ctx.save_for_backward(x, w)
+        return as_tensor(y)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        ga = g.array
+        gx = gw = gb = None
+        if need_x:
+            gx = as_tensor(ga @ w.array)
+        if need_w or need_b:
+            g2 = ga.reshape(-1, ga.shape[-1]) if ga.ndim != 2 else ga
+            if need_w:
+                xa = x.array
+                x2 = xa.reshape(-1, xa.shape[-1]) if xa.ndim != 2 else xa
+                gw = as_tensor(g2.T @ x2)
+            if need_b:
+                gb = as_tensor(g2.sum(0))
+        return gx, gw, gb
+
+
+def _shape_str(shape: tuple[int, ...]) -> str:
+    return "x".join(str(s) for s in shape)
+
+
+def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Variable:
+    """Apply ``y = x Wᵀ + b`` over the last dimension of ``input``.
+
+    Example::
+
+        >>> F.linear(x, w, b)      # x: (N, in), w: (out, in), b: (out,) -> (N, out)
+    """
+    xs, ws = input.shape, weight.shape
+    if len(ws) not in (1, 2) or len(xs) == 0 or xs[-1] != ws[-1]:
+        m = 1
+        for s in xs[:-1]:
+            m *= s
+        lhs = (m, xs[-1]) if xs else ()
+        rhs = tuple(reversed(tuple(ws)))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(lhs)} and {_shape_str(rhs)})")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
+    if bias is not None and bias.dtype != weight.dtype:
+        raise RuntimeError(f"linear: bias dtype {bias.dtype} does not match weight dtype {weight.dtype}")
+    out: Variable = Linear.apply(input, weight, bias)
+    return out
+
+
+class Bilinear(Function):
+    """y_k = x1ᵀ W_k x2 + b_k."""
+
+    @staticmethod
+    def forward(ctx: Any, x1: Tensor, x2: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+        xp = xp_of(x1)
+        y = xp.einsum("...i,kij,...j->...k", x1.array, w.array, x2.array, optimize=True)
+        if b is not None:
+            y += b.array
+        ctx.save_for_backward(x1, x2, w)
+        return as_tensor(y)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        x1, x2, w = ctx.saved_tensors
+        xp = xp_of(x1)
+        ga, a1, a2, wa = g.array, x1.array, x2.array, w.array
+        need = ctx.needs_input_grad
+        g1 = as_tensor(xp.einsum("...k,kij,...j->...i", ga, wa, a2, optimize=True)) if need[0] else None
+        g2 = as_tensor(xp.einsum("...k,kij,...i->...j", ga, wa, a1, optimize=True)) if need[1] else None
+        gw = None
+        if need[2]:
+            gf, f1, f2 = ga.reshape(-1, ga.shape[-1]), a1.reshape(-1, a1.shape[-1]), a2.reshape(-1, a2.shape[-1])
+            gw = as_tensor(xp.einsum("nk,ni,nj->kij", gf, f1, f2, optimize=True))
+        gb = as_tensor(ga.reshape(-1, ga.shape[-1]).sum(0)) if need[3] else None
+        return g1, g2, gw, gb
+
+
+def bilinear(input1: TensorLike, input2: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Variable:
+    """Apply ``y_k = x1ᵀ W_k x2 + b_k``.
+
+    Example::
+
+        >>> F.bilinear(x1, x2, w, b)   # x1: (N, in1), x2: (N, in2), w: (out, in1, in2) -> (N, out)
+    """
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-dimensional, but got shape {tuple(weight.shape)}")
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise RuntimeError(
+            f"bilinear(): input batch dimensions do not match: got {tuple(input1.shape)} and {tuple(input2.shape)}"
+        )
+    if input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(
+            f"bilinear(): input sizes {tuple(input1.shape)} and {tuple(input2.shape)} do not match "
+            f"weight shape {tuple(weight.shape)}"
+        )
+    out: Variable = Bilinear.apply(input1, input2, weight, bias)
+    return out

@@ -1,0 +1,765 @@
+"""Loss functions. ``cross_entropy``, ``nll_loss`` and the binary cross-entropies are fused kernels with hand-written
+backward passes (numerically stable for logits of any magnitude); the others are compositions of differentiable
+Variable operations."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import taeda.tensor as tt
+from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._activation import logsigmoid
+from taeda.nn.functional._distance import pairwise_distance
+from taeda.nn.functional._util import (
+    Array,
+    TensorLike,
+    as_var,
+    check_reduction,
+    data_of,
+    legacy_reduction,
+    reduce,
+    sum_to,
+)
+from taeda.tensor import Tensor, as_tensor
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cosine_embedding_loss",
+    "cross_entropy",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "margin_ranking_loss",
+    "mse_loss",
+    "multilabel_soft_margin_loss",
+    "nll_loss",
+    "poisson_nll_loss",
+    "smooth_l1_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+]
+
+
+# ------------------------------------------------------------------------------------ class-index plumbing
+def _to_rows(a: Array) -> Array:
+    """(C,) -> (1, C); (N, C) as is; (N, C, d1, ...) -> (N*d1*..., C)."""
+    if a.ndim == 1:
+        return a.reshape(1, -1)
+    if a.ndim == 2:
+        return a
+    c = a.shape[1]
+    return a.reshape(a.shape[0], c, -1).transpose(0, 2, 1).reshape(-1, c)
+
+
+def _from_rows(d: Array, shape: tuple[int, ...]) -> Array:
+    if len(shape) == 1:
+        return d.reshape(shape)
+    if len(shape) == 2:
+        return d
+    n, c = shape[0], shape[1]
+    return d.reshape(n, -1, c).transpose(0, 2, 1).reshape(shape)
+
+
+def _check_target_shape(input_shape: tuple[int, ...], target_shape: tuple[int, ...]) -> None:
+    if len(input_shape) == 1:
+        if len(target_shape) != 0:
+            raise RuntimeError(f"Expected target size [], got {list(target_shape)} for input of shape {input_shape}")
+        return
+    if len(target_shape) >= 1 and target_shape[0] != input_shape[0]:
+        raise ValueError(
+            f"Expected input batch_size ({input_shape[0]}) to match target batch_size ({target_shape[0]})."
+        )
+    expected = (input_shape[0], *input_shape[2:])
+    if tuple(target_shape) != expected:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target_shape)}")
+
+
+class _Classes:
+    """Per-row bookkeeping for class-index targets: clipped targets, validity and per-row weights."""
+
+    __slots__ = ("tc", "valid", "wt", "rows")
+
+    def __init__(self, xp: Any, t: Array, w: Array | None, ignore_index: int, n_classes: int, dtype: Any) -> None:
+        t = t.reshape(-1)
+        self.rows = xp.arange(t.shape[0])
+        valid = t != ignore_index
+        tc = xp.where(valid, t, 0)
+        bad = (tc < 0) | (tc >= n_classes)
+        if bool(bad.any()):
+            raise IndexError(f"Target {int(tc[bad][0])} is out of bounds.")
+        self.tc = tc
+        self.valid = valid
+        self.wt = (w[tc] * valid).astype(dtype, copy=False) if w is not None else valid.astype(dtype)
+
+
+class CrossEntropy(Function):
+    """Fused log-softmax + negative log-likelihood with weights, ignore_index, label smoothing and soft targets."""
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: Tensor,
+        target: Tensor,
+        weight: Tensor | None,
+        ignore_index: int,
+        reduction: str,
+        label_smoothing: float,
+    ) -> Tensor:
+        xp = x.device.xp
+        a = x.array
+        a2 = _to_rows(a)
+        n_classes = a2.shape[1]
+        sh = a2 - a2.max(axis=1, keepdims=True)
+        e = xp.exp(sh)
+        s = e.sum(axis=1, keepdims=True)
+        log_s = xp.log(s)
+        e /= s  # softmax, kept for backward
+        w = None if weight is None else weight.array
+        eps = label_smoothing
+        ctx.shape, ctx.reduction, ctx.eps = tuple(a.shape), reduction, eps
+        ctx.prob = target.dtype.kind == "f"
+        ctx.p = e
+        ctx.w = w
+        if ctx.prob:
+            q = _to_rows(target.array).astype(a.dtype, copy=False)
+            if eps > 0:
+                q = q * (1 - eps) + eps / n_classes
+            if w is not None:
+                q = q * w
+            lp = sh - log_s
+            loss_rows = -(q * lp).sum(axis=1)
+            ctx.q, ctx.lp = q, lp
+            denom = float(a2.shape[0])
+            tshape = tuple(target.shape[:1] + target.shape[2:]) if a.ndim >= 2 else ()
+        else:
+            cls = _Classes(xp, target.array, w, ignore_index, n_classes, a.dtype)
+            picked = sh[cls.rows, cls.tc] - log_s[:, 0]
+            loss_rows = -cls.wt * picked
+            if eps > 0:
+                lp = sh - log_s
+                smooth = -(lp * w).sum(axis=1) if w is not None else -lp.sum(axis=1)
+                loss_rows = (1 - eps) * loss_rows + (eps / n_classes) * (smooth * cls.valid)
+            ctx.cls = cls
+            denom = cls.wt.sum()
+            tshape = tuple(target.shape)
+        ctx.denom = denom
+        ctx.tshape = tshape
+        if reduction == "none":
+            return as_tensor(loss_rows.reshape(tshape).astype(a.dtype, copy=False))
+        total = loss_rows.sum()
+        if reduction == "mean":
+            total = total / denom
+        return as_tensor(xp.asarray(total, dtype=a.dtype))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        ga = g.array
+        p = ctx.p
+        dtype = p.dtype
+        if ctx.reduction == "none":
+            scale = ga.reshape(-1, 1)
+        elif ctx.reduction == "mean":
+            scale = ga / ctx.denom
+        else:
+            scale = ga
+        gx = gt = None
+        eps = ctx.eps
+        n_classes = p.shape[1]
+        if ctx.prob:
+            q = ctx.q
+            if ctx.needs_input_grad[0]:
+                gx = (p * q.sum(axis=1, keepdims=True) - q) * scale
+            if ctx.needs_input_grad[1]:
+                coef = -ctx.lp * ((1 - eps) if eps > 0 else 1.0)
+                if ctx.w is not None:
+                    coef = coef * ctx.w
+                gt = as_tensor(_from_rows((coef * scale).astype(dtype, copy=False), ctx.shape))
+        elif ctx.needs_input_grad[0]:
+            cls = ctx.cls
+            w = ctx.w
+            hard = cls.wt * (1 - eps) if eps > 0 else cls.wt
+            if eps > 0:
+                soft = cls.valid * (eps / n_classes)
+                wsum = w.sum() if w is not None else n_classes
+                gx = p * (hard + soft * wsum)[:, None]
+                gx -= soft[:, None] * (w[None, :] if w is not None else 1.0)
+            else:
+                gx = p * hard[:, None]
+            gx[cls.rows, cls.tc] -= hard
+            gx *= scale
+        if gx is not None:
+            gx = as_tensor(_from_rows(gx.astype(dtype, copy=False), ctx.shape))
+        return gx, gt, None, None, None, None
+
+
+class NLL(Function):
+    """Negative log-likelihood of log-probabilities at class-index targets."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, x: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str
+    ) -> Tensor:
+        xp = x.device.xp
+        a = x.array
+        a2 = _to_rows(a)
+        w = None if weight is None else weight.array
+        cls = _Classes(xp, target.array, w, ignore_index, a2.shape[1], a.dtype)
+        loss_rows = -cls.wt * a2[cls.rows, cls.tc]
+        ctx.cls, ctx.shape, ctx.reduction = cls, tuple(a.shape), reduction
+        ctx.denom = cls.wt.sum()
+        ctx.m = a2.shape
+        if reduction == "none":
+            return as_tensor(loss_rows.reshape(tuple(target.shape)))
+        total = loss_rows.sum()
+        if reduction == "mean":
+            total = total / ctx.denom
+        return as_tensor(xp.asarray(total, dtype=a.dtype))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None, None
+        ga = g.array
+        cls = ctx.cls
+        xp = tt.as_tensor(ga).device.xp
+        dtype = cls.wt.dtype
+        gx = xp.zeros(ctx.m, dtype=dtype)
+        if ctx.reduction == "none":
+            vals = -cls.wt * ga.reshape(-1)
+        elif ctx.reduction == "mean":
+            vals = -cls.wt * (ga / ctx.denom)
+        else:
+            vals = -cls.wt * ga
+        gx[cls.rows, cls.tc] = vals
+        return as_tensor(_from_rows(gx, ctx.shape)), None, None, None, None
+
+
+def _ce_args(input: TensorLike, target: TensorLike, weight: TensorLike | None) -> None:
+    n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {n_classes} classes or no classes but got weight "
+            f"tensor of shape: {list(weight.shape)}"
+        )
+
+
+def cross_entropy(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Variable:
+    """Cross-entropy between logits ``input`` (N, C, d1, ...) and class indices (N, d1, ...) or class
+    probabilities (same shape as ``input``), computed from a stable log-softmax.
+
+    Example::
+
+        >>> F.cross_entropy(logits, labels, label_smoothing=0.1)
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: input must have at least one dimension (the classes)")
+    _ce_args(input, target, weight)
+    if target.dtype.kind == "f":
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError(
+                f"Expected floating point target of the same shape as input {tuple(input.shape)}, "
+                f"got {tuple(target.shape)}"
+            )
+        if target.dtype != input.dtype:
+            raise RuntimeError(f"expected target dtype {input.dtype} but got {target.dtype}")
+    elif target.dtype.kind in "iu":
+        _check_target_shape(tuple(input.shape), tuple(target.shape))
+    else:
+        raise RuntimeError(f"cross_entropy: expected integer or floating-point target, got {target.dtype}")
+    out: Variable = CrossEntropy.apply(
+        input, target, None if weight is None else data_of(weight), ignore_index, reduction, label_smoothing
+    )
+    return out
+
+
+def nll_loss(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """Negative log-likelihood of log-probabilities ``input`` (N, C, d1, ...) at class indices ``target``.
+
+    Example::
+
+        >>> F.nll_loss(F.log_softmax(logits, dim=1), labels)
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    if input.ndim == 0:
+        raise ValueError("nll_loss: input must have at least one dimension (the classes)")
+    if target.dtype.kind not in "iu":
+        raise RuntimeError(f"nll_loss: expected an integer target, got {target.dtype}")
+    _ce_args(input, target, weight)
+    _check_target_shape(tuple(input.shape), tuple(target.shape))
+    out: Variable = NLL.apply(input, target, None if weight is None else data_of(weight), ignore_index, reduction)
+    return out
+
+
+# ----------------------------------------------------------------------------------- binary cross-entropy
+class BCE(Function):
+    """Elementwise binary cross-entropy of probabilities, with logs clamped at -100 (as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, y: Tensor) -> Tensor:
+        xp = x.device.xp
+        a, t = x.array, y.array
+        if bool(((a < 0) | (a > 1)).any()):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        with _errstate(xp):
+            log_x = xp.maximum(xp.log(a), -100)
+            log_1mx = xp.maximum(xp.log1p(-a), -100)
+        ctx.save_for_backward(x, y)
+        ctx.logs = (log_x, log_1mx)
+        return as_tensor(-(t * log_x + (1 - t) * log_1mx))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = ctx.saved_tensors
+        xp = x.device.xp
+        a, t, ga = x.array, y.array, g.array
+        gx = gt = None
+        if ctx.needs_input_grad[0]:
+            gx = as_tensor(ga * (a - t) / xp.maximum((1 - a) * a, 1e-12))
+        if ctx.needs_input_grad[1]:
+            log_x, log_1mx = ctx.logs
+            gt = as_tensor(ga * (log_1mx - log_x))
+        return gx, gt
+
+
+class _errstate:
+    def __init__(self, xp: Any) -> None:
+        import numpy as np
+
+        self._ctx = np.errstate(divide="ignore", invalid="ignore") if xp is np else None
+
+    def __enter__(self) -> None:
+        if self._ctx is not None:
+            self._ctx.__enter__()
+
+    def __exit__(self, *args: Any) -> None:
+        if self._ctx is not None:
+            self._ctx.__exit__(*args)
+
+
+class BCEWithLogits(Function):
+    """Elementwise ``-[pw·y·log σ(x) + (1-y)·log(1-σ(x))]`` in the overflow-free form."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, y: Tensor, pos_weight: Tensor | None) -> Tensor:
+        xp = x.device.xp
+        a, t = x.array, y.array
+        sp_neg = xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a)))  # softplus(-x)
+        if pos_weight is not None:
+            lw = (pos_weight.array - 1) * t + 1
+            loss = (1 - t) * a + lw * sp_neg
+        else:
+            loss = (1 - t) * a + sp_neg
+        ctx.save_for_backward(x, y, pos_weight)
+        ctx.sp_neg = sp_neg
+        return as_tensor(loss.astype(a.dtype, copy=False))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        x, y, pw = ctx.saved_tensors
+        xp = x.device.xp
+        a, t, ga = x.array, y.array, g.array
+        sig = xp.tanh(a * 0.5)
+        sig += 1
+        sig *= 0.5
+        need = ctx.needs_input_grad
+        gx = gt = gpw = None
+        if pw is None:
+            if need[0]:
+                gx = as_tensor(ga * (sig - t))
+            if need[1]:
+                gt = as_tensor(-ga * a)
+        else:
+            pwa = pw.array
+            if need[0]:
+                lw = (pwa - 1) * t + 1
+                gx = as_tensor((ga * (lw * sig - pwa * t)).astype(a.dtype, copy=False))
+            if need[1]:
+                gt = as_tensor((ga * ((pwa - 1) * ctx.sp_neg - a)).astype(a.dtype, copy=False))
+            if need[2]:
+                gpw = as_tensor(sum_to(ga * t * ctx.sp_neg, tuple(pwa.shape)).astype(pwa.dtype, copy=False))
+        return gx, gt, gpw
+
+
+def _weighted(loss: Variable, weight: TensorLike | None) -> Variable:
+    return loss if weight is None else loss * weight
+
+
+def binary_cross_entropy(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """Binary cross-entropy between probabilities ``input`` and ``target`` (logs clamped at -100).
+
+    Example::
+
+        >>> F.binary_cross_entropy(torch_sigmoid_output, labels.float())
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size."
+        )
+    loss: Variable = BCE.apply(input, target)
+    return _reduce_checked(_weighted(loss, weight), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: TensorLike | None = None,
+) -> Variable:
+    """Sigmoid + binary cross-entropy in one stable step; ``pos_weight`` weighs positive examples per class.
+
+    Example::
+
+        >>> F.binary_cross_entropy_with_logits(logits, labels, pos_weight=tt.tensor([3.0]))
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
+    loss: Variable = BCEWithLogits.apply(input, target, pos_weight)
+    return _reduce_checked(_weighted(loss, weight), reduction)
+
+
+def _reduce_checked(loss: Variable, reduction: str) -> Variable:
+    return reduce(loss, reduction)
+
+
+# ------------------------------------------------------------------------------------- regression losses
+def _pair(input: TensorLike, target: TensorLike) -> Variable:
+    return as_var(input) - target
+
+
+def mse_loss(
+    input: TensorLike,
+    target: TensorLike,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """Mean squared error ``(input - target)²`` reduced by ``reduction``. Example: ``F.mse_loss(y, t)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    d = _pair(input, target)
+    return _reduce_checked(d * d, reduction)
+
+
+def l1_loss(
+    input: TensorLike,
+    target: TensorLike,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """Mean absolute error ``|input - target|``. Example: ``F.l1_loss(y, t, reduction="sum")``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    return _reduce_checked(_pair(input, target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input: TensorLike,
+    target: TensorLike,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Variable:
+    """0.5 d²/beta where |d| < beta, else |d| - 0.5 beta. Example: ``F.smooth_l1_loss(y, t, beta=0.5)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = _pair(input, target).abs()
+    if beta == 0.0:
+        return _reduce_checked(d, reduction)
+    loss = tt.where(data_of(d) < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce_checked(loss, reduction)
+
+
+def huber_loss(
+    input: TensorLike, target: TensorLike, reduction: str = "mean", delta: float = 1.0, weight: Any = None
+) -> Variable:
+    """0.5 d² where |d| < delta, else delta (|d| - 0.5 delta). Example: ``F.huber_loss(y, t, delta=2.0)``."""
+    check_reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = _pair(input, target).abs()
+    loss = tt.where(data_of(d) < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    return _reduce_checked(_weighted(loss, weight), reduction)
+
+
+def kl_div(
+    input: TensorLike,
+    target: TensorLike,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Variable:
+    """KL divergence with ``input`` as log-probabilities: ``target·(log target - input)`` pointwise;
+    ``reduction='batchmean'`` divides the sum by the batch size (the mathematically correct KL).
+
+    Example::
+
+        >>> F.kl_div(F.log_softmax(x, 1), p, reduction="batchmean")
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("none", "mean", "sum", "batchmean"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    x = as_var(input)
+    if log_target:
+        t = as_var(target)
+        loss = t.exp() * (t - x)
+    else:
+        t = as_var(target)
+        td = data_of(t)
+        pos = td > 0
+        safe = tt.where(pos, t, tt.ones_like(td))
+        tlogt = tt.where(pos, t * safe.log(), tt.zeros_like(td))
+        loss = tlogt - t * x
+    if reduction == "batchmean":
+        n = input.shape[0] if input.ndim else 1
+        out: Variable = loss.sum() / n
+        return out
+    return _reduce_checked(loss, reduction)
+
+
+def poisson_nll_loss(
+    input: TensorLike,
+    target: TensorLike,
+    log_input: bool = True,
+    full: bool = False,
+    size_average: bool | None = None,
+    eps: float = 1e-8,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """Poisson negative log-likelihood: ``exp(input) - target·input`` (``log_input``) or
+    ``input - target·log(input + eps)``; ``full`` adds Stirling's term. Example: ``F.poisson_nll_loss(x, k)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    x = as_var(input)
+    loss = x.exp() - x * target if log_input else x - (x + eps).log() * target
+    if full:
+        t = data_of(target)
+        safe = tt.where(t > 1, t, tt.ones_like(t))
+        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
+        loss = loss + tt.where(t > 1, stirling, tt.zeros_like(stirling))
+    return _reduce_checked(loss, reduction)
+
+
+def gaussian_nll_loss(
+    input: TensorLike,
+    target: TensorLike,
+    var: TensorLike | float,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Variable:
+    """Gaussian negative log-likelihood ``0.5 (log var + (input - target)²/var)`` (+ 0.5 log 2π if ``full``);
+    ``var`` is clamped to ``eps`` for stability without blocking its gradient.
+
+    Example::
+
+        >>> F.gaussian_nll_loss(mu, y, sigma2)
+    """
+    check_reduction(reduction)
+    if isinstance(var, (int, float)):
+        v: Variable = as_var(tt.full(tuple(input.shape), float(var), dtype=input.dtype, device=input.device))
+    else:
+        v = as_var(var)
+    if tuple(v.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(v.shape):
+            v = v.unsqueeze(-1)
+        elif tuple(input.shape[:-1]) == tuple(v.shape[:-1]) and v.shape[-1] == 1:
+            pass
+        else:
+            raise ValueError("var is of incorrect size")
+    vd = data_of(v)
+    if bool((vd < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    v = v + (vd.clamp(min=eps) - vd)  # clamp the value, keep the identity gradient (as PyTorch)
+    d = _pair(input, target)
+    loss = (v.log() + d * d / v) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce_checked(loss, reduction)
+
+
+# ----------------------------------------------------------------------------------------- margin losses
+def cosine_embedding_loss(
+    input1: TensorLike,
+    input2: TensorLike,
+    target: TensorLike,
+    margin: float = 0.0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """1 - cos(x1, x2) for target 1, max(0, cos(x1, x2) - margin) for target -1.
+
+    Example::
+
+        >>> F.cosine_embedding_loss(a, b, tt.tensor([1, -1]))
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    x1, x2 = as_var(input1), as_var(input2)
+    dim = x1.ndim - 1
+    eps = 1e-12
+    prod = (x1 * x2).sum(dim)
+    mag = ((x1 * x1).sum(dim) + eps) * ((x2 * x2).sum(dim) + eps)
+    cos = prod / mag.sqrt()
+    t = data_of(target)
+    zeros = cos * 0
+    pos = tt.where(t == 1, 1 - cos, zeros)
+    neg = tt.where(t == -1, (cos - margin).clamp(min=0), zeros)
+    return _reduce_checked(pos + neg, reduction)
+
+
+def margin_ranking_loss(
+    input1: TensorLike,
+    input2: TensorLike,
+    target: TensorLike,
+    margin: float = 0.0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """max(0, -target·(x1 - x2) + margin). Example: ``F.margin_ranking_loss(s1, s2, y, margin=0.5)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    loss = ((as_var(input1) - input2) * (-as_var(target)) + margin).clamp(min=0)
+    return _reduce_checked(loss, reduction)
+
+
+def hinge_embedding_loss(
+    input: TensorLike,
+    target: TensorLike,
+    margin: float = 1.0,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """x for target 1, max(0, margin - x) for target -1. Example: ``F.hinge_embedding_loss(d, y)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    x = as_var(input)
+    t = data_of(target)
+    zeros = x * 0
+    margin_part = tt.where(t != 1, (margin - x).clamp(min=0), zeros)
+    self_part = tt.where(t != -1, x, zeros)
+    return _reduce_checked(margin_part + self_part, reduction)
+
+
+def soft_margin_loss(
+    input: TensorLike,
+    target: TensorLike,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """log(1 + exp(-target·input)). Example: ``F.soft_margin_loss(x, y)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    return _reduce_checked(-logsigmoid(as_var(input) * target), reduction)
+
+
+def triplet_margin_loss(
+    anchor: TensorLike,
+    positive: TensorLike,
+    negative: TensorLike,
+    margin: float = 1.0,
+    p: float = 2,
+    eps: float = 1e-6,
+    swap: bool = False,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """max(d(a, p) - d(a, n) + margin, 0) with p-norm distances; ``swap`` uses min(d(a, n), d(p, n)).
+
+    Example::
+
+        >>> F.triplet_margin_loss(a, p, n, margin=0.2)
+    """
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+    dims = {anchor.ndim, positive.ndim, negative.ndim}
+    if len(dims) != 1:
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
+            f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs"
+        )
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_swap = pairwise_distance(positive, negative, p, eps)
+        d_neg = tt.where(data_of(d_swap) < data_of(d_neg), d_swap, d_neg)
+    loss = (d_pos - d_neg + margin).clamp(min=0)
+    return _reduce_checked(loss, reduction)
+
+
+def multilabel_soft_margin_loss(
+    input: TensorLike,
+    target: TensorLike,
+    weight: TensorLike | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Variable:
+    """Per-sample mean over classes of -[y log σ(x) + (1-y) log σ(-x)]. Example:
+    ``F.multilabel_soft_margin_loss(logits, multi_hot)``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_reduction(reduction)
+    x = as_var(input)
+    loss = -(logsigmoid(x) * target + logsigmoid(-x) * (1 - as_var(target)))
+    if weight is not None:
+        loss = loss * weight
+    c = input.shape[-1]
+    per_sample = loss.sum(x.ndim - 1) / c
+    return _reduce_checked(per_sample, reduction)

@@ -1,0 +1,283 @@
+"""Normalisation: ``batch_norm``, ``instance_norm``, ``layer_norm``, ``group_norm`` with one fused Function.
+
+``Normalize`` views the input as ``norm_shape``, normalises over ``axes`` (batch statistics) or with given
+statistics (evaluation mode), applies a per-channel (or per-element) affine transform and, when running
+statistics are passed, updates them in place with PyTorch's unbiased running variance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._util import TensorLike
+from taeda.tensor import Tensor, as_tensor
+
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
+
+Array = Any
+Ints = tuple[int, ...]
+
+
+class Normalize(Function):
+    """``y = (x - mean) / sqrt(var + eps) * w + b``.
+
+    ``norm_shape``/``axes``: the view of ``x`` and the axes its statistics reduce over; ``pshape``: the shape
+    ``w``/``b`` broadcast as against ``x``; ``stats``: fixed ``(mean, var)`` arrays broadcastable to
+    ``norm_shape`` (evaluation mode) or None; ``running``: ``(mean, var, momentum, stat_shape)`` to update in
+    place from the batch statistics, or None.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: Tensor,
+        w: Tensor | None,
+        b: Tensor | None,
+        norm_shape: Ints,
+        axes: Ints,
+        pshape: Ints,
+        eps: float,
+        stats: tuple[Array, Array] | None,
+        running: tuple[Array, Array, float, Ints] | None,
+    ) -> Tensor:
+        xp = x.device.xp
+        xa = x.array.reshape(norm_shape)
+        if stats is None:
+            mean = xa.mean(axis=axes, keepdims=True)
+            xc = xa - mean
+            var = xp.mean(xp.square(xc), axis=axes, keepdims=True)
+            if running is not None:
+                rm, rv, momentum, sshape = running
+                n = xa.size // mean.size
+                unbiased = var * (n / max(n - 1, 1))
+                rm *= 1.0 - momentum
+                rm += (momentum * mean).reshape(sshape).astype(rm.dtype, copy=False)
+                rv *= 1.0 - momentum
+                rv += (momentum * unbiased).reshape(sshape).astype(rv.dtype, copy=False)
+        else:
+            mean, var = stats
+            xc = xa - mean
+        rstd = 1.0 / xp.sqrt(var + eps)
+        xc *= rstd
+        xhat = xc.reshape(x.shape)
+        ctx.batch_stats = stats is None
+        ctx.norm = (norm_shape, axes, pshape)
+        ctx.rstd = rstd
+        if w is not None:
+            y = xhat * w.array.reshape(pshape)
+            if b is not None:
+                y += b.array.reshape(pshape)
+        elif b is not None:
+            y = xhat + b.array.reshape(pshape)
+        else:
+            y = xhat.copy()
+        ctx.xhat = xhat
+        ctx.save_for_backward(w, b)
+        return as_tensor(y)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
+        w, b = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        norm_shape, axes, pshape = ctx.norm
+        ga = gy.array
+        xhat = ctx.xhat
+        paxes = tuple(i for i, s in enumerate(pshape) if s == 1)
+        gx = gw = gb = None
+        if need_w and w is not None:
+            gw = as_tensor((ga * xhat).sum(axis=paxes).reshape(w.shape))
+        if need_b and b is not None:
+            gb = as_tensor(ga.sum(axis=paxes).reshape(b.shape))
+        if need_x:
+            gxh = ga * w.array.reshape(pshape) if w is not None else ga
+            g = gxh.reshape(norm_shape)
+            rstd = ctx.rstd
+            if ctx.batch_stats:
+                xh = xhat.reshape(norm_shape)
+                m1 = g.mean(axis=axes, keepdims=True)
+                m2 = (g * xh).mean(axis=axes, keepdims=True)
+                out = xh * m2
+                out += m1
+                gxa = g - out
+                gxa *= rstd
+            else:
+                gxa = g * rstd
+            gx = as_tensor(gxa.reshape(ga.shape))
+        return gx, gw, gb, None, None, None, None, None, None
+
+
+def _arr(t: TensorLike | None) -> Array | None:
+    if t is None:
+        return None
+    return (t.data if isinstance(t, Variable) else t).array
+
+
+def batch_norm(
+    input: TensorLike,
+    running_mean: TensorLike | None,
+    running_var: TensorLike | None,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Variable:
+    """Batch normalisation over ``(N, C, *)``: batch statistics per channel when ``training`` (updating the
+    running statistics in place), else the running statistics.
+
+    Example::
+
+        >>> x = taeda.autograd.randn(8, 3, 4, 4)
+        >>> rm, rv = taeda.tensor.zeros(3), taeda.tensor.ones(3)
+        >>> tuple(batch_norm(x, rm, rv, training=True).shape)
+        (8, 3, 4, 4)
+    """
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        raise ValueError(f"Expected 2D or more input (got {len(shape)}D input)")
+    c = shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"{name} should contain {c} elements not {math.prod(tuple(t.shape))}")
+    if training:
+        n = math.prod(shape) // c
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(shape)}")
+    pshape = (1, c) + (1,) * (len(shape) - 2)
+    rm, rv = _arr(running_mean), _arr(running_var)
+    if training or rm is None or rv is None:
+        axes = (0, *range(2, len(shape)))
+        running = None if (not training or rm is None or rv is None) else (rm, rv, float(momentum), (c,))
+        return Normalize.apply(input, weight, bias, shape, axes, pshape, float(eps), None, running)  # type: ignore[no-any-return]
+    stats = (rm.reshape(pshape).astype(input.dtype, copy=False), rv.reshape(pshape).astype(input.dtype, copy=False))
+    return Normalize.apply(input, weight, bias, shape, (), pshape, float(eps), stats, None)  # type: ignore[no-any-return]
+
+
+def instance_norm(
+    input: TensorLike,
+    running_mean: TensorLike | None = None,
+    running_var: TensorLike | None = None,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Variable:
+    """Normalise each ``(sample, channel)`` plane of ``(N, C, *)`` over its spatial positions.
+
+    Example::
+
+        >>> tuple(instance_norm(taeda.autograd.randn(2, 3, 5, 5)).shape)
+        (2, 3, 5, 5)
+    """
+    shape = tuple(input.shape)
+    if len(shape) < 3:
+        raise ValueError(f"Expected 3D or more input (got {len(shape)}D input)")
+    n, c = shape[0], shape[1]
+    pshape = (1, c) + (1,) * (len(shape) - 2)
+    rm, rv = _arr(running_mean), _arr(running_var)
+    norm_shape = (n, c, math.prod(shape[2:]))
+    if use_input_stats:
+        if math.prod(shape[2:]) <= 1:
+            raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(shape)}")
+        if rm is not None and rv is not None:
+            return _instance_norm_running(input, weight, bias, norm_shape, pshape, float(eps), rm, rv, momentum)
+        return Normalize.apply(input, weight, bias, norm_shape, (2,), pshape, float(eps), None, None)  # type: ignore[no-any-return]
+    if rm is None or rv is None:
+        raise ValueError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    sshape = (1, c, 1)
+    stats = (rm.reshape(sshape).astype(input.dtype, copy=False), rv.reshape(sshape).astype(input.dtype, copy=False))
+    return Normalize.apply(input, weight, bias, norm_shape, (), pshape, float(eps), stats, None)  # type: ignore[no-any-return]
+
+
+def _instance_norm_running(
+    input: TensorLike,
+    weight: TensorLike | None,
+    bias: TensorLike | None,
+    norm_shape: Ints,
+    pshape: Ints,
+    eps: float,
+    rm: Array,
+    rv: Array,
+    momentum: float,
+) -> Variable:
+    xp = input.device.xp
+    xa = _arr(input)
+    assert xa is not None
+    x3 = xa.reshape(norm_shape)
+    m = x3.mean(axis=2)
+    k = norm_shape[2]
+    v = x3.var(axis=2) * (k / max(k - 1, 1))
+    rm *= 1.0 - momentum
+    rm += (momentum * m.mean(axis=0)).astype(rm.dtype, copy=False)
+    rv *= 1.0 - momentum
+    rv += (momentum * xp.asarray(v).mean(axis=0)).astype(rv.dtype, copy=False)
+    return Normalize.apply(input, weight, bias, norm_shape, (2,), pshape, eps, None, None)  # type: ignore[no-any-return]
+
+
+def layer_norm(
+    input: TensorLike,
+    normalized_shape: int | Sequence[int],
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    eps: float = 1e-5,
+) -> Variable:
+    """Normalise over the trailing ``normalized_shape`` dimensions, then an elementwise affine transform.
+
+    Example::
+
+        >>> tuple(layer_norm(taeda.autograd.randn(4, 10), (10,)).shape)
+        (4, 10)
+    """
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(int(s) for s in normalized_shape)
+    shape = tuple(input.shape)
+    k = len(ns)
+    if shape[len(shape) - k :] != ns or k > len(shape):
+        raise RuntimeError(
+            f"Given normalized_shape={list(ns)}, expected input with shape [*, {', '.join(map(str, ns))}], but got "
+            f"input of size{list(shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(t.shape)} and normalized_shape = {list(ns)}")
+    lead = math.prod(shape[: len(shape) - k])
+    norm_shape = (lead, math.prod(ns))
+    pshape = (1,) * (len(shape) - k) + ns
+    return Normalize.apply(input, weight, bias, norm_shape, (1,), pshape, float(eps), None, None)  # type: ignore[no-any-return]
+
+
+def group_norm(
+    input: TensorLike,
+    num_groups: int,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    eps: float = 1e-5,
+) -> Variable:
+    """Normalise ``(N, C, *)`` over each group of ``C / num_groups`` channels and its spatial positions.
+
+    Example::
+
+        >>> tuple(group_norm(taeda.autograd.randn(2, 6, 4, 4), 3).shape)
+        (2, 6, 4, 4)
+    """
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {len(shape)}")
+    n, c = shape[0], shape[1]
+    if num_groups <= 0 or c % num_groups != 0:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input of shape "
+            f"{list(shape)} and num_groups={num_groups}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {list(t.shape)} and input of shape {list(shape)}")
+    norm_shape = (n, num_groups, math.prod(shape) // max(n * num_groups, 1))
+    pshape = (1, c) + (1,) * (len(shape) - 2)
+    return Normalize.apply(input, weight, bias, norm_shape, (2,), pshape, float(eps), None, None)  # type: ignore[no-any-return]

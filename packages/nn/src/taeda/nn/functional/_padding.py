@@ -1,0 +1,146 @@
+"""``pad``: constant (negative amounts crop), reflect, replicate and circular padding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._util import TensorLike
+from taeda.tensor import Tensor, as_tensor
+
+__all__ = ["pad"]
+
+Array = Any
+Ints = tuple[int, ...]
+
+
+class ConstantPad(Function):
+    """Pad (or crop, for negative amounts) with a constant; ``pads`` is ``((lo, hi), ...)`` per dimension."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, pads: tuple[tuple[int, int], ...], value: float) -> Tensor:
+        xp = x.device.xp
+        xa = x.array
+        out_shape = tuple(n + lo + hi for n, (lo, hi) in zip(xa.shape, pads))
+        src = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(xa.shape, pads))
+        dst = tuple(
+            slice(max(lo, 0), max(lo, 0) + max(n - max(-lo, 0) - max(-hi, 0), 0)) for n, (lo, hi) in zip(xa.shape, pads)
+        )
+        y = xp.full(out_shape, value, dtype=xa.dtype)
+        y[dst] = xa[src]
+        ctx.slices = (src, dst)
+        ctx.in_shape = xa.shape
+        return as_tensor(y)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        xp = gy.device.xp
+        src, dst = ctx.slices
+        gx = xp.zeros(ctx.in_shape, dtype=gy.dtype)
+        gx[src] = gy.array[dst]
+        return as_tensor(gx), None, None
+
+
+def index_map(xp: Any, n: int, lo: int, hi: int, mode: str) -> Array:
+    """Source index of each padded position along one dimension."""
+    j = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        j = xp.abs(j)
+        return xp.where(j >= n, 2 * (n - 1) - j, j)
+    if mode == "replicate":
+        return xp.clip(j, 0, n - 1)
+    return j % n
+
+
+class IndexPad(Function):
+    """Gather-style padding (reflect, replicate, circular): ``maps`` is ``(axis, lo, index array)`` per dimension."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, maps: tuple[tuple[int, int, Array], ...]) -> Tensor:
+        xp = x.device.xp
+        a = x.array
+        for axis, _, idx in maps:
+            a = xp.take(a, idx, axis=axis)
+        ctx.maps = maps
+        ctx.in_shape = x.shape
+        return as_tensor(a)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None
+        xp = gy.device.xp
+        g = gy.array
+        for axis, lo, idx in reversed(ctx.maps):
+            n = ctx.in_shape[axis]
+            gm = xp.moveaxis(g, axis, 0)
+            res = gm[lo : lo + n].copy()
+            border = xp.concatenate([xp.arange(lo), xp.arange(lo + n, idx.shape[0])])
+            if border.size:
+                xp.add.at(res, idx[border], gm[border])
+            g = xp.moveaxis(res, 0, axis)
+        return as_tensor(xp.ascontiguousarray(g)), None
+
+
+def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Variable:
+    """Pad the last ``len(pad) // 2`` dimensions: ``pad = (left_last, right_last, left_2nd_last, ...)``.
+
+    Modes ``'constant'`` (with ``value``, default 0; negative amounts crop), ``'reflect'``, ``'replicate'`` and
+    ``'circular'``.
+
+    Example::
+
+        >>> tuple(pad(taeda.autograd.randn(1, 2, 3, 3), (1, 1, 2, 0), mode="reflect").shape)
+        (1, 2, 5, 5)
+    """
+    p = tuple(int(v) for v in pad)
+    shape = tuple(input.shape)
+    if len(p) % 2 != 0:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(p) // 2 > len(shape):
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input dimension but got padding length "
+            f"{len(p)} and input of dimension {len(shape)}"
+        )
+    k = len(p) // 2
+    per_dim = [(0, 0)] * len(shape)
+    for i in range(k):
+        per_dim[len(shape) - 1 - i] = (p[2 * i], p[2 * i + 1])
+    if mode == "constant":
+        for n, (lo, hi) in zip(shape, per_dim):
+            if n + lo + hi < 0:
+                raise RuntimeError(
+                    f"The input size {n}, plus negative padding {lo} and {hi} resulted in a negative output size, "
+                    f"which is invalid. Check dimension of your input."
+                )
+        return ConstantPad.apply(input, tuple(per_dim), 0.0 if value is None else float(value))  # type: ignore[no-any-return]
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise ValueError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if not (2 <= len(shape) <= 5 and k <= 3 and k <= len(shape) - 1):
+        raise RuntimeError("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now")
+    xp = input.device.xp
+    maps = []
+    for axis in range(len(shape) - k, len(shape)):
+        lo, hi = per_dim[axis]
+        n = shape[axis]
+        if lo < 0 or hi < 0:
+            raise RuntimeError(f"{mode} padding does not accept negative amounts, got padding ({lo}, {hi})")
+        limit_ok = (lo < n and hi < n) if mode == "reflect" else (lo <= n and hi <= n) if mode == "circular" else n > 0
+        if not limit_ok:
+            what = "less than" if mode == "reflect" else "at most"
+            raise RuntimeError(
+                f"Argument #4: Padding size should be {what} the corresponding input dimension, but got: padding "
+                f"({lo}, {hi}) at dimension {axis} of input {list(shape)}"
+            )
+        if lo or hi:
+            maps.append((axis, lo, index_map(xp, n, lo, hi, mode)))
+    if not maps:
+        return input.clone() if isinstance(input, Variable) else Variable(input.clone())
+    return IndexPad.apply(input, tuple(maps))  # type: ignore[no-any-return]

@@ -1,0 +1,239 @@
+"""One recurrent layer in one direction (Elman RNN, LSTM with optional projection, GRU) as a single ``Function``.
+
+The input projection of every time step is one GEMM before the loop; each step does one GEMM with the hidden
+state; backward runs the step recurrences in reverse and finishes with one GEMM per weight. Gate layouts are
+PyTorch's: LSTM (i, f, g, o), GRU (r, z, n). ``lengths`` (per batch entry) freezes finished sequences, which is
+how packed sequences run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taeda.autograd import Function, once_differentiable
+from taeda.nn.functional._util import Array
+from taeda.tensor import Tensor, as_tensor
+
+__all__ = ["RNNLayer"]
+
+
+def _sig_(a: Array, xp: Any) -> Array:
+    """Sigmoid in place, via 0.5·(1 + tanh(x/2)) (no overflow)."""
+    a *= 0.5
+    xp.tanh(a, out=a)
+    a += 1
+    a *= 0.5
+    return a
+
+
+class RNNLayer(Function):
+    """Run ``mode`` ∈ {"RNN_TANH", "RNN_RELU", "LSTM", "GRU"} over ``x`` (T, B, I) from ``h0`` (and ``c0``)."""
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        x: Tensor,
+        h0: Tensor,
+        c0: Tensor | None,
+        w_ih: Tensor,
+        w_hh: Tensor,
+        b_ih: Tensor | None,
+        b_hh: Tensor | None,
+        w_hr: Tensor | None,
+        mode: str,
+        reverse: bool,
+        lengths: Array | None,
+    ) -> tuple[Tensor, ...]:
+        xp = x.device.xp
+        xa = x.array
+        steps, batch = xa.shape[0], xa.shape[1]
+        wih, whh = w_ih.array, w_hh.array
+        gsize = wih.shape[0]
+        xw = xa.reshape(steps * batch, -1) @ wih.T
+        if b_ih is not None:
+            xw += b_ih.array
+        gru = mode == "GRU"
+        bhh = None if b_hh is None else b_hh.array
+        if bhh is not None and not gru:
+            xw += bhh
+        xw = xw.reshape(steps, batch, gsize)
+        h = h0.array
+        hout = h.shape[-1]
+        dtype = xa.dtype
+        y = xp.empty((steps, batch, hout), dtype=dtype)
+        hprev = xp.empty((steps, batch, hout), dtype=dtype)
+        acts = xp.empty((steps, batch, gsize + (gsize // 3 if gru else 0)), dtype=dtype)
+        masks = None if lengths is None else (xp.arange(steps)[:, None] < xp.asarray(lengths)[None, :])[..., None]
+        lstm = mode == "LSTM"
+        whr = None if w_hr is None else w_hr.array
+        c = None if c0 is None else c0.array
+        hid = gsize // 4 if lstm else (gsize // 3 if gru else gsize)
+        if lstm:
+            cprev = xp.empty((steps, batch, hid), dtype=dtype)
+            tcs = xp.empty((steps, batch, hid), dtype=dtype)
+            hfs = xp.empty((steps, batch, hid), dtype=dtype) if whr is not None else None
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        for t in order:
+            hprev[t] = h
+            a = acts[t]
+            if lstm:
+                assert c is not None
+                xp.matmul(h, whh.T, out=a)
+                a += xw[t]
+                _sig_(a[:, : 2 * hid], xp)
+                xp.tanh(a[:, 2 * hid : 3 * hid], out=a[:, 2 * hid : 3 * hid])
+                _sig_(a[:, 3 * hid :], xp)
+                cprev[t] = c
+                c_new = a[:, hid : 2 * hid] * c
+                c_new += a[:, :hid] * a[:, 2 * hid : 3 * hid]
+                tc = xp.tanh(c_new)
+                tcs[t] = tc
+                hf = a[:, 3 * hid :] * tc
+                if whr is not None:
+                    assert hfs is not None
+                    hfs[t] = hf
+                    h_new = hf @ whr.T
+                else:
+                    h_new = hf
+            elif gru:
+                gh = h @ whh.T
+                if bhh is not None:
+                    gh += bhh
+                xt = xw[t]
+                r = a[:, :hid]
+                z = a[:, hid : 2 * hid]
+                n = a[:, 2 * hid : 3 * hid]
+                xp.add(xt[:, :hid], gh[:, :hid], out=r)
+                _sig_(r, xp)
+                xp.add(xt[:, hid : 2 * hid], gh[:, hid : 2 * hid], out=z)
+                _sig_(z, xp)
+                a[:, 3 * hid :] = gh[:, 2 * hid :]
+                xp.multiply(r, gh[:, 2 * hid :], out=n)
+                n += xt[:, 2 * hid :]
+                xp.tanh(n, out=n)
+                h_new = h - n
+                h_new *= z
+                h_new += n
+            else:
+                xp.matmul(h, whh.T, out=a)
+                a += xw[t]
+                if mode == "RNN_TANH":
+                    xp.tanh(a, out=a)
+                else:
+                    xp.maximum(a, 0, out=a)
+                h_new = a.copy()
+            if masks is not None:
+                m = masks[t]
+                h_new = xp.where(m, h_new, h)
+                if lstm:
+                    c_new = xp.where(m, c_new, c)
+                y[t] = xp.where(m, h_new, 0)
+            else:
+                y[t] = h_new
+            h = h_new
+            if lstm:
+                c = c_new
+        ctx.mode, ctx.order, ctx.masks, ctx.hid = mode, order, masks, hid
+        ctx.arrays = (xa, hprev, acts, wih, whh, whr)
+        if lstm:
+            ctx.lstm_arrays = (cprev, tcs, hfs)
+        outs = [as_tensor(y), as_tensor(xp.ascontiguousarray(h))]
+        if lstm:
+            assert c is not None
+            outs.append(as_tensor(xp.ascontiguousarray(c)))
+        return tuple(outs)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, gy: Tensor | None, ghn: Tensor | None, gcn: Tensor | None = None) -> tuple[Any, ...]:
+        xa, hprev, acts, wih, whh, whr = ctx.arrays
+        mode, masks, hid = ctx.mode, ctx.masks, ctx.hid
+        xp_mod = _xp_of(xa)
+        steps, batch = xa.shape[0], xa.shape[1]
+        hout = hprev.shape[-1]
+        dtype = xa.dtype
+        lstm, gru = mode == "LSTM", mode == "GRU"
+        gya = None if gy is None else gy.array
+        dh = xp_mod.zeros((batch, hout), dtype=dtype) if ghn is None else ghn.array.copy()
+        dc = None
+        if lstm:
+            cprev, tcs, hfs = ctx.lstm_arrays
+            dc = xp_mod.zeros((batch, hid), dtype=dtype) if gcn is None else gcn.array.copy()
+        gsize = wih.shape[0]
+        dgx = xp_mod.empty((steps, batch, gsize), dtype=dtype)
+        dgh = xp_mod.empty((steps, batch, gsize), dtype=dtype) if gru else dgx
+        dhs = xp_mod.empty((steps, batch, hout), dtype=dtype) if whr is not None else None
+        for t in reversed(ctx.order):
+            m = None if masks is None else masks[t]
+            dh_t = dh if gya is None else (dh + (gya[t] if m is None else gya[t] * m))
+            a = acts[t]
+            g = dgx[t]
+            if lstm:
+                assert dc is not None
+                if whr is not None:
+                    assert dhs is not None
+                    dhs[t] = dh_t if m is None else dh_t * m
+                    dhf = dh_t @ whr
+                else:
+                    dhf = dh_t
+                i, f, gg, o = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
+                tc = tcs[t]
+                dc_t = dhf * o
+                dc_t *= 1 - tc * tc
+                dc_t += dc
+                xp_mod.multiply(dhf * tc, o * (1 - o), out=g[:, 3 * hid :])
+                xp_mod.multiply(dc_t * gg, i * (1 - i), out=g[:, :hid])
+                xp_mod.multiply(dc_t * cprev[t], f * (1 - f), out=g[:, hid : 2 * hid])
+                xp_mod.multiply(dc_t * i, 1 - gg * gg, out=g[:, 2 * hid : 3 * hid])
+                dc_prev = dc_t * f
+                if m is not None:
+                    g *= m
+                    dc_prev = xp_mod.where(m, dc_prev, dc)
+                dh_prev = g @ whh
+                dc = dc_prev
+            elif gru:
+                r, z, n, hn = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
+                hp = hprev[t]
+                gh = dgh[t]
+                dn_pre = dh_t * (1 - z)
+                dn_pre *= 1 - n * n
+                xp_mod.multiply(dh_t * (hp - n), z * (1 - z), out=g[:, hid : 2 * hid])
+                xp_mod.multiply(dn_pre * hn, r * (1 - r), out=g[:, :hid])
+                g[:, 2 * hid :] = dn_pre
+                gh[:, : 2 * hid] = g[:, : 2 * hid]
+                xp_mod.multiply(dn_pre, r, out=gh[:, 2 * hid :])
+                if m is not None:
+                    g *= m
+                    gh *= m
+                dh_prev = gh @ whh
+                dh_prev += dh_t * z if m is None else dh_t * z * m
+            else:
+                if mode == "RNN_TANH":
+                    xp_mod.multiply(dh_t, 1 - a * a, out=g)
+                else:
+                    xp_mod.multiply(dh_t, a > 0, out=g)
+                if m is not None:
+                    g *= m
+                dh_prev = g @ whh
+            if m is not None:
+                dh_prev = xp_mod.where(m, dh_prev, dh_t)
+            dh = dh_prev
+        need = ctx.needs_input_grad
+        gx2 = dgx.reshape(steps * batch, gsize)
+        gh2 = dgh.reshape(steps * batch, gsize)
+        d_x = as_tensor((gx2 @ wih).reshape(xa.shape)) if need[0] else None
+        d_h0 = as_tensor(dh) if need[1] else None
+        d_c0 = as_tensor(dc) if (lstm and need[2]) else None
+        d_wih = as_tensor(gx2.T @ xa.reshape(steps * batch, -1)) if need[3] else None
+        d_whh = as_tensor(gh2.T @ hprev.reshape(steps * batch, hout)) if need[4] else None
+        d_bih = as_tensor(gx2.sum(0)) if need[5] else None
+        d_bhh = as_tensor(gh2.sum(0)) if need[6] else None
+        d_whr = None
+        if whr is not None and need[7]:
+            assert dhs is not None and hfs is not None
+            d_whr = as_tensor(dhs.reshape(steps * batch, hout).T @ hfs.reshape(steps * batch, hid))
+        return d_x, d_h0, d_c0, d_wih, d_whh, d_bih, d_bhh, d_whr, None, None, None
+
+
+def _xp_of(a: Array) -> Any:
+    return as_tensor(a).device.xp

@@ -1,0 +1,78 @@
+"""Small helpers shared by nn's functional kernels (private)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import taeda.tensor as tt
+from taeda.autograd import Variable
+from taeda.tensor import Tensor
+
+Array = Any
+TensorLike = Tensor | Variable
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def data_of(x: TensorLike) -> Tensor:
+    """The Tensor behind ``x`` (``x.data`` for a Variable, ``x`` itself for a Tensor)."""
+    return x.data if isinstance(x, Variable) else x
+
+
+def arr(x: TensorLike) -> Array:
+    """The ndarray behind ``x`` (no copy)."""
+    return (x.data if isinstance(x, Variable) else x).array
+
+
+def xp_of(x: TensorLike) -> Any:
+    """The array module (NumPy or CuPy) of ``x``'s data."""
+    return (x.data if isinstance(x, Variable) else x).device.xp
+
+
+def wrap(a: Array) -> Tensor:
+    """Wrap an ndarray as a Tensor without copying."""
+    return tt.as_tensor(a)
+
+
+def as_var(x: TensorLike) -> Variable:
+    """``x`` as a Variable (a Tensor is wrapped without requiring grad)."""
+    return x if isinstance(x, Variable) else Variable(x)
+
+
+def check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def reduce(loss: Variable, reduction: str) -> Variable:
+    """Apply a loss reduction ``'none' | 'mean' | 'sum'`` to an elementwise loss."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """Translate the deprecated ``size_average``/``reduce`` flags into a ``reduction`` string, as PyTorch does."""
+    if size_average is None and reduce is None:
+        return reduction
+    sa = True if size_average is None else size_average
+    rd = True if reduce is None else reduce
+    if not rd:
+        return "none"
+    return "mean" if sa else "sum"
+
+
+def sum_to(a: Array, shape: tuple[int, ...]) -> Array:
+    """Sum the broadcast dimensions of ``a`` away so that it has ``shape``."""
+    if tuple(a.shape) == tuple(shape):
+        return a
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
+    out = a.sum(axis=axes, keepdims=True) if axes else a
+    if lead:
+        out = out.reshape(out.shape[lead:])
+    return out.reshape(shape)

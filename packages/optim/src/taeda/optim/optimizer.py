@@ -1,0 +1,296 @@
+"""The ``Optimizer`` base class: parameter groups, lazy per-parameter state, ``state_dict`` and ``zero_grad``."""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, MutableMapping
+from copy import deepcopy
+from typing import Any
+
+from taeda.autograd import Variable, enable_grad
+from taeda.tensor import Tensor, as_tensor
+
+from taeda.optim._types import FLOAT32, Array, ArrayModule, Closure, ParamsT
+
+__all__ = ["Optimizer", "ParamState"]
+
+
+class _Required:
+    """Sentinel for a hyperparameter that every parameter group must give (PyTorch's ``required``)."""
+
+    def __repr__(self) -> str:
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class ParamState(MutableMapping[Variable, dict[str, Any]]):
+    """Per-parameter state keyed by parameter identity (a ``defaultdict(dict)`` that never hashes a Variable).
+
+    Example:
+        >>> opt.state[p]["exp_avg"]  # doctest: +SKIP
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[Variable, dict[str, Any]]] = {}
+
+    def __getitem__(self, p: Variable) -> dict[str, Any]:
+        item = self._items.get(id(p))
+        if item is None:
+            item = self._items[id(p)] = (p, {})
+        return item[1]
+
+    def __setitem__(self, p: Variable, value: dict[str, Any]) -> None:
+        self._items[id(p)] = (p, value)
+
+    def __delitem__(self, p: Variable) -> None:
+        del self._items[id(p)]
+
+    def __contains__(self, p: object) -> bool:
+        return id(p) in self._items
+
+    def __iter__(self) -> Iterator[Variable]:
+        return (p for p, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"ParamState({len(self)} parameters)"
+
+
+def _is_param(obj: object) -> bool:
+    data = getattr(obj, "data", None)
+    return data is not None and hasattr(data, "array") and hasattr(obj, "grad")
+
+
+class Optimizer(ABC):
+    """Base class of all optimizers.
+
+    ``params`` is an iterable of Variables, or of dicts that each define a parameter group (a ``"params"`` entry
+    plus options overriding ``defaults``). State is created lazily on the first step that sees a gradient.
+
+    Example:
+        >>> opt = SGD(model.parameters(), lr=0.1)  # doctest: +SKIP
+        >>> opt.zero_grad(); loss.backward(); opt.step()  # doctest: +SKIP
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        if _is_param(params):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Variables or dicts, but got "
+                + type(params).__name__
+            )
+        self.defaults: dict[str, Any] = defaults
+        self.state: ParamState = ParamState()
+        self.param_groups: list[dict[str, Any]] = []
+        self._scratch: dict[tuple[Any, ...], list[Array]] = {}
+        param_groups: list[Any] = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def __repr__(self) -> str:
+        lines = [self.__class__.__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a parameter group (a dict with ``"params"`` and optional per-group options) to ``param_groups``.
+
+        Example:
+            >>> opt.add_param_group({"params": head.parameters(), "lr": 1e-3})  # doctest: +SKIP
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        param_group = dict(param_group)
+        params = param_group["params"]
+        if _is_param(params):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but "
+                "the ordering of tensors in sets will change between runs. Please use a list instead."
+            )
+        else:
+            param_group["params"] = list(params)
+        for param in param_group["params"]:
+            if not _is_param(param):
+                raise TypeError("optimizer can only optimize Variables, but one of the params is " + type(param).__name__)
+            if getattr(param, "is_leaf", True) is False:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        ids = [id(p) for p in param_group["params"]]
+        if len(ids) != len(set(ids)):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; "
+                "in future, this will cause an error; "
+                "see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        if not seen.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized Variables: to ``None`` (default) or, in place, to zeros.
+
+        Example:
+            >>> opt.zero_grad()  # doctest: +SKIP
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    grad.data.zero_()
+
+    @abstractmethod
+    def step(self, closure: Closure | None = None) -> Any:
+        """Perform one optimization step; return the closure's loss (``None`` without a closure)."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer state as PyTorch lays it out: ``{"state": {index: {...}}, "param_groups": [...]}``.
+
+        Parameters are replaced by their index in the order of ``param_groups``; the state holds Tensors, ints,
+        floats and lists only, so the dict round-trips through ``taeda.tensor.save``/``load``.
+
+        Example:
+            >>> taeda.tensor.save(opt.state_dict(), "opt.tdz")  # doctest: +SKIP
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a dict made by :meth:`state_dict`; floating state is cast to each parameter's dtype and device.
+
+        Example:
+            >>> opt.load_state_dict(taeda.tensor.load("opt.tdz"))  # doctest: +SKIP
+        """
+        groups = self.param_groups
+        saved_groups = deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+        id_map: dict[Any, Variable] = {}
+        for g, s in zip(groups, saved_groups):
+            id_map.update(zip(s["params"], g["params"]))
+        state = ParamState()
+        for key, value in state_dict["state"].items():
+            k = int(key) if isinstance(key, str) and key.isdigit() else key
+            if k in id_map:
+                param = id_map[k]
+                state[param] = {name: self._cast_state(param, name, v) for name, v in value.items()}
+        for g, s in zip(groups, saved_groups):
+            s["params"] = g["params"]
+        self.state = state
+        self.param_groups = saved_groups
+
+    def _cast_state(self, param: Variable, key: str, value: Any) -> Any:
+        if isinstance(value, Tensor):
+            arr = value.array
+            if key == "step":
+                return float(arr)
+            dtype = _compute_dtype(param.data.array) if arr.dtype.kind == "f" else arr.dtype
+            return as_tensor(param.data.device.send(arr).astype(dtype, copy=True))
+        if isinstance(value, dict):
+            return {k: self._cast_state(param, k, v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(self._cast_state(param, key, v) for v in value)
+        return value
+
+    def _closure_loss(self, closure: Closure | None) -> Any:
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def _work(self, xp: ArrayModule, like: Array, count: int) -> list[Array]:
+        """``count`` scratch arrays shaped like ``like``, kept across steps (no allocation, no page faults)."""
+        key = (like.dtype, str(getattr(like, "device", "cpu")))
+        bufs = self._scratch.get(key)
+        n = like.size
+        if bufs is None or len(bufs) < count or bufs[0].size < n:
+            size = max(n, bufs[0].size if bufs else 0)
+            bufs = [xp.empty(size, dtype=like.dtype) for _ in range(max(count, len(bufs) if bufs else 0))]
+            self._scratch[key] = bufs
+        shape = like.shape
+        return [b[:n].reshape(shape) for b in bufs[:count]]
+
+
+def _compute_dtype(arr: Array) -> Any:
+    """The dtype updates of ``arr`` are computed in: float32 for half precision, else ``arr``'s own."""
+    dtype = arr.dtype
+    return FLOAT32 if dtype.kind == "f" and dtype.itemsize < 4 else dtype
+
+
+def zeros_state(xp: ArrayModule, like: Array, fill: float = 0.0) -> Tensor:
+    """A state Tensor shaped like ``like`` (its compute dtype), filled with ``fill``."""
+    if fill == 0.0:
+        return as_tensor(xp.zeros(like.shape, dtype=like.dtype))
+    return as_tensor(xp.full(like.shape, fill, dtype=like.dtype))
+
+
+class ElementwiseOptimizer(Optimizer):
+    """An optimizer whose step updates each parameter on its own through :meth:`_update`.
+
+    Half-precision parameters are updated in float32: the parameter and its gradient are cast up, the update
+    runs (with float32 state), and the result is rounded back into the parameter's own storage.
+    """
+
+    @abstractmethod
+    def _update(self, xp: ArrayModule, param: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]) -> None:
+        """Update ``param`` in place from ``grad``, creating ``state`` on the first call."""
+
+    def step(self, closure: Closure | None = None) -> Any:
+        """Perform one optimization step; parameters without a gradient are skipped.
+
+        Example:
+            >>> loss = opt.step(closure)  # doctest: +SKIP
+        """
+        loss = self._closure_loss(closure)
+        state = self.state
+        update = self._update
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                data = p.data
+                xp = data.device.xp
+                param = data.array
+                grad = g.data.array
+                dtype = param.dtype
+                if dtype.kind == "f" and dtype.itemsize < 4:
+                    master = param.astype(FLOAT32)
+                    update(xp, master, grad.astype(FLOAT32), state[p], group)
+                    param[...] = master
+                else:
+                    update(xp, param, grad, state[p], group)
+        return loss

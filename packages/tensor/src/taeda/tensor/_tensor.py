@@ -1,0 +1,1469 @@
+"""The ``Tensor`` class: one NumPy/CuPy array in a ``__slots__`` wrapper with PyTorch's API.
+
+Internals other modules of this package may use (nothing outside taeda.tensor may):
+
+- ``_wrap(arr) -> Tensor``: wrap an ndarray (``numpy.ndarray`` or ``cupy.ndarray``, never a NumPy scalar) with no
+  check and no copy; the new tensor has its own version counter.
+- ``_wrap_r(r) -> Tensor``: like ``_wrap`` but also accepts the NumPy scalars that NumPy returns for 0-d results.
+- ``_view(arr, base) -> Tensor``: wrap ``arr``, a view of ``base``'s storage, sharing ``base``'s version counter.
+- ``t._array``: the ndarray itself (public read access is ``t.array``).
+- ``t._vc``: the version counter, ``None`` until needed, else a one-item ``list[int]`` shared by a base and all
+  its views; ``t._version`` reads it, ``_bump(t)`` increments it (every in-place op calls ``_bump``).
+- ``_binary(fn, x, y, mode)``: PyTorch-promoted broadcasting binary op on Tensors/ndarrays/scalars.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator, Sequence
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from taeda.tensor import _dispatch
+from taeda.tensor import _dtype as _dt
+from taeda.tensor import cuda as _cuda
+from taeda.tensor._checks import broadcast_error, check_same_device, norm_dim
+from taeda.tensor._device import CPU, Device, device_of
+from taeda.tensor._size import Size
+
+__all__ = ["Tensor", "ValuesIndices", "_wrap", "_wrap_r", "_view", "_bump", "_binary", "xp_of", "unwrap"]
+
+_nd = np.ndarray
+_generic = np.generic
+_asarray = np.asarray
+_new = object.__new__
+_PY_SCALARS = frozenset({int, float, bool, complex})
+_default_float = _dt.default_float
+_result_type = _dt.result_type
+
+# modes of _binary
+_PROMOTE = 0  # PyTorch promotion
+_TO_FLOAT = 1  # integers go to the default float dtype (true division, atan2 ...)
+_NO_CAST = 2  # comparisons: NumPy compares mixed dtypes exactly
+_INTEGRAL = 3  # bitwise ops: bool and integer dtypes only
+
+
+class _NotTensor:
+    __slots__ = ()
+
+
+_NOT: Any = _NotTensor()
+
+
+def xp_of(arr: Any) -> ModuleType:
+    """The array module of an ndarray: ``numpy`` or ``cupy``."""
+    if type(arr) is _nd or _cuda.cupy is None:
+        return np
+    cp = _cuda.cupy
+    return cp if isinstance(arr, cp.ndarray) else np
+
+
+def unwrap(x: Any) -> Any:
+    """The ndarray of a Tensor, an ndarray or NumPy scalar as is, a Python number as is; ``_NOT`` otherwise."""
+    t = type(x)
+    if t is Tensor:
+        return x._array
+    if t in _PY_SCALARS or t is _nd:
+        return x
+    if isinstance(x, Tensor):
+        return x._array
+    if isinstance(x, (_nd, _generic)):
+        return x
+    cp = _cuda.cupy
+    if cp is not None and isinstance(x, cp.ndarray):
+        return x
+    if isinstance(x, bool):
+        return bool(x)
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, float):
+        return float(x)
+    return _NOT
+
+
+def _wrap(arr: Any) -> Tensor:
+    t: Tensor = _new(Tensor)
+    t._array = arr
+    t._vc = None
+    return t
+
+
+def _wrap_r(r: Any) -> Tensor:
+    if type(r) is not _nd and isinstance(r, _generic):
+        r = _asarray(r)
+    t: Tensor = _new(Tensor)
+    t._array = r
+    t._vc = None
+    return t
+
+
+def _view(arr: Any, base: Tensor) -> Tensor:
+    vc = base._vc
+    if vc is None:
+        vc = base._vc = [0]
+    t: Tensor = _new(Tensor)
+    t._array = arr
+    t._vc = vc
+    return t
+
+
+def _bump(t: Tensor) -> None:
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
+
+
+def _as_array_operand(a: Any, rt: np.dtype[Any]) -> Any:
+    if isinstance(a, (_nd, _generic)) or hasattr(a, "__cuda_array_interface__"):
+        return a if a.dtype == rt else a.astype(rt)
+    return a
+
+
+def _binary(fn: Any, x: Any, y: Any, mode: int = _PROMOTE) -> Any:
+    """``fn(x, y)`` on the ndarrays of ``x`` and ``y`` after PyTorch's promotion; NotImplemented for foreign types."""
+    ax = unwrap(x)
+    ay = unwrap(y)
+    if ax is _NOT or ay is _NOT:
+        return NotImplemented
+    if type(ax) is not _nd or type(ay) is not _nd:
+        check_same_device(ax, ay)
+    if mode != _NO_CAST:
+        rt = _result_type(ax, ay)
+        if mode == _TO_FLOAT and rt.kind in "biu":
+            rt = _default_float()
+        elif mode == _INTEGRAL and rt.kind not in "biu":
+            raise RuntimeError(f"{getattr(fn, '__name__', 'bitwise op')} is only supported for integer and bool tensors")
+        ax = _as_array_operand(ax, rt)
+        ay = _as_array_operand(ay, rt)
+    try:
+        r = fn(ax, ay)
+    except ValueError as e:
+        err = broadcast_error(getattr(ax, "shape", ()), getattr(ay, "shape", ()))
+        if err is not None:
+            raise err from None
+        raise
+    except OverflowError:  # a Python int out of the tensor dtype's range: wrap around as PyTorch does
+        rt = _result_type(ax, ay)
+        if isinstance(ax, int):
+            ax = np.array(ax).astype(rt)
+        if isinstance(ay, int):
+            ay = np.array(ay).astype(rt)
+        r = fn(ax, ay)
+    return _wrap_r(r)
+
+
+def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor:
+    a = self._array
+    b = unwrap(other)
+    if b is _NOT:
+        raise TypeError(f"unsupported operand type for in-place op on Tensor: {type(other).__name__}")
+    if type(b) is not _nd and not isinstance(b, (int, float, bool, complex, _generic)):
+        check_same_device(a, b)
+    rt = _result_type(self, b)
+    if mode == _TO_FLOAT and rt.kind in "biu":
+        rt = _default_float()
+    if _dt.category(rt) > _dt.category(a.dtype):
+        raise RuntimeError(
+            f"result type {_dt.torch_name(rt)} can't be cast to the desired output type {_dt.torch_name(a.dtype)}"
+        )
+    try:
+        r = ifn(a, b)
+    except ValueError:
+        bs = tuple(getattr(b, "shape", ()))
+        if tuple(np.broadcast_shapes(a.shape, bs) if broadcast_error(a.shape, bs) is None else ()) != a.shape:
+            if broadcast_error(a.shape, bs) is not None:
+                raise broadcast_error(a.shape, bs) from None  # type: ignore[misc]
+            raise RuntimeError(
+                f"output with shape {list(a.shape)} doesn't match the broadcast shape {list(np.broadcast_shapes(a.shape, bs))}"
+            ) from None
+        raise
+    if r is not a:  # NumPy scalars (0-d) return a new object: write it back
+        a[...] = r
+    _bump(self)
+    return self
+
+
+_TYPE_NAMES = {
+    _dt.float32: "FloatTensor", _dt.float64: "DoubleTensor", _dt.float16: "HalfTensor", _dt.int64: "LongTensor",
+    _dt.int32: "IntTensor", _dt.int16: "ShortTensor", _dt.int8: "CharTensor", _dt.uint8: "ByteTensor",
+    _dt.bool_: "BoolTensor",
+}
+
+
+class Tensor:
+    """A multi-dimensional array with PyTorch's API on NumPy (CPU) or CuPy (GPU) storage.
+
+    ``Tensor(*sizes)`` makes an uninitialised tensor of the default dtype and ``Tensor(sequence)`` copies data
+    into one, as in old PyTorch code; prefer ``taeda.tensor.tensor(...)``/``empty(...)``. Methods mirror the
+    module-level functions of ``taeda.tensor`` (see their docstrings).
+
+    Example:
+        >>> import taeda.tensor as tt
+        >>> x = tt.Tensor([[1, 2], [3, 4]])
+        >>> x.shape, x.dtype
+        (taeda.Size([2, 2]), dtype('float32'))
+        >>> (x @ x).sum().item()
+        54.0
+    """
+
+    __slots__ = ("__weakref__", "_array", "_vc")
+    _array: Any
+    _vc: list[int] | None
+
+    __array_priority__ = 1000.0
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator and returns a Tensor
+
+    def __init__(self, *args: Any, device: Any = None) -> None:
+        dev = CPU if device is None else Device(device)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            from taeda.tensor._creation import tensor as _tensor_fn
+
+            data = args[0]
+            if isinstance(data, Tensor):
+                self._array = data._array
+                self._vc = data._vc
+                return
+            self._array = _tensor_fn(data, dtype=_default_float(), device=dev)._array
+        else:
+            sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], Size) else args
+            shape = tuple(int(s) for s in sizes) if sizes else (0,)
+            self._array = dev.xp.empty(shape, dtype=_default_float())
+        self._vc = None
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def array(self) -> Any:
+        """The underlying ndarray (``numpy.ndarray`` or ``cupy.ndarray``) itself, no copy."""
+        return self._array
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's storage as a tensor (for code written against ``torch.Tensor.data``)."""
+        return _view(self._array, self)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._array = value._array
+        self._vc = None
+
+    @property
+    def _version(self) -> int:
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._array.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape as a ``Size``, or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self._array.shape)
+        return self._array.shape[norm_dim(dim, self._array.ndim)] if self._array.ndim else 1
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._array.dtype  # type: ignore[no-any-return]
+
+    @property
+    def device(self) -> Device:
+        if type(self._array) is _nd:
+            return CPU
+        return device_of(self._array)
+
+    @property
+    def is_cuda(self) -> bool:
+        return type(self._array) is not _nd
+
+    @property
+    def is_cpu(self) -> bool:
+        return type(self._array) is _nd
+
+    @property
+    def ndim(self) -> int:
+        return self._array.ndim  # type: ignore[no-any-return]
+
+    def dim(self) -> int:
+        return self._array.ndim  # type: ignore[no-any-return]
+
+    def ndimension(self) -> int:
+        return self._array.ndim  # type: ignore[no-any-return]
+
+    def numel(self) -> int:
+        return self._array.size  # type: ignore[no-any-return]
+
+    def nelement(self) -> int:
+        return self._array.size  # type: ignore[no-any-return]
+
+    def element_size(self) -> int:
+        return self._array.itemsize  # type: ignore[no-any-return]
+
+    @property
+    def itemsize(self) -> int:
+        return self._array.itemsize  # type: ignore[no-any-return]
+
+    @property
+    def nbytes(self) -> int:
+        return self._array.nbytes  # type: ignore[no-any-return]
+
+    def stride(self, dim: int | None = None) -> Any:
+        """Strides in elements, as PyTorch counts them."""
+        st = tuple(s // self._array.itemsize for s in self._array.strides)
+        return st if dim is None else st[norm_dim(dim, self._array.ndim)]
+
+    def data_ptr(self) -> int:
+        """Address of the first element."""
+        a = self._array
+        if type(a) is _nd:
+            return int(a.__array_interface__["data"][0])
+        return int(a.data.ptr)
+
+    def is_contiguous(self) -> bool:
+        return bool(self._array.flags.c_contiguous)
+
+    def contiguous(self) -> Tensor:
+        a = self._array
+        if a.flags.c_contiguous:
+            return self
+        return _wrap(xp_of(a).ascontiguousarray(a))
+
+    def is_floating_point(self) -> bool:
+        return bool(self._array.dtype.kind == "f")
+
+    def is_complex(self) -> bool:
+        return bool(self._array.dtype.kind == "c")
+
+    def is_signed(self) -> bool:
+        return bool(self._array.dtype.kind in "ifc")
+
+    def clone(self) -> Tensor:
+        return _wrap(self._array.copy())
+
+    def detach(self) -> Tensor:
+        return _view(self._array, self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        return _wrap(self._array.copy())
+
+    def __copy__(self) -> Tensor:
+        return _view(self._array, self)
+
+    # ----------------------------------------------------------------- conversions
+    def numpy(self, *, force: bool = False) -> np.ndarray[Any, Any]:
+        """The NumPy array sharing this CPU tensor's memory (``force=True`` copies a GPU tensor to the host)."""
+        a = self._array
+        if type(a) is _nd:
+            return a
+        if force:
+            return a.get()  # type: ignore[no-any-return]
+        raise TypeError(
+            f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
+            "memory first."
+        )
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+        a = self.numpy()
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        if copy:
+            return a.copy()
+        return a
+
+    def tolist(self) -> Any:
+        return self._array.tolist()
+
+    def item(self) -> Any:
+        a = self._array
+        if a.size != 1:
+            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+        return a.item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self._array.dtype.kind not in "biu" or self._array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        a = self._array
+        if a.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (numel {a.size})")
+        return bool(a.item())
+
+    def __len__(self) -> int:
+        a = self._array
+        if a.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return int(a.shape[0])
+
+    def __iter__(self) -> Iterator[Tensor]:
+        a = self._array
+        if a.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(a.shape[0]):
+            yield _view(a[i, ...], self)
+
+    def __contains__(self, item: Any) -> bool:
+        return bool((self == item).any().item())
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        from taeda.tensor._printing import format_tensor
+
+        return format_tensor(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._array.ndim == 0:
+            return format(self._array.item(), spec)
+        return format(repr(self), spec)
+
+    def __reduce__(self) -> Any:
+        from taeda.tensor._sharing import reduce_tensor
+
+        return reduce_tensor(self)
+
+    def share_memory_(self) -> Tensor:
+        """Move this CPU tensor's storage into shared memory (see ``taeda.tensor.share_memory_``)."""
+        from taeda.tensor._sharing import share_memory_
+
+        return share_memory_(self)  # type: ignore[no-any-return]
+
+    def is_shared(self) -> bool:
+        from taeda.tensor._sharing import is_shared
+
+        return is_shared(self)  # type: ignore[no-any-return]
+
+    def type(self, dtype: Any = None) -> Any:
+        """Without an argument, the type name (``'taeda.FloatTensor'``); with a dtype, a converted tensor."""
+        if dtype is None:
+            name = _TYPE_NAMES.get(self._array.dtype, f"{_dt.torch_name(self._array.dtype)}Tensor")
+            return f"taeda.{name}" if type(self._array) is _nd else f"taeda.cuda.{name}"
+        if isinstance(dtype, str):
+            dtype = {f"taeda.{v}": k for k, v in _TYPE_NAMES.items()}.get(dtype, dtype)
+        return self.to(dtype)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``; ``copy=True`` forces a copy."""
+        device: Any = kwargs.pop("device", None)
+        dtype: Any = kwargs.pop("dtype", None)
+        copy = bool(kwargs.pop("copy", False))
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, (Device, str)) and not (isinstance(a, str) and a not in ("cpu", "cuda") and ":" not in a):
+                device = a
+            elif a is not None:
+                dtype = a
+        arr = self._array
+        if dtype is not None:
+            dt = _dt.to_dtype(dtype)
+            if arr.dtype != dt:
+                arr = arr.astype(dt)
+        if device is not None:
+            arr = Device(device).send(arr)
+        if arr is self._array:
+            return _wrap(arr.copy()) if copy else self
+        return _wrap(arr)
+
+    def cpu(self) -> Tensor:
+        a = self._array
+        if type(a) is _nd:
+            return self
+        return _wrap(CPU.send(a))
+
+    def cuda(self, device: Any = None) -> Tensor:
+        """Copy to a CUDA device (raises a clear ``RuntimeError`` when CUDA is not available)."""
+        if device is None:
+            dev = Device("cuda", 0)
+        elif isinstance(device, int):
+            dev = Device("cuda", device)
+        else:
+            dev = Device(device)
+        arr = dev.send(self._array)
+        return self if arr is self._array else _wrap(arr)
+
+    def float(self) -> Tensor:
+        return self.to(_dt.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dt.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dt.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dt.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dt.int32)
+
+    def short(self) -> Tensor:
+        return self.to(_dt.int16)
+
+    def char(self) -> Tensor:
+        return self.to(_dt.int8)
+
+    def byte(self) -> Tensor:
+        return self.to(_dt.uint8)
+
+    def bool(self) -> Tensor:
+        return self.to(_dt.bool_)
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        from taeda.tensor._creation import tensor as _tensor_fn
+
+        return _tensor_fn(data, dtype=self.dtype if dtype is None else dtype, device=device or self.device)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        return _c.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device or self.device)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        return _c.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device or self.device)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        return _c.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device or self.device)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        return _c.full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device or self.device)
+
+    # ----------------------------------------------------------------- arithmetic operators
+    def __add__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            a = self._array
+            b = other._array
+            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
+                try:
+                    r = a + b
+                except ValueError:
+                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for +") from None
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        return _binary(operator.add, self, other)  # type: ignore[no-any-return]
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(operator.add, other, self)  # type: ignore[no-any-return]
+
+    def __sub__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            a = self._array
+            b = other._array
+            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind != "b":
+                try:
+                    r = a - b
+                except ValueError:
+                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for -") from None
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        return _m.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        if unwrap(other) is _NOT:
+            return NotImplemented
+        return _m.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            a = self._array
+            b = other._array
+            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
+                try:
+                    r = a * b
+                except ValueError:
+                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for *") from None
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        return _binary(operator.mul, self, other)  # type: ignore[no-any-return]
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(operator.mul, other, self)  # type: ignore[no-any-return]
+
+    def __truediv__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            a = self._array
+            b = other._array
+            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind in "fc":
+                try:
+                    r = a / b
+                except ValueError:
+                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for /") from None
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        return _binary(operator.truediv, self, other, _TO_FLOAT)  # type: ignore[no-any-return]
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _binary(operator.truediv, other, self, _TO_FLOAT)  # type: ignore[no-any-return]
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _binary(operator.floordiv, self, other)  # type: ignore[no-any-return]
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _binary(operator.floordiv, other, self)  # type: ignore[no-any-return]
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _binary(operator.mod, self, other)  # type: ignore[no-any-return]
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _binary(operator.mod, other, self)  # type: ignore[no-any-return]
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _m.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        if unwrap(other) is _NOT:
+            return NotImplemented
+        return _m.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        if unwrap(other) is _NOT:
+            return NotImplemented
+        return _mm._matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        if unwrap(other) is _NOT:
+            return NotImplemented
+        return _mm._matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _m.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _m.abs(self)
+
+    def __invert__(self) -> Tensor:
+        return _m.bitwise_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _binary(operator.and_, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _binary(operator.and_, other, self, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __or__(self, other: Any) -> Tensor:
+        return _binary(operator.or_, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _binary(operator.or_, other, self, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _binary(operator.xor, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _binary(operator.xor, other, self, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _binary(operator.lshift, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _binary(operator.rshift, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _binary(operator.eq, self, other, _NO_CAST)  # type: ignore[no-any-return]
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _binary(operator.ne, self, other, _NO_CAST)  # type: ignore[no-any-return]
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _binary(operator.lt, self, other, _NO_CAST)  # type: ignore[no-any-return]
+
+    def __le__(self, other: Any) -> Tensor:
+        return _binary(operator.le, self, other, _NO_CAST)  # type: ignore[no-any-return]
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _binary(operator.gt, self, other, _NO_CAST)  # type: ignore[no-any-return]
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _binary(operator.ge, self, other, _NO_CAST)  # type: ignore[no-any-return]
+
+    # in-place operators
+    def __iadd__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.iadd, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.isub, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.imul, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.itruediv, other, _TO_FLOAT)
+
+    def __ifloordiv__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.ifloordiv, other)
+
+    def __imod__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.imod, other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.ipow, other)
+
+    def __iand__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.iand, other, _INTEGRAL)
+
+    def __ior__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.ior, other, _INTEGRAL)
+
+    def __ixor__(self, other: Any) -> Tensor:
+        return _inplace(self, operator.ixor, other, _INTEGRAL)
+
+    def __imatmul__(self, other: Any) -> Tensor:
+        r = self @ other
+        return self.copy_(r)
+
+    # ----------------------------------------------------------------- indexing
+    def __getitem__(self, idx: Any) -> Tensor:
+        a = self._array
+        t = type(idx)
+        if t is int:
+            return _view(a[idx, ...], self)
+        if t is slice:
+            return _view(a[idx], self)
+        key = _ix.to_index(idx)
+        r = a[key]
+        if type(r) is not _nd and isinstance(r, _generic):
+            return _wrap(_asarray(r))
+        base = r.base
+        if base is not None and (base is a or base is a.base):
+            return _view(r, self)
+        return _wrap(r)
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        _ix.setitem(self, idx, value)
+
+    # ----------------------------------------------------------------- hot reductions and shape ops
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        if dim is None and dtype is None:
+            a = self._array
+            if type(a) is _nd and a.dtype in _dt.FLOATING:
+                r = _add_reduce(a, None, None, None, keepdim)
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        return _r._sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _r._mean(self, dim, keepdim, dtype=dtype)
+
+    def view(self, *shape: Any) -> Tensor:
+        return _s._view_impl(self, shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _s._view_impl(self, (other.shape,))
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _s._reshape_impl(self, shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _s._reshape_impl(self, (other.shape,))
+
+    @property
+    def T(self) -> Tensor:
+        a = self._array
+        if a.ndim > 2:
+            raise RuntimeError("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is not supported.")
+        return _view(a.T, self)
+
+    @property
+    def mT(self) -> Tensor:
+        a = self._array
+        if a.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {a.ndim}-D tensor.")
+        return _view(a.swapaxes(-1, -2), self)
+
+    @property
+    def H(self) -> Tensor:
+        return self.T.conj()
+
+    @property
+    def real(self) -> Tensor:
+        return _view(self._array.real, self)
+
+    @property
+    def imag(self) -> Tensor:
+        return _view(self._array.imag, self)
+
+    def conj(self) -> Tensor:
+        a = self._array
+        return _wrap(a.conj()) if a.dtype.kind == "c" else self
+
+    # ----------------------------------------------------------------- in-place methods
+    def zero_(self) -> Tensor:
+        self._array[...] = 0
+        _bump(self)
+        return self
+
+    def fill_(self, value: Any) -> Tensor:
+        v = value._array if isinstance(value, Tensor) else value
+        self._array[...] = v
+        _bump(self)
+        return self
+
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        a = self._array
+        s = src._array if isinstance(src, Tensor) else src
+        if type(s) is not type(a):
+            s = device_of(a).send(s)
+        try:
+            a[...] = s
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({list(a.shape)}) must match the size of tensor b "
+                f"({list(getattr(s, 'shape', ()))}) for copy_"
+            ) from None
+        _bump(self)
+        return self
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return _inplace(self, operator.iadd, other)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        return _inplace(self, operator.isub, other)
+
+    def mul_(self, other: Any) -> Tensor:
+        return _inplace(self, operator.imul, other)
+
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return _inplace(self, operator.itruediv, other, _TO_FLOAT)
+        return self.copy_(_m.div(self, other, rounding_mode=rounding_mode))
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return _inplace(self, operator.ipow, exponent)
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return self.add_(_m.mul(tensor1, tensor2), alpha=value)
+
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return self.add_(_m.div(tensor1, tensor2), alpha=value)
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        return self.add_(_m.mul(_m.sub(end, self), weight))
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return self.copy_(_m.clamp(self, min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        _ix.masked_fill_inplace(self, mask, value)
+        return self
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+        a = self._array
+        d = norm_dim(dim, a.ndim)
+        sl: list[Any] = [slice(None)] * a.ndim
+        sl[d] = unwrap(index)
+        a[tuple(sl)] = unwrap(value)
+        _bump(self)
+        return self
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        a = self._array
+        d = norm_dim(dim, a.ndim)
+        src = unwrap(source) * alpha if alpha != 1 else unwrap(source)
+        xp = xp_of(a)
+        xp.add.at(xp.moveaxis(a, d, 0), unwrap(index), xp.moveaxis(xp.asarray(src), d, 0))
+        _bump(self)
+        return self
+
+    def scatter_(self, dim: int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
+        return self.copy_(_ix.scatter(self, dim, index, src, reduce=reduce))
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+        return self.copy_(_ix.scatter_add(self, dim, index, src))
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+        from taeda.tensor._random import uniform_
+
+        return uniform_(self, from_, to, generator=generator)  # type: ignore[no-any-return]
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        from taeda.tensor._random import normal_
+
+        return normal_(self, mean, std, generator=generator)  # type: ignore[no-any-return]
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        from taeda.tensor._random import bernoulli_
+
+        return bernoulli_(self, p, generator=generator)  # type: ignore[no-any-return]
+
+    def _unary_(self, name: str) -> Tensor:
+        a = self._array
+        if a.dtype.kind not in "fc" and name not in ("neg", "abs", "sign", "floor", "ceil", "round", "trunc", "square"):
+            raise RuntimeError(
+                f"result type {_dt.torch_name(_default_float())} can't be cast to the desired output type "
+                f"{_dt.torch_name(a.dtype)}"
+            )
+        r = getattr(_m, name)(self)._array
+        a[...] = r
+        _bump(self)
+        return self
+
+    def neg_(self) -> Tensor:
+        return self._unary_("neg")
+
+    def abs_(self) -> Tensor:
+        return self._unary_("abs")
+
+    def exp_(self) -> Tensor:
+        return self._unary_("exp")
+
+    def log_(self) -> Tensor:
+        return self._unary_("log")
+
+    def sqrt_(self) -> Tensor:
+        return self._unary_("sqrt")
+
+    def rsqrt_(self) -> Tensor:
+        return self._unary_("rsqrt")
+
+    def reciprocal_(self) -> Tensor:
+        return self._unary_("reciprocal")
+
+    def sigmoid_(self) -> Tensor:
+        return self._unary_("sigmoid")
+
+    def tanh_(self) -> Tensor:
+        return self._unary_("tanh")
+
+    def relu_(self) -> Tensor:
+        a = self._array
+        xp_of(a).maximum(a, 0, out=a)
+        _bump(self)
+        return self
+
+    def floor_(self) -> Tensor:
+        return self._unary_("floor")
+
+    def ceil_(self) -> Tensor:
+        return self._unary_("ceil")
+
+    def round_(self) -> Tensor:
+        return self._unary_("round")
+
+    def trunc_(self) -> Tensor:
+        return self._unary_("trunc")
+
+    def sign_(self) -> Tensor:
+        return self._unary_("sign")
+
+    def square_(self) -> Tensor:
+        return self._unary_("square")
+
+    def sin_(self) -> Tensor:
+        return self._unary_("sin")
+
+    def cos_(self) -> Tensor:
+        return self._unary_("cos")
+
+    # ----------------------------------------------------------------- elementwise methods (see _ops_math)
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _m.add(self, other, alpha=alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _m.sub(self, other, alpha=alpha)
+
+    subtract = sub
+
+    def mul(self, other: Any) -> Tensor:
+        return _m.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _m.div(self, other, rounding_mode=rounding_mode)
+
+    divide = div
+
+    def true_divide(self, other: Any) -> Tensor:
+        return _m.true_divide(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return _m.floor_divide(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return _m.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _m.fmod(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _m.pow(self, exponent)
+
+    def atan2(self, other: Any) -> Tensor:
+        return _m.atan2(self, other)
+
+    arctan2 = atan2
+
+    def maximum(self, other: Any) -> Tensor:
+        return _m.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _m.minimum(self, other)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return _m.lerp(self, end, weight)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _m.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return _m.addcdiv(self, tensor1, tensor2, value=value)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _m.clamp(self, min, max)
+
+    clip = clamp
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return _m.where(condition, self, other)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        return _m.nan_to_num(self, nan, posinf, neginf)
+
+    def eq(self, other: Any) -> Tensor:
+        return _m.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return _m.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return _m.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return _m.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return _m.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return _m.ge(self, other)
+
+    def equal(self, other: Any) -> bool:
+        return _m.equal(self, other)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        return _m.allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+        return _m.isclose(self, other, rtol, atol, equal_nan)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return _m.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return _m.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return _m.logical_xor(self, other)
+
+    def logical_not(self) -> Tensor:
+        return _m.logical_not(self)
+
+    def bitwise_not(self) -> Tensor:
+        return _m.bitwise_not(self)
+
+    def neg(self) -> Tensor:
+        return _m.neg(self)
+
+    negative = neg
+
+    def abs(self) -> Tensor:
+        return _m.abs(self)
+
+    absolute = abs
+
+    def sign(self) -> Tensor:
+        return _m.sign(self)
+
+    def exp(self) -> Tensor:
+        return _m.exp(self)
+
+    def exp2(self) -> Tensor:
+        return _m.exp2(self)
+
+    def expm1(self) -> Tensor:
+        return _m.expm1(self)
+
+    def log(self) -> Tensor:
+        return _m.log(self)
+
+    def log2(self) -> Tensor:
+        return _m.log2(self)
+
+    def log10(self) -> Tensor:
+        return _m.log10(self)
+
+    def log1p(self) -> Tensor:
+        return _m.log1p(self)
+
+    def sqrt(self) -> Tensor:
+        return _m.sqrt(self)
+
+    def rsqrt(self) -> Tensor:
+        return _m.rsqrt(self)
+
+    def square(self) -> Tensor:
+        return _m.square(self)
+
+    def reciprocal(self) -> Tensor:
+        return _m.reciprocal(self)
+
+    def sin(self) -> Tensor:
+        return _m.sin(self)
+
+    def cos(self) -> Tensor:
+        return _m.cos(self)
+
+    def tan(self) -> Tensor:
+        return _m.tan(self)
+
+    def asin(self) -> Tensor:
+        return _m.asin(self)
+
+    arcsin = asin
+
+    def acos(self) -> Tensor:
+        return _m.acos(self)
+
+    arccos = acos
+
+    def atan(self) -> Tensor:
+        return _m.atan(self)
+
+    arctan = atan
+
+    def sinh(self) -> Tensor:
+        return _m.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _m.cosh(self)
+
+    def tanh(self) -> Tensor:
+        return _m.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _m.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _m.relu(self)
+
+    def erf(self) -> Tensor:
+        return _m.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _m.erfc(self)
+
+    def erfinv(self) -> Tensor:
+        return _m.erfinv(self)
+
+    def lgamma(self) -> Tensor:
+        return _m.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return _m.digamma(self)
+
+    def floor(self) -> Tensor:
+        return _m.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _m.ceil(self)
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        return _m.round(self, decimals=decimals)
+
+    def trunc(self) -> Tensor:
+        return _m.trunc(self)
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        return _m.frac(self)
+
+    def isnan(self) -> Tensor:
+        return _m.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _m.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _m.isfinite(self)
+
+    # ----------------------------------------------------------------- reductions (see _ops_reduce)
+    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _r.prod(self, dim, keepdim, dtype=dtype)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _r.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _r.min(self, dim, keepdim)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _r.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _r.amin(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _r.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _r.argmin(self, dim, keepdim)
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+        return _r.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+        return _r.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return _r.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return _r.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _r.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _r.cumprod(self, dim, dtype=dtype)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _r.all(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _r.any(self, dim, keepdim)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return _r.median(self, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return _r.mode(self, dim, keepdim)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return _r.count_nonzero(self, dim)
+
+    # ----------------------------------------------------------------- sorting (see _ops_sort)
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _so.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return _so.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return _so.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return _so.kthvalue(self, k, dim, keepdim)
+
+    def unique(
+        self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None  # noqa: A002
+    ) -> Any:
+        return _so.unique(self, sorted, return_inverse, return_counts, dim)
+
+    # ----------------------------------------------------------------- linear algebra (see _ops_matmul)
+    def matmul(self, other: Any) -> Tensor:
+        return _mm.matmul(self, other)
+
+    def mm(self, mat2: Any) -> Tensor:
+        return _mm.mm(self, mat2)
+
+    def bmm(self, mat2: Any) -> Tensor:
+        return _mm.bmm(self, mat2)
+
+    def mv(self, vec: Any) -> Tensor:
+        return _mm.mv(self, vec)
+
+    def dot(self, other: Any) -> Tensor:
+        return _mm.dot(self, other)
+
+    def outer(self, vec2: Any) -> Tensor:
+        return _mm.outer(self, vec2)
+
+    ger = outer
+
+    def inverse(self) -> Tensor:
+        from taeda.tensor.linalg import inv
+
+        return inv(self)  # type: ignore[no-any-return]
+
+    def det(self) -> Tensor:
+        from taeda.tensor.linalg import det
+
+        return det(self)  # type: ignore[no-any-return]
+
+    # ----------------------------------------------------------------- shape (see _ops_shape)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _s.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        return _s.unflatten(self, dim, sizes)
+
+    def ravel(self) -> Tensor:
+        return _s.flatten(self)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return _s.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _s.unsqueeze(self, dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _s.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def t(self) -> Tensor:
+        return _s.t(self)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _s.permute(self, *dims)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return _s.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return _s.expand(self, *sizes)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _s.expand(self, other.shape)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        return _s.broadcast_to(self, shape)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return _s.repeat(self, *sizes)
+
+    def tile(self, *dims: Any) -> Tensor:
+        return _s.tile(self, *dims)
+
+    def flip(self, *dims: Any) -> Tensor:
+        return _s.flip(self, *dims)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _s.roll(self, shifts, dims)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        return _s.narrow(self, dim, start, length)
+
+    def select(self, dim: int, index: int) -> Tensor:
+        return _s.select(self, dim, index)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return _s.unbind(self, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return _s.chunk(self, chunks, dim)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _s.split(self, split_size_or_sections, dim)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _s.tensor_split(self, indices_or_sections, dim)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return _s.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return _s.triu(self, diagonal)
+
+    def tril_(self, diagonal: int = 0) -> Tensor:
+        return self.copy_(_s.tril(self, diagonal))
+
+    def triu_(self, diagonal: int = 0) -> Tensor:
+        return self.copy_(_s.triu(self, diagonal))
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return _s.diag(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _s.diagonal(self, offset, dim1, dim2)
+
+    # ----------------------------------------------------------------- indexing functions (see _ops_index)
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return _ix.masked_fill(self, mask, value)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        return _ix.index_select(self, dim, index)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        return _ix.gather(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
+        return _ix.scatter(self, dim, index, src, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        return _ix.scatter_add(self, dim, index, src)
+
+    def take(self, index: Any) -> Tensor:
+        return _ix.take(self, index)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return _ix.nonzero(self, as_tuple=as_tuple)
+
+    def masked_select(self, mask: Any) -> Tensor:
+        return _ix.masked_select(self, mask)
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(x, dim)``, ``min``, ``median``, ``mode``, ``sort``, ``topk``, ``kthvalue`` return."""
+
+    values: Tensor
+    indices: Tensor
+
+
+_dispatch._PLAIN.add(Tensor)
+_add_reduce = np.add.reduce
+
+from taeda.tensor import _creation as _c  # noqa: E402
+from taeda.tensor import _ops_index as _ix  # noqa: E402
+from taeda.tensor import _ops_math as _m  # noqa: E402
+from taeda.tensor import _ops_matmul as _mm  # noqa: E402
+from taeda.tensor import _ops_reduce as _r  # noqa: E402
+from taeda.tensor import _ops_shape as _s  # noqa: E402
+from taeda.tensor import _ops_sort as _so  # noqa: E402
