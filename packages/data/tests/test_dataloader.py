@@ -53,7 +53,7 @@ def test_batches_and_len() -> None:
     assert first["x"].shape == (4, 2) and first["x"].dtype == np.float32
     dropped = DataLoader(Squares(), batch_size=4, drop_last=True)
     assert len(dropped) == 2 and labels(dropped) == [[0, 1, 2, 3], [4, 5, 6, 7]]
-    assert len(iter(loader)) == 3
+    assert len(iter(loader)) == 3  # type: ignore[arg-type]
 
 
 def test_default_batch_size_is_one_and_none_disables_batching() -> None:

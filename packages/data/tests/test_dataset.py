@@ -71,7 +71,7 @@ def test_concat_dataset() -> None:
     with pytest.raises(ValueError, match="empty"):
         ConcatDataset([])
     with pytest.raises(TypeError, match="IterableDataset"):
-        ConcatDataset([Range(0, 2)])  # type: ignore[list-item]
+        ConcatDataset([Range(0, 2)])
 
 
 def test_chain_dataset() -> None:

@@ -223,8 +223,8 @@ def test_persistent_workers_survive_epochs() -> None:
     assert pids1 == pids3 and len(pids1) == 2
     assert [b[0].array.tolist() for b in e1] == [b[0].array.tolist() for b in e3]
     assert [b[1].array.tolist() for b in e1] != [b[1].array.tolist() for b in e3]  # reseeded per epoch
-    w = loader._iterator._w  # type: ignore[attr-defined]
-    loader._iterator.close()  # type: ignore[attr-defined]
+    w = loader._iterator._w
+    loader._iterator.close()
     assert leftovers(w.prefix) == [] and all(p.exitcode is not None for p in w.processes)
 
 
@@ -236,3 +236,67 @@ def test_other_start_methods(method: str) -> None:
     it = iter(DataLoader(ds, batch_size=6, num_workers=2, multiprocessing_context=method))
     assert [[t.array.tolist() for t in b] for b in it] == ref
     assert leftovers(it._w.prefix) == []  # type: ignore[attr-defined]
+
+
+def test_growing_batches_reuse_and_retire_blocks() -> None:
+    x = np.random.default_rng(0).standard_normal((31, 1, 100, 100)).astype(np.float32)
+    ds = TensorDataset(x)
+    sizes = [1, 2, 4, 8, 16]
+    starts = np.cumsum([0, *sizes])
+    batches = [list(range(s, s + n)) for s, n in zip(starts, sizes)]
+    it = iter(DataLoader(ds, batch_sampler=batches * 2, num_workers=1, multiprocessing_context="fork"))
+    got = [b[0].array for b in it]
+    assert [g.shape[0] for g in got] == sizes * 2
+    for g, idx in zip(got, batches * 2):
+        np.testing.assert_array_equal(g, x[idx])
+    assert leftovers(it._w.prefix) == []  # type: ignore[attr-defined]
+
+
+_ORPHAN_SCRIPT = """
+import os, signal, sys, time
+import numpy as np
+from taeda.data import DataLoader, TensorDataset
+it = iter(DataLoader(TensorDataset(np.zeros((64, 8), np.float32)), batch_size=4, num_workers=2,
+                     multiprocessing_context="fork"))
+next(it)
+print(" ".join(str(p.pid) for p in it._w.processes), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_workers_exit_when_the_main_process_dies() -> None:
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _ORPHAN_SCRIPT], capture_output=True, text=True, timeout=60, check=False
+    )
+    pids = [int(p) for p in proc.stdout.split()]
+    assert len(pids) == 2, proc.stderr
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(p) for p in pids)
+
+
+class Unpicklable(Dataset[Any]):
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, i: int) -> Any:
+        return {"x": np.zeros(2), "f": (lambda: i) if i == 2 else i}
+
+
+def test_unpicklable_batch_reported_and_iteration_goes_on() -> None:
+    it = iter(DataLoader(Unpicklable(), batch_size=None, num_workers=1, multiprocessing_context="fork"))
+    assert next(it)["f"] == 0 and next(it)["f"] == 1
+    with pytest.raises(Exception, match="sending the batch"):
+        next(it)
+    assert next(it)["f"] == 3

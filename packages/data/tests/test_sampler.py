@@ -104,7 +104,7 @@ def test_weighted_random_sampler_without_replacement() -> None:
     with pytest.raises(ValueError, match="num_samples"):
         WeightedRandomSampler([1.0], 0)
     with pytest.raises(ValueError, match="1d"):
-        WeightedRandomSampler([[1.0]], 1)
+        WeightedRandomSampler(np.ones((1, 1)), 1)
     with pytest.raises(RuntimeError):
         WeightedRandomSampler([-1.0, 2.0], 1)
 

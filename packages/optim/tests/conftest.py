@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 from taeda.autograd import Variable
 from taeda.tensor import as_tensor
 

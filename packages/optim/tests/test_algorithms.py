@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 from numpy.typing import NDArray
-from taeda import optim
 
+from taeda import optim
 
 F32 = np.float32
 Arr = NDArray[Any]
@@ -42,8 +42,17 @@ def _neg_wd(p: Arr, g: Arr, wd: float, maximize: bool) -> Arr:
 # ---- NumPy transcriptions of PyTorch's pseudo-code (out of place, float32) -------------------------------------
 
 
-def ref_sgd(p: Arr, grads: list[Arr], *, lr: float, momentum: float, dampening: float, nesterov: bool,
-            weight_decay: float, maximize: bool) -> Iterator[Arr]:  # fmt: skip
+def ref_sgd(
+    p: Arr,
+    grads: list[Arr],
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    nesterov: bool,
+    weight_decay: float,
+    maximize: bool,
+) -> Iterator[Arr]:
     b = np.zeros_like(p)
     for t, g in enumerate(grads, 1):
         g = _neg_wd(p, g, weight_decay, maximize)
@@ -54,8 +63,18 @@ def ref_sgd(p: Arr, grads: list[Arr], *, lr: float, momentum: float, dampening: 
         yield p
 
 
-def ref_adam(p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float], eps: float, weight_decay: float,
-             amsgrad: bool, maximize: bool, decoupled: bool = False) -> Iterator[Arr]:  # fmt: skip
+def ref_adam(
+    p: Arr,
+    grads: list[Arr],
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    maximize: bool,
+    decoupled: bool = False,
+) -> Iterator[Arr]:
     b1, b2 = betas
     m, v, vmax = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
     for t, g in enumerate(grads, 1):
@@ -76,8 +95,18 @@ def ref_adam(p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float],
         yield p
 
 
-def ref_rmsprop(p: Arr, grads: list[Arr], *, lr: float, alpha: float, eps: float, weight_decay: float,
-                momentum: float, centered: bool, maximize: bool) -> Iterator[Arr]:  # fmt: skip
+def ref_rmsprop(
+    p: Arr,
+    grads: list[Arr],
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+    maximize: bool,
+) -> Iterator[Arr]:
     v, b, gave = np.zeros_like(p), np.zeros_like(p), np.zeros_like(p)
     for g in grads:
         g = _neg_wd(p, g, weight_decay, maximize)
@@ -94,8 +123,17 @@ def ref_rmsprop(p: Arr, grads: list[Arr], *, lr: float, alpha: float, eps: float
         yield p
 
 
-def ref_adagrad(p: Arr, grads: list[Arr], *, lr: float, lr_decay: float, weight_decay: float,
-                initial_accumulator_value: float, eps: float, maximize: bool) -> Iterator[Arr]:  # fmt: skip
+def ref_adagrad(
+    p: Arr,
+    grads: list[Arr],
+    *,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    initial_accumulator_value: float,
+    eps: float,
+    maximize: bool,
+) -> Iterator[Arr]:
     s = np.full_like(p, initial_accumulator_value)
     for t, g in enumerate(grads, 1):
         g = _neg_wd(p, g, weight_decay, maximize)
@@ -105,8 +143,9 @@ def ref_adagrad(p: Arr, grads: list[Arr], *, lr: float, lr_decay: float, weight_
         yield p
 
 
-def ref_adadelta(p: Arr, grads: list[Arr], *, lr: float, rho: float, eps: float, weight_decay: float,
-                 maximize: bool) -> Iterator[Arr]:  # fmt: skip
+def ref_adadelta(
+    p: Arr, grads: list[Arr], *, lr: float, rho: float, eps: float, weight_decay: float, maximize: bool
+) -> Iterator[Arr]:
     v, u = np.zeros_like(p), np.zeros_like(p)
     for g in grads:
         g = _neg_wd(p, g, weight_decay, maximize)
@@ -117,8 +156,9 @@ def ref_adadelta(p: Arr, grads: list[Arr], *, lr: float, rho: float, eps: float,
         yield p
 
 
-def ref_adamax(p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float], eps: float, weight_decay: float,
-               maximize: bool) -> Iterator[Arr]:  # fmt: skip
+def ref_adamax(
+    p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float], eps: float, weight_decay: float, maximize: bool
+) -> Iterator[Arr]:
     b1, b2 = betas
     m, u = np.zeros_like(p), np.zeros_like(p)
     for t, g in enumerate(grads, 1):
@@ -129,8 +169,18 @@ def ref_adamax(p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float
         yield p
 
 
-def ref_nadam(p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float], eps: float, weight_decay: float,
-              momentum_decay: float, decoupled_weight_decay: bool, maximize: bool) -> Iterator[Arr]:  # fmt: skip
+def ref_nadam(
+    p: Arr,
+    grads: list[Arr],
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    momentum_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> Iterator[Arr]:
     b1, b2 = betas
     m, v = np.zeros_like(p), np.zeros_like(p)
     mus = [b1 * (1 - 0.5 * 0.96 ** (i * momentum_decay)) for i in range(1, len(grads) + 2)]
@@ -149,8 +199,17 @@ def ref_nadam(p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float]
         yield p
 
 
-def ref_radam(p: Arr, grads: list[Arr], *, lr: float, betas: tuple[float, float], eps: float, weight_decay: float,
-              decoupled_weight_decay: bool, maximize: bool) -> Iterator[Arr]:  # fmt: skip
+def ref_radam(
+    p: Arr,
+    grads: list[Arr],
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> Iterator[Arr]:
     b1, b2 = betas
     m, v = np.zeros_like(p), np.zeros_like(p)
     rho_inf = 2 / (1 - b2) - 1

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 import taeda.tensor as tt
 from taeda import optim
 from taeda.optim._line_search import cubic_interpolate
@@ -33,7 +34,9 @@ def test_minimises_rosenbrock(line_search_fn: str | None, dtype: Any, make_param
     p = make_param([-1.5, 2.0], dtype)
     storage = p.data.array
     # the default tolerances stop once the loss changes by < 1e-9, a little short of 1e-6 in x
-    opt = optim.LBFGS([p], lr=1, max_iter=100, tolerance_grad=1e-10, tolerance_change=1e-14, line_search_fn=line_search_fn)
+    opt = optim.LBFGS(
+        [p], lr=1, max_iter=100, tolerance_grad=1e-10, tolerance_change=1e-14, line_search_fn=line_search_fn
+    )
     counter: list[int] = []
     closure = _rosenbrock_closure(opt, p, set_grad, counter)
     first = opt.step(closure)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 import taeda.tensor as tt
 from taeda import optim
 from taeda.optim import lr_scheduler as sch
@@ -18,7 +19,8 @@ MakeParam = Callable[..., Any]
 
 @pytest.fixture
 def opt(make_param: MakeParam) -> optim.SGD:
-    return optim.SGD([{"params": [make_param([1.0])]}, {"params": [make_param([2.0])], "lr": 0.5}], lr=0.1, momentum=0.9)
+    groups: list[dict[str, Any]] = [{"params": [make_param([1.0])]}, {"params": [make_param([2.0])], "lr": 0.5}]
+    return optim.SGD(groups, lr=0.1, momentum=0.9)
 
 
 def _run(opt: optim.Optimizer, sched: Any, epochs: int) -> list[list[float]]:
@@ -31,7 +33,9 @@ def _run(opt: optim.Optimizer, sched: Any, epochs: int) -> list[list[float]]:
     return lrs
 
 
-def _check(actual: list[list[float]], expected: Callable[[float, int], float], bases: tuple[float, ...] = (0.1, 0.5)) -> None:
+def _check(
+    actual: list[list[float]], expected: Callable[[float, int], float], bases: tuple[float, ...] = (0.1, 0.5)
+) -> None:
     for epoch, lrs in enumerate(actual):
         assert lrs == pytest.approx([expected(b, epoch) for b in bases], rel=1e-12, abs=1e-15), f"epoch {epoch}"
 
@@ -101,7 +105,7 @@ def test_cyclic_lr(make_param: MakeParam, mode: str) -> None:
         x = 1 + e / 6 - cycle
         height = x / (4 / 6) if x <= 4 / 6 else (x - 1) / (4 / 6 - 1)
         scale = {"triangular": 1.0, "triangular2": 1 / 2 ** (cycle - 1), "exp_range": 0.9**e}[mode]
-        return 0.01 + 0.09 * height * scale
+        return float(0.01 + 0.09 * height * scale)
 
     lrs = _run(opt, sched, 20)
     _check(lrs, expected, (0.0,))
@@ -177,13 +181,14 @@ def test_reduce_lr_on_plateau_threshold_modes(
 
 
 def test_reduce_lr_on_plateau_min_lr_eps_and_errors(make_param: MakeParam) -> None:
-    opt = optim.SGD([{"params": [make_param([1.0])]}, {"params": [make_param([1.0])], "lr": 0.1}], lr=1.0)
+    groups: list[dict[str, Any]] = [{"params": [make_param([1.0])]}, {"params": [make_param([1.0])], "lr": 0.1}]
+    opt = optim.SGD(groups, lr=1.0)
     sched = sch.ReduceLROnPlateau(opt, factor=0.1, patience=0, min_lr=[0.05, 0.0], eps=1e-3)
     for m in [1.0, 1.0, 1.0, 1.0]:
         sched.step(m)
     # group 0 stops at min_lr; group 1 stops once a reduction would change lr by less than eps
     assert sched.get_last_lr() == pytest.approx([0.05, 0.001])
-    with pytest.raises(ValueError, match="Factor should be < 1.0."):
+    with pytest.raises(ValueError, match=r"Factor should be < 1\.0\."):
         sch.ReduceLROnPlateau(opt, factor=1.0)
     with pytest.raises(ValueError, match="mode avg is unknown!"):
         sch.ReduceLROnPlateau(opt, mode="avg")

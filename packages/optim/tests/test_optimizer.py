@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+
 import taeda.tensor as tt
 from taeda import optim
 from taeda.autograd import Variable
@@ -65,7 +66,7 @@ def test_invalid_hyperparameters_raise(
 
 def test_hyperparameters_after_lr_are_keyword_only(make_param: MakeParam) -> None:
     with pytest.raises(TypeError):
-        optim.SGD([make_param([1.0])], 0.1, 0.9)  # type: ignore[misc]
+        optim.SGD([make_param([1.0])], 0.1, 0.9)  # type: ignore[call-arg]
 
 
 def test_bad_params_are_rejected(make_param: MakeParam) -> None:
@@ -77,7 +78,7 @@ def test_bad_params_are_rejected(make_param: MakeParam) -> None:
     with pytest.raises(TypeError, match="ordered collections"):
         optim.SGD([{"params": {p}}], lr=0.1)
     with pytest.raises(TypeError, match="optimizer can only optimize Variables, but one of the params is ndarray"):
-        optim.SGD([np.ones(2)], lr=0.1)
+        optim.SGD([np.ones(2)], lr=0.1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
         optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
     with pytest.raises(TypeError, match="param_group must be a dict"):
@@ -157,9 +158,12 @@ def test_state_dict_round_trips_through_save_and_resumes_bit_for_bit(
     cls: type[optim.Optimizer], kw: dict[str, Any], make_param: MakeParam, set_grad: SetGrad, tmp_path: Path
 ) -> None:
     rng = np.random.default_rng(0)
-    grads = [[rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal(4).astype(np.float32)] for _ in range(8)]
+    grads = [
+        [rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal(4).astype(np.float32)] for _ in range(8)
+    ]
     a, b = make_param(rng.standard_normal((2, 3))), make_param(rng.standard_normal(4))
-    opt = cls([{"params": [a]}, {"params": [b], "lr": 0.02}], **kw)
+    groups: list[dict[str, Any]] = [{"params": [a]}, {"params": [b], "lr": 0.02}]
+    opt = cls(groups, **kw)
     for ga, gb in grads[:4]:
         set_grad(a, ga)
         set_grad(b, gb)

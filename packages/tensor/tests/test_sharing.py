@@ -165,7 +165,8 @@ def test_pool_workers_write_rows(helpers: ModuleType, no_leaks: None) -> None:
     ctx = mp.get_context("spawn")
     t = tt.zeros(4, 3).share_memory_()
     with ctx.Pool(2) as pool:
-        assert sorted(pool.map(helpers.fill_row, [(t, i) for i in range(4)])) == [0, 1, 2, 3]
+        result = pool.map_async(helpers.fill_row, [(t, i) for i in range(4)])
+        assert sorted(result.get(timeout=60)) == [0, 1, 2, 3]
     assert t.numpy()[:, 0].tolist() == [1.0, 2.0, 3.0, 4.0]
     del t
 

@@ -10,9 +10,9 @@ import os
 import pickle
 import struct
 import threading
-from types import SimpleNamespace
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -50,10 +50,13 @@ def make_mnist(raw: Path, n: int = 12, prefix: str = "t10k", gz: bool = True, se
     return images, labels
 
 
-class _Py2Pickler(pickle._Pickler):  # type: ignore[name-defined,misc]
+_PurePickler: Any = pickle._Pickler  # the pure-Python pickler, whose dispatch table can be extended
+
+
+class _Py2Pickler(_PurePickler):  # type: ignore[misc]
     """Writes bytes as Python 2 ``str`` opcodes (BINSTRING), as CIFAR's cPickle files hold them."""
 
-    dispatch = pickle._Pickler.dispatch.copy()  # type: ignore[attr-defined]
+    dispatch = dict(_PurePickler.dispatch)
 
     def save_py2_str(self, obj: bytes) -> None:
         n = len(obj)
@@ -85,7 +88,7 @@ def http_root(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     served.mkdir()
     handler = functools.partial(_QuietHandler, directory=str(served))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield served, f"http://127.0.0.1:{server.server_address[1]}/"

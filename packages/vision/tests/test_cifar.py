@@ -29,7 +29,11 @@ def _batch(n: int, seed: int, key: str = "labels", classes: int = 10) -> tuple[d
     rng = np.random.default_rng(seed)
     data = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
     labels = [int(v) for v in rng.integers(0, classes, n)]
-    return {"batch_label": f"batch {seed}", key: labels, "data": data, "filenames": [f"{i}.png" for i in range(n)]}, data, labels
+    return (
+        {"batch_label": f"batch {seed}", key: labels, "data": data, "filenames": [f"{i}.png" for i in range(n)]},
+        data,
+        labels,
+    )
 
 
 def _write_cifar10_py(root: Path, n: int = 5) -> tuple[Any, Any]:
@@ -71,7 +75,7 @@ def test_cifar10_binary_matches_python(tmp_path: Path) -> None:
     np.testing.assert_array_equal(a.targets, b.targets)
     assert b.classes == NAMES
     (folder / "test_batch.bin").write_bytes(rows.tobytes()[:-7])
-    with pytest.raises(RuntimeError, match="test_batch.bin: truncated or corrupt CIFAR binary batch"):
+    with pytest.raises(RuntimeError, match=r"test_batch.bin: truncated or corrupt CIFAR binary batch"):
         CIFAR10(tmp_path / "bin", train=False)
 
 
@@ -87,7 +91,9 @@ def test_cifar100_both_formats(tmp_path: Path) -> None:
     assert ds.targets.tolist() == fine and ds.classes == names
     binroot = tmp_path / "b"
     (binroot / "cifar-100-binary").mkdir(parents=True)
-    rows = np.concatenate([np.asarray(entry["coarse_labels"], np.uint8)[:, None], np.asarray(fine, np.uint8)[:, None], data], 1)
+    rows = np.concatenate(
+        [np.asarray(entry["coarse_labels"], np.uint8)[:, None], np.asarray(fine, np.uint8)[:, None], data], 1
+    )
     (binroot / "cifar-100-binary" / "test.bin").write_bytes(rows.tobytes())
     (binroot / "cifar-100-binary" / "fine_label_names.txt").write_text("\n".join(names))
     db = CIFAR100(binroot, train=False)
@@ -96,7 +102,7 @@ def test_cifar100_both_formats(tmp_path: Path) -> None:
 
 
 def test_missing_and_bad_labels(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="Dataset not found or corrupted.*download=True"):
+    with pytest.raises(RuntimeError, match=r"Dataset not found or corrupted.*download=True"):
         CIFAR10(tmp_path)
     folder = tmp_path / "cifar-10-batches-py"
     _write_cifar10_py(tmp_path)
@@ -120,7 +126,7 @@ def test_python2_style_pickle(tmp_path: Path) -> None:
     p.write_bytes(pickle.dumps(entry, protocol=4))  # Python 3 pickles of the same content load too
     np.testing.assert_array_equal(load_restricted(p)["data"], data)
     p.write_bytes(pickle.dumps(entry, protocol=2))  # ... but bytes via _codecs.encode are refused
-    with pytest.raises(pickle.UnpicklingError, match="_codecs.encode"):
+    with pytest.raises(pickle.UnpicklingError, match=r"_codecs.encode"):
         load_restricted(p)
 
 

@@ -34,7 +34,9 @@ def _tiny_mnist(digests: dict[str, str]) -> type[MNIST]:
     return TinyMNIST
 
 
-def test_mnist_download(http_root: tuple[Path, str], tmp_path: Path, fmt: SimpleNamespace, capsys: pytest.CaptureFixture[str]) -> None:
+def test_mnist_download(
+    http_root: tuple[Path, str], tmp_path: Path, fmt: SimpleNamespace, capsys: pytest.CaptureFixture[str]
+) -> None:
     served, url = http_root
     cls = _tiny_mnist(_serve_mnist(served, fmt))
     dead = "http://127.0.0.1:9/"  # nothing listens on the discard port: the next mirror is tried
@@ -64,7 +66,9 @@ def test_checksum_mismatch(http_root: tuple[Path, str], tmp_path: Path, fmt: Sim
     with pytest.raises(ChecksumError) as info:
         cls(tmp_path, train=False, download=True, mirrors=[url])
     msg = str(info.value)
-    assert "t10k-images-idx3-ubyte.gz" in msg and digests["t10k-images-idx3-ubyte.gz"] in msg and _md5(b"corrupt") in msg
+    assert (
+        "t10k-images-idx3-ubyte.gz" in msg and digests["t10k-images-idx3-ubyte.gz"] in msg and _md5(b"corrupt") in msg
+    )
     raw = tmp_path / "TinyMNIST" / "raw"
     assert not (raw / "t10k-images-idx3-ubyte.gz").exists()
     assert not [n for n in os.listdir(raw) if n.endswith(".part")]
@@ -93,7 +97,9 @@ def test_every_mirror_fails(http_root: tuple[Path, str], tmp_path: Path) -> None
     assert not list((tmp_path / "MNIST" / "raw").iterdir())
 
 
-def test_download_file_sha256_and_progress(http_root: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_download_file_sha256_and_progress(
+    http_root: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     served, url = http_root
     payload = os.urandom(3 << 20)
     (served / "blob.bin").write_bytes(payload)
@@ -104,7 +110,9 @@ def test_download_file_sha256_and_progress(http_root: tuple[Path, str], tmp_path
         download_file([url + "blob.bin"], tmp_path / "b2.bin", "0" * 64, progress=False)
 
 
-def test_plain_progress_bar(http_root: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plain_progress_bar(
+    http_root: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import builtins
 
     real_import = builtins.__import__
@@ -131,7 +139,9 @@ def _cifar_tarball(tmp: Path, extra: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def test_cifar_download_extracts_only_expected(http_root: tuple[Path, str], tmp_path: Path, fmt: SimpleNamespace) -> None:
+def test_cifar_download_extracts_only_expected(
+    http_root: tuple[Path, str], tmp_path: Path, fmt: SimpleNamespace
+) -> None:
     served, url = http_root
     rng = np.random.default_rng(0)
     batch = {"data": rng.integers(0, 256, (3, 3072), dtype=np.uint8), "labels": [1, 2, 3], "batch_label": "t"}
@@ -148,7 +158,11 @@ def test_cifar_download_extracts_only_expected(http_root: tuple[Path, str], tmp_
         tgz_md5 = _md5(tarball)
         train_list = [(f"data_batch_{i}", _md5(files[f"cifar-10-batches-py/data_batch_{i}"])) for i in range(1, 6)]
         test_list = [("test_batch", _md5(files["cifar-10-batches-py/test_batch"]))]
-        meta = {"filename": "batches.meta", "key": "label_names", "md5": _md5(files["cifar-10-batches-py/batches.meta"])}
+        meta = {
+            "filename": "batches.meta",
+            "key": "label_names",
+            "md5": _md5(files["cifar-10-batches-py/batches.meta"]),
+        }
 
     root = tmp_path / "root"
     ds = TinyCIFAR(root, train=True, download=True, mirrors=[url])

@@ -3,6 +3,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +22,7 @@ def test_roundtrip_uint8(fmt: SimpleNamespace, tmp_path: Path, gz: bool) -> None
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.float32, np.float64])
 def test_big_endian_types(fmt: SimpleNamespace, tmp_path: Path, dtype: type) -> None:
-    a = (np.arange(-6, 6).reshape(3, 4) * 3).astype(dtype)
+    a: np.ndarray[Any, Any] = (np.arange(-6, 6).reshape(3, 4) * 3).astype(dtype)
     out = read_idx(fmt.write_idx(tmp_path / "x", a))
     assert out.dtype == np.dtype(dtype) and out.dtype.isnative
     np.testing.assert_array_equal(out, a)
@@ -57,7 +58,9 @@ def test_truncated_and_long(fmt: SimpleNamespace, tmp_path: Path) -> None:
     short = tmp_path / "short.gz"
     with gzip.open(short, "wb") as f:
         f.write(data[:-5])
-    with pytest.raises(RuntimeError, match=r"short.gz: truncated IDX file: header \(3, 4, 4\) needs 48 data bytes, found 43"):
+    with pytest.raises(
+        RuntimeError, match=r"short.gz: truncated IDX file: header \(3, 4, 4\) needs 48 data bytes, found 43"
+    ):
         read_idx(short)
     long = tmp_path / "long"
     long.write_bytes(data + b"\x00")
@@ -77,8 +80,8 @@ def test_corrupt_gzip_names_file(fmt: SimpleNamespace, tmp_path: Path) -> None:
     p = tmp_path / "broken-images-idx3-ubyte.gz"
     good = gzip.compress(fmt.idx_bytes(np.ones((2, 28, 28), np.uint8)))
     p.write_bytes(good[: len(good) // 2])
-    with pytest.raises(RuntimeError, match="broken-images-idx3-ubyte.gz"):
+    with pytest.raises(RuntimeError, match=r"broken-images-idx3-ubyte.gz"):
         read_idx(p)
     p.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
-    with pytest.raises(RuntimeError, match="broken-images-idx3-ubyte.gz: cannot read IDX file"):
+    with pytest.raises(RuntimeError, match=r"broken-images-idx3-ubyte.gz: cannot read IDX file"):
         read_idx(p)

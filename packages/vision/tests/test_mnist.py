@@ -31,7 +31,7 @@ def test_mnist_layout(fmt: SimpleNamespace, tmp_path: Path, gz: bool, train: boo
 
 def test_other_split_missing_and_raw_folder(fmt: SimpleNamespace, tmp_path: Path) -> None:
     fmt.make_mnist(tmp_path / "flat", prefix="t10k")
-    with pytest.raises(RuntimeError, match="Dataset not found.*download=True"):
+    with pytest.raises(RuntimeError, match=r"Dataset not found.*download=True"):
         MNIST(tmp_path, train=False)
     ds = MNIST(tmp_path, train=False, raw_folder=tmp_path / "flat")
     assert len(ds) == 12 and ds.raw_folder == str(tmp_path / "flat")
@@ -57,7 +57,7 @@ def test_mismatched_counts(fmt: SimpleNamespace, tmp_path: Path) -> None:
     raw = tmp_path / "MNIST" / "raw"
     fmt.make_mnist(raw)
     fmt.write_idx(raw / "t10k-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
-    with pytest.raises(RuntimeError, match="holds 12 images but .* 3 labels"):
+    with pytest.raises(RuntimeError, match=r"holds 12 images but .* 3 labels"):
         MNIST(tmp_path, train=False)
 
 

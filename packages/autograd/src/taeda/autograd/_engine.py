@@ -13,25 +13,16 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
+import taeda.tensor as tt
 from taeda.autograd._function import AccumulateGrad, Node
 from taeda.autograd._grad_mode import _state
+from taeda.autograd._util import sum_to
+
+_Tensor = tt.Tensor
 
 _generations = itertools.count(1)
 
 Edge = tuple[Node, int]
-
-
-def _bad_gradient(node: Node, i: int, got: Any, expected: tuple[Any, Any]) -> RuntimeError:
-    shape, dtype = expected
-    if tuple(got.shape) != shape:
-        return RuntimeError(
-            f"Function {node.name()} returned an invalid gradient at index {i} - got {list(got.shape)} but "
-            f"expected shape compatible with {list(shape)}"
-        )
-    return RuntimeError(
-        f"Function {node.name()} returned an invalid gradient at index {i} - expected dtype {dtype} but got "
-        f"{got.dtype}"
-    )
 
 
 def run_backward(
@@ -60,7 +51,7 @@ def run_backward(
     while stack:
         n = stack.pop()
         for e in n._next:
-            if e is not None:
+            if e:
                 m = e[0]
                 if m._gen != gen:
                     m._gen = gen
@@ -106,7 +97,7 @@ def run_backward(
                     _skip(node, ready)
                     continue
             if type(node) is AccumulateGrad:
-                node._accumulate(buf[0], node._owned & 1, create_graph)
+                node._accumulate(buf[0], node._owned & 1, create_graph)  # type: ignore[attr-defined]
                 continue
             hooks = node._hooks
             if hooks is not None:
@@ -119,9 +110,9 @@ def run_backward(
                 _skip(node, ready)
                 continue
             outs = node._run_backward(buf)
+            nxt = node._next
             if type(outs) is not tuple:
                 outs = (outs,)
-            nxt = node._next
             if len(outs) != len(nxt):
                 outs = _fix_count(node, outs)
             if not keep_graph:
@@ -129,8 +120,10 @@ def run_backward(
             if hooks is not None and "post" in hooks:
                 for fn in list(hooks["post"].values()):
                     fn(outs, tuple(buf))
-            for i, e in enumerate(nxt):
-                if e is None:
+            i = -1
+            for e in nxt:
+                i += 1
+                if not e:
                     continue
                 m, idx = e
                 g = outs[i]
@@ -139,41 +132,65 @@ def run_backward(
                         if not isinstance(g, Variable):
                             g = wrap(g)
                         arr = g.data.array
-                    else:
+                    elif type(g) is not _Tensor:
                         if isinstance(g, Variable):
                             g = g.data
                         arr = g.array
-                    meta = m._out_meta[idx]
-                    if arr.shape != meta[0] or arr.dtype != meta[1]:
-                        if meta[0] is not None:
-                            raise _bad_gradient(node, i, arr, meta)
-                    b = m._buf
-                    if b is None:
-                        b = m._buf = [None] * len(m._out_meta)
-                    prev = b[idx]
-                    if prev is None:
-                        b[idx] = g
-                        if (
-                            type(m) is AccumulateGrad
-                            and not create_graph
-                            and node._builtin
-                            and arr.base is None
-                            and _fresh(g, buf, outs, i)
-                        ):
-                            m._owned = 1
-                    elif create_graph:
-                        b[idx] = prev + g
-                    elif m._owned >> idx & 1:
-                        prev.add_(g)
                     else:
-                        b[idx] = prev + g
-                        m._owned |= 1 << idx
+                        arr = g.array
+                    shape, dtype = m._out_meta[idx]
+                    fresh = False
+                    if arr.shape != shape or arr.dtype != dtype:
+                        if shape is None:  # the leaf is gone: nothing to deliver
+                            g = None
+                        else:
+                            g = _validate(node, i, g, arr, shape, dtype)
+                            fresh = True
+                    if g is not None:
+                        b = m._buf
+                        if b is None:
+                            b = m._buf = [None] * len(m._out_meta)
+                        prev = b[idx]
+                        if prev is None:
+                            b[idx] = g
+                            if type(m) is AccumulateGrad and not create_graph:
+                                if fresh or (node._builtin and arr.base is None and _fresh(g, buf, outs, i)):
+                                    m._owned = 1
+                        elif create_graph:
+                            b[idx] = prev + g
+                        elif m._owned >> idx & 1:
+                            prev.add_(g)
+                        else:
+                            b[idx] = prev + g
+                            m._owned |= 1 << idx
                 m._deps -= 1
                 if m._deps == 0:
                     ready.append(m)
     finally:
         _state.enabled = prev_mode
     return results
+
+
+def _validate(node: Node, i: int, g: Any, arr: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+    """Undo broadcasting with ``sum_to`` and cast to the input's dtype (PyTorch's engine does the same); a
+    gradient that cannot be summed to the input's shape is an error naming the node."""
+    if arr.shape != shape:
+        gshape = arr.shape
+        lead = len(gshape) - len(shape)
+        if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got {list(gshape)} but "
+                f"expected shape compatible with {list(shape)}"
+            )
+        g = sum_to(g, shape)
+    if g.dtype != dtype:
+        if dtype.kind not in "fc":
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - expected dtype {dtype} but got "
+                f"{g.dtype}"
+            )
+        g = g.to(dtype)
+    return g
 
 
 def _fresh(g: Any, grads_in: list[Any], outs: tuple[Any, ...], i: int) -> bool:
@@ -190,7 +207,7 @@ def _fresh(g: Any, grads_in: list[Any], outs: tuple[Any, ...], i: int) -> bool:
 def _skip(node: Node, ready: list[Node]) -> None:
     """A node that received no gradient at all: its inputs get none either (their counts still drop)."""
     for e in node._next:
-        if e is not None:
+        if e:
             m = e[0]
             m._deps -= 1
             if m._deps == 0:
@@ -259,7 +276,7 @@ def _needed(root_nodes: list[Node], capture: dict[int, list[tuple[int, int]]]) -
         if expanded:
             below = False
             for e in n._next:
-                if e is not None and needed.get(id(e[0]), False):
+                if e and needed.get(id(e[0]), False):
                     below = True
             if below:
                 runs.add(key)
@@ -270,6 +287,6 @@ def _needed(root_nodes: list[Node], capture: dict[int, list[tuple[int, int]]]) -
         needed[key] = False  # provisional, marks "visited"
         stack.append((n, True))
         for e in n._next:
-            if e is not None and id(e[0]) not in needed:
+            if e and id(e[0]) not in needed:
                 stack.append((e[0], False))
     return runs

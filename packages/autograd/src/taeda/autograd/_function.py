@@ -13,7 +13,10 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import taeda.tensor as tt
 from taeda.autograd._grad_mode import _state, no_grad
+
+_Tensor = tt.Tensor
 
 if TYPE_CHECKING:
     from taeda.autograd._variable import Variable
@@ -51,6 +54,7 @@ class Node:
         "_buf",
         "_owned",
         "_materialize",
+        "info",
         "__dict__",
         "__weakref__",
     )
@@ -67,7 +71,7 @@ class Node:
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
         """``(node, output_nr)`` per forward input; ``(None, 0)`` for inputs that do not require grad."""
-        return tuple((None, 0) if e is None else e for e in self._next)
+        return tuple((None, 0) if e is None else e for e in self._next if e is not False)
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
@@ -288,71 +292,114 @@ class Function(metaclass=_FunctionMeta):
     @classmethod
     def apply(cls, *args: Any) -> Any:
         """Run ``forward`` on the unwrapped arguments; record a node when an input requires grad."""
-        node = object.__new__(cls._backward_cls)
+        var = _Variable
+        targs = list(args)
+        needs = None
+        i = 0
+        for a in args:
+            if isinstance(a, var):
+                targs[i] = a.data
+                if a._rg:
+                    needs = True
+            i += 1
+        node = _new(cls._backward_cls)
         node._to_save = None
         node._non_diff = None
-        if _state.enabled:
-            for a in args:
-                if isinstance(a, _Variable) and a._rg:
-                    return _record(cls, node, args)
-        node.needs_input_grad = (False,) * len(args)
-        targs = [a.data if isinstance(a, _Variable) else a for a in args]
-        out = cls.forward(node, *targs)
-        wrap = _Variable._wrap
-        if type(out) is tuple:
-            return tuple(wrap(o) if o is not None else None for o in out)
-        return wrap(out)
+        state = _state
+        if needs is None or not state.enabled:
+            node.needs_input_grad = _NO_NEEDS[i] if i < 8 else (False,) * i
+            out = cls.forward(node, *targs)
+            wrap = var._wrap
+            if type(out) is tuple:
+                return tuple(None if o is None else wrap(o.data if isinstance(o, var) else o) for o in out)
+            return wrap(out.data if isinstance(out, var) else out)
+        return _record(cls, node, args, targs)
 
 
-def _record(cls: type[Function], node: BackwardNode, args: tuple[Any, ...]) -> Any:
-    needs: list[bool] = []
-    edges: list[tuple[Node, int] | None] = []
-    targs: list[Any] = []
+_new = object.__new__
+_NO_NEEDS = [(False,) * n for n in range(8)]
+
+
+def _record(cls: type[Function], node: BackwardNode, args: tuple[Any, ...], targs: list[Any]) -> Any:
+    var = _Variable
+    needs = []
+    edges: list[Any] = []
     for a in args:
-        if isinstance(a, _Variable):
-            targs.append(a.data)
+        if isinstance(a, var):
             if a._rg:
                 needs.append(True)
                 fn = a.grad_fn
-                edges.append((a._accumulator(), 0) if fn is None else (fn, a._out_nr))
+                if fn is None:
+                    acc = a._acc
+                    edges.append((a._accumulator() if acc is None else acc, 0))
+                else:
+                    edges.append((fn, a._out_nr))
                 continue
+            needs.append(False)
+            edges.append(None)
         else:
-            targs.append(a)
-        needs.append(False)
-        edges.append(None)
+            needs.append(False)
+            edges.append(None if isinstance(a, _Tensor) else False)
     node.needs_input_grad = tuple(needs)
     node._next = tuple(edges)
     node._freed = False
     node._hooks = None
     node._gen = 0
     node._buf = None
-    state = _state
-    state.enabled = False
-    try:
+    if node._builtin:  # taeda's own forwards compute on Tensors only: grad mode cannot matter
         out = cls.forward(node, *targs)
-    finally:
-        state.enabled = True
-    single = type(out) is not tuple
-    outs = (out,) if single else out
+    else:
+        state = _state
+        state.enabled = False
+        try:
+            out = cls.forward(node, *targs)
+        finally:
+            state.enabled = True
+    new = _new
+    if type(out) is not tuple:
+        if isinstance(out, var):
+            out = out.data
+        arr = out.array
+        dt = arr.dtype
+        node._out_meta = ((arr.shape, dt),)
+        v = new(var)
+        v.data = out
+        v.grad = None
+        v._acc = None
+        v._extra = None
+        v._out_nr = 0
+        nd = node._non_diff
+        if dt.kind in "fc" and (nd is None or not _contains(nd, out)):
+            v.grad_fn = node
+            v._rg = True
+        else:
+            v.grad_fn = None
+            v._rg = False
+        saved = node._to_save
+        if saved is None:
+            node._saved = None
+        else:
+            _keep(node, saved, targs, args, (out,))
+        return v
+    outs = out
     nd = node._non_diff
     metas = []
-    results = []
-    new = _Variable.__new__
+    results: list[Any] = []
     for j, o in enumerate(outs):
         if o is None:
             metas.append((None, None))
             results.append(None)
             continue
-        if isinstance(o, _Variable):
+        if isinstance(o, var):
             o = o.data
         arr = o.array
         metas.append((arr.shape, arr.dtype))
-        v = new(_Variable)
+        v = new(var)
         v.data = o
         v.grad = None
         v._acc = None
         v._extra = None
-        if arr.dtype.kind in "fc" and (nd is None or not any(o is x for x in nd)):
+        if arr.dtype.kind in "fc" and (nd is None or not _contains(nd, o)):
             v.grad_fn = node
             v._out_nr = j
             v._rg = True
@@ -366,11 +413,32 @@ def _record(cls: type[Function], node: BackwardNode, args: tuple[Any, ...]) -> A
     if saved is None:
         node._saved = None
     else:
-        node._to_save = None
-        node._saved = saved
-        node._saved_versions = tuple(None if t is None else t._version for t in saved)
-        node._saved_src = tuple(_source(t, targs, args, outs) for t in saved)
-    return results[0] if single else tuple(results)
+        _keep(node, saved, targs, args, outs)
+    return tuple(results)
+
+
+def _contains(items: tuple[Any, ...], x: Any) -> bool:
+    for i in items:
+        if i is x:
+            return True
+    return False
+
+
+def _keep(node: Node, saved: tuple[Any, ...], targs: list[Any], args: tuple[Any, ...], outs: tuple[Any, ...]) -> None:
+    """Store the saved tensors with their versions and where each came from (for ``create_graph`` unpacking)."""
+    node._to_save = None
+    node._saved = saved
+    versions = []
+    srcs = []
+    for t in saved:
+        if t is None:
+            versions.append(None)
+            srcs.append(None)
+            continue
+        versions.append(t._version)
+        srcs.append(_source(t, targs, args, outs))
+    node._saved_versions = tuple(versions)
+    node._saved_src = tuple(srcs)
 
 
 def _source(t: Any, targs: list[Any], args: tuple[Any, ...], outs: tuple[Any, ...]) -> Any:
@@ -419,7 +487,7 @@ def _iter_nodes(root: Node) -> Iterator[Node]:
         n = stack.pop()
         yield n
         for e in n._next:
-            if e is not None and id(e[0]) not in seen:
+            if e and id(e[0]) not in seen:
                 seen.add(id(e[0]))
                 stack.append(e[0])
 

@@ -1,7 +1,8 @@
 """Elementwise binary ops with broadcasting (Python scalars and plain Tensors mixed in), ``where`` and ``clamp``.
 
-Each op is a ``Function``; gradients are formulas in methods Tensor and Variable share, reduced to each operand's
-shape by ``sum_to`` (via ``unbroadcast``), so ``create_graph=True`` differentiates them again.
+Each op is a ``Function``; gradients are formulas in methods Tensor and Variable share (so ``create_graph=True``
+differentiates them again), returned in the broadcast shape: the engine sums each to its operand's shape with
+``sum_to`` and casts it to the operand's dtype.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import taeda.tensor as tt
 
-from taeda.autograd._util import BuiltinFunction, TensorLike, meta, unbroadcast
+from taeda.autograd._util import BuiltinFunction, TensorLike
 
 _Tensor = tt.Tensor
 
@@ -19,32 +20,27 @@ _Tensor = tt.Tensor
 class Add(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.m = (meta(a), meta(b))
         return a + b
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any]:
-        ma, mb = ctx.m
-        na, nb = ctx.needs_input_grad
-        return (unbroadcast(g, ma) if na else None, unbroadcast(g, mb) if nb else None)
+        return g, g
 
 
 class Sub(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.m = (meta(a), meta(b))
         return a - b
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any]:
-        ma, mb = ctx.m
-        na, nb = ctx.needs_input_grad
-        return (unbroadcast(g, ma) if na else None, unbroadcast(-g, mb) if nb else None)
+        return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class _Binary(BuiltinFunction):
     """Template: ``f(a, b)`` with gradient formulas ``da(g, a, b, y)``, ``db(g, a, b, y)``; ``uses_a``/``uses_b``
-    name what each formula reads (``a``, ``b``, ``y``) so only that is saved."""
+    name what each formula reads (``a``, ``b``, ``y``) so only that is saved. Gradients come back in the broadcast
+    shape; the engine sums them to each operand's shape (``sum_to``)."""
 
     uses_a = ""
     uses_b = ""
@@ -66,27 +62,33 @@ class _Binary(BuiltinFunction):
         y = cls.f(a, b)
         na, nb = ctx.needs_input_grad
         if na or nb:
-            uses = (cls.uses_a if na else "") + (cls.uses_b if nb else "")
-            ta = isinstance(a, _Tensor)
-            tb = isinstance(b, _Tensor)
-            ctx.save_for_backward(
-                a if ta and "a" in uses else None, b if tb and "b" in uses else None, y if "y" in uses else None
-            )
-            ctx.c = (None if ta else a, None if tb else b, meta(a) if na else None, meta(b) if nb else None)
+            uses = cls.uses_a if na else ""
+            if nb:
+                uses += cls.uses_b
+            isa = isinstance(a, _Tensor)
+            isb = isinstance(b, _Tensor)
+            ta = isa and "a" in uses
+            tb = isb and "b" in uses
+            ty = "y" in uses
+            if ta or tb or ty:
+                ctx.save_for_backward(a if ta else None, b if tb else None, y if ty else None)
+            ctx.info = (None if isa else a, None if isb else b)
         return y
 
     @classmethod
     def backward(cls, ctx: Any, g: TensorLike) -> tuple[Any, Any]:
-        a, b, y = ctx.saved_tensors
-        ca, cb, ma, mb = ctx.c
-        if a is None:
-            a = ca
-        if b is None:
-            b = cb
-        return (
-            unbroadcast(cls.da(g, a, b, y), ma) if ma is not None else None,
-            unbroadcast(cls.db(g, a, b, y), mb) if mb is not None else None,
-        )
+        saved = ctx.saved_tensors
+        if saved:
+            a, b, y = saved
+            if a is None or b is None:
+                ca, cb = ctx.info
+                a = ca if a is None else a
+                b = cb if b is None else b
+        else:
+            a, b = ctx.info
+            y = None
+        na, nb = ctx.needs_input_grad
+        return (cls.da(g, a, b, y) if na else None, cls.db(g, a, b, y) if nb else None)
 
 
 class Mul(_Binary):
@@ -184,16 +186,14 @@ class Where(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(cond)
-        ctx.m = (meta(a), meta(b))
         return tt.where(cond, a, b)
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any, Any]:
         (cond,) = ctx.saved_tensors
-        ma, mb = ctx.m
         _, na, nb = ctx.needs_input_grad
-        ga = unbroadcast(g.masked_fill(~cond, 0), ma) if na else None
-        gb = unbroadcast(g.masked_fill(cond, 0), mb) if nb else None
+        ga = g.masked_fill(~cond, 0) if na else None
+        gb = g.masked_fill(cond, 0) if nb else None
         return None, ga, gb
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import taeda.tensor as tt
 
-from taeda.autograd._util import BuiltinFunction, TensorLike, meta, unbroadcast
+from taeda.autograd._util import BuiltinFunction, TensorLike
 
 
 class Matmul(BuiltinFunction):
@@ -23,15 +23,14 @@ class Matmul(BuiltinFunction):
         na, nb = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         if na or nb:
             ctx.save_for_backward(a if nb else None, b if na else None)
-            ctx.m = (meta(a), meta(b))
+            ctx.nd = (a.array.ndim, b.array.ndim)
         return a @ b if method == "matmul" else getattr(a, method)(b)
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any, None]:
         a, b = ctx.saved_tensors
-        ma, mb = ctx.m
         na, nb = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
-        da, db = len(ma[0]), len(mb[0])
+        da, db = ctx.nd
         ga = gb = None
         if da == 1 and db == 1:
             ga = g * b if na else None
@@ -45,11 +44,7 @@ class Matmul(BuiltinFunction):
         else:
             ga = g @ b.mT if na else None
             gb = a.mT @ g if nb else None
-        return (
-            unbroadcast(ga, ma) if ga is not None else None,
-            unbroadcast(gb, mb) if gb is not None else None,
-            None,
-        )
+        return ga, gb, None
 
 
 class Inv(BuiltinFunction):
@@ -102,19 +97,17 @@ class Solve(BuiltinFunction):
         ashape, bshape = a.array.shape, b.array.shape
         vector = len(bshape) == 1 or (len(bshape) == len(ashape) - 1 and bshape == ashape[:-1])
         ctx.save_for_backward(a, x)
-        ctx.info = (vector, meta(a), meta(b))
+        ctx.vector = vector
         return x
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any]:
         a, x = ctx.saved_tensors
-        vector, ma, mb = ctx.info
         gb = tt.linalg.solve(a.mT, g)
         ga = None
         if ctx.needs_input_grad[0]:
-            ga = -(gb.unsqueeze(-1) @ x.unsqueeze(-2)) if vector else -(gb @ x.mT)
-            ga = unbroadcast(ga, ma)
-        return ga, unbroadcast(gb, mb) if ctx.needs_input_grad[1] else None
+            ga = -(gb.unsqueeze(-1) @ x.unsqueeze(-2)) if ctx.vector else -(gb @ x.mT)
+        return ga, gb if ctx.needs_input_grad[1] else None
 
 
 class Cholesky(BuiltinFunction):
@@ -172,13 +165,13 @@ class Einsum(BuiltinFunction):
     def forward(ctx: Any, equation: str, *ops: Any) -> Any:
         subs, out = parse_einsum(equation, [o.array.ndim for o in ops])
         ctx.save_for_backward(*ops)
-        ctx.info = (subs, out, [meta(o) for o in ops])
+        ctx.info = (subs, out, [o.array.shape for o in ops])
         return tt.einsum(",".join(subs) + "->" + out, *ops)
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, ...]:
         ops = ctx.saved_tensors
-        subs, out, metas = ctx.info
+        subs, out, shapes = ctx.info
         grads: list[Any] = [None]
         for i, need in enumerate(ctx.needs_input_grad[1:]):
             if not need:
@@ -192,9 +185,9 @@ class Einsum(BuiltinFunction):
             kept = "".join(c for c in sub if c in avail)
             eq = ",".join([out, *others]) + "->" + kept
             gi = tt.einsum(eq, g, *[o for j, o in enumerate(ops) if j != i])
-            shape = metas[i][0]
+            shape = shapes[i]
             if len(kept) != len(sub):
                 gi = gi.reshape(tuple(gi.shape[kept.index(c)] if c in kept else 1 for c in sub))
                 gi = gi.expand(tuple(shape[k] if c not in kept else -1 for k, c in enumerate(sub)))
-            grads.append(unbroadcast(gi, metas[i]))
+            grads.append(gi)
         return tuple(grads)

@@ -13,7 +13,7 @@ import numpy as np
 
 import taeda.tensor as tt
 
-from taeda.autograd._util import BuiltinFunction, TensorLike, meta, sum_to, unbroadcast
+from taeda.autograd._util import BuiltinFunction, TensorLike, sum_to
 
 _Tensor = tt.Tensor
 
@@ -147,19 +147,18 @@ class Cat(BuiltinFunction):
     def forward(ctx: Any, dim: int, *tensors: Any) -> Any:
         y = tt.cat(list(tensors), dim)
         d = dim % max(y.array.ndim, 1)
-        ctx.info = (d, [meta(t) for t in tensors])
+        ctx.info = (d, [t.array.shape[d] if t.array.ndim > d else 0 for t in tensors])
         return y
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, ...]:
-        d, metas = ctx.info
+        d, sizes = ctx.info
         out: list[Any] = [None]
         start = 0
         lead = (slice(None),) * d
-        for m, need in zip(metas, ctx.needs_input_grad[1:]):
-            n = m[0][d] if len(m[0]) > d else 0
+        for n, need in zip(sizes, ctx.needs_input_grad[1:]):
             if need:
-                out.append(unbroadcast(g[(*lead, slice(start, start + n))], m))
+                out.append(g[(*lead, slice(start, start + n))])
             else:
                 out.append(None)
             start += n
@@ -170,16 +169,15 @@ class Stack(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, dim: int, *tensors: Any) -> Any:
         y = tt.stack(list(tensors), dim)
-        ctx.info = (dim % y.array.ndim, [meta(t) for t in tensors])
+        ctx.dim = dim % y.array.ndim
         return y
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, ...]:
-        d, metas = ctx.info
-        lead = (slice(None),) * d
+        lead = (slice(None),) * ctx.dim
         out: list[Any] = [None]
-        for i, (m, need) in enumerate(zip(metas, ctx.needs_input_grad[1:])):
-            out.append(unbroadcast(g[(*lead, i)], m) if need else None)
+        for i, need in enumerate(ctx.needs_input_grad[1:]):
+            out.append(g[(*lead, i)] if need else None)
         return tuple(out)
 
 
@@ -274,7 +272,7 @@ class IndexPut(BuiltinFunction):
 
     @staticmethod
     def forward(ctx: Any, a: Any, value: Any, key: Any) -> Any:
-        ctx.info = (a.array.shape, key, meta(value))
+        ctx.info = (a.array.shape, key, isinstance(value, _Tensor))
         r = a.clone()
         raw = r.array
         v = value.array if isinstance(value, _Tensor) else value
@@ -290,8 +288,8 @@ class IndexPut(BuiltinFunction):
             keep = np.ones(shape, dtype=bool) if _xp(g) is np else _xp(g).ones(shape, dtype=bool)
             keep[_to_xp(key, _xp(g))] = False
             ga = g * tt.as_tensor(keep).to(g.dtype)
-        if nv and mv is not None:
-            gv = unbroadcast(_index_value(g, key), mv)
+        if nv and mv:
+            gv = _index_value(g, key)
         return ga, gv, None
 
 
@@ -315,7 +313,7 @@ class Scatter(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, dim: int, index: Any, src: Any, add: bool) -> Any:
         ctx.save_for_backward(index)
-        ctx.info = (dim, add, meta(src))
+        ctx.info = (dim, add, isinstance(src, _Tensor))
         return a.scatter_add(dim, index, src) if add else a.scatter(dim, index, src)
 
     @staticmethod
@@ -325,7 +323,7 @@ class Scatter(BuiltinFunction):
         ga = gs = None
         if ctx.needs_input_grad[0]:
             ga = g * 1 if add else g.scatter(dim, index, 0)
-        if ctx.needs_input_grad[3] and ms is not None:
+        if ctx.needs_input_grad[3] and ms:
             gs = g.gather(dim, index)
         return ga, None, None, gs, None
 
@@ -334,7 +332,7 @@ class MaskedFill(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, mask: Any, value: Any) -> Any:
         ctx.save_for_backward(mask)
-        ctx.mv = meta(value)
+        ctx.mv = isinstance(value, _Tensor)
         return a.masked_fill(mask, value)
 
     @staticmethod
@@ -342,6 +340,6 @@ class MaskedFill(BuiltinFunction):
         (mask,) = ctx.saved_tensors
         ga = g.masked_fill(mask, 0) if ctx.needs_input_grad[0] else None
         gv = None
-        if ctx.needs_input_grad[2] and ctx.mv is not None:
-            gv = unbroadcast(g.masked_fill(~mask, 0).sum(), ctx.mv)
+        if ctx.needs_input_grad[2] and ctx.mv:
+            gv = g.masked_fill(~mask, 0).sum()
         return ga, None, gv

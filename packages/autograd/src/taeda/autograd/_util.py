@@ -1,4 +1,4 @@
-"""Small helpers shared by the op definitions: undoing broadcasting (``sum_to``) and operand metadata."""
+"""Helpers shared by the ops and the engine: ``sum_to`` (the one place broadcasting is undone)."""
 
 from __future__ import annotations
 
@@ -22,14 +22,6 @@ class BuiltinFunction(Function):
     _builtin = True
 
 
-def meta(x: Any) -> tuple[tuple[int, ...], Any] | None:
-    """``(shape, dtype)`` of a Tensor operand, None for Python scalars (which never receive a gradient)."""
-    if isinstance(x, _Tensor):
-        a = x.array
-        return (a.shape, a.dtype)
-    return None
-
-
 def sum_to(grad: TensorLike, shape: tuple[int, ...]) -> TensorLike:
     """Sum ``grad`` over the dimensions broadcasting added or expanded so that it gets ``shape``.
 
@@ -50,13 +42,4 @@ def sum_to(grad: TensorLike, shape: tuple[int, ...]) -> TensorLike:
         grad = grad.sum(dim=tuple(dims), keepdim=True)
     if lead or tuple(grad.shape) != shape:
         grad = grad.reshape(shape)
-    return grad
-
-
-def unbroadcast(grad: TensorLike, m: tuple[tuple[int, ...], Any]) -> TensorLike:
-    """``sum_to(grad, shape)`` then a cast to the operand's dtype (mixed-precision operands)."""
-    shape, dtype = m
-    grad = sum_to(grad, shape)
-    if grad.dtype != dtype:
-        grad = grad.to(dtype)
     return grad

@@ -39,7 +39,9 @@ def batch_getter(dataset: Any) -> Callable[[Any], Any] | None:
         inner = batch_getter(dataset.dataset)
         if inner is not None:
             mapping = np.asarray(dataset.indices, dtype=np.intp)
-            return lambda indices: inner(mapping[indices if isinstance(indices, slice) else np.asarray(indices, np.intp)])
+            return lambda indices: inner(
+                mapping[indices if isinstance(indices, slice) else np.asarray(indices, np.intp)]
+            )
     return None
 
 

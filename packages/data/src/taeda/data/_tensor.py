@@ -5,29 +5,25 @@ Everything else in the package computes on NumPy arrays and calls these helpers 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from taeda.tensor import Generator, Tensor, as_tensor, manual_seed, randint, stack
 
-__all__ = ["Generator", "Tensor", "draw_seed", "stack", "is_tensor", "seed_default_generator", "to_array", "to_tensor"]
+__all__ = ["Generator", "Tensor", "draw_seed", "stack", "seed_default_generator", "to_array", "to_tensor"]
 
 _SEED_HIGH = 1 << 62
 
 
-def to_tensor(array: Any) -> Tensor:
-    """Wrap an ndarray in a Tensor without copying it or changing its dtype."""
-    return as_tensor(array)
+# Wrap an ndarray in a Tensor without copying it or changing its dtype (an alias: this sits on hot paths).
+to_tensor: Callable[[Any], Tensor] = as_tensor
 
 
 def to_array(tensor: Tensor) -> Any:
     """The ndarray under ``tensor`` (no copy)."""
     return tensor.array
-
-
-def is_tensor(obj: object) -> bool:
-    return isinstance(obj, Tensor)
 
 
 def draw_seed(generator: Generator | None = None) -> int:

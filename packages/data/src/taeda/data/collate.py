@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from taeda.data._tensor import Tensor, stack, to_tensor
+from taeda.data._tensor import Tensor, stack, to_array, to_tensor
 
 __all__ = ["default_collate", "default_convert"]
 
@@ -22,8 +22,11 @@ _STR_OBJ_DTYPE = re.compile(r"[SaUO]")
 _ERR_FORMAT = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 
 
-def _check_shapes(shapes: Sequence[tuple[int, ...]]) -> None:
+def _check_shapes(arrays: Sequence[Any]) -> None:
+    shapes = [a.shape for a in arrays]
     first = shapes[0]
+    if shapes.count(first) == len(shapes):
+        return
     for i, shape in enumerate(shapes):
         if shape != first:
             raise RuntimeError(
@@ -33,7 +36,10 @@ def _check_shapes(shapes: Sequence[tuple[int, ...]]) -> None:
 
 
 def _collate_tensors(batch: Sequence[Tensor]) -> Tensor:
-    _check_shapes([tuple(t.shape) for t in batch])
+    arrays = [to_array(t) for t in batch]
+    _check_shapes(arrays)
+    if all(type(a) is np.ndarray for a in arrays):
+        return to_tensor(np.stack(arrays))
     return stack(list(batch), 0)
 
 
@@ -41,7 +47,7 @@ def _collate_ndarrays(batch: Sequence[np.ndarray[Any, Any]]) -> Tensor:
     elem = batch[0]
     if _STR_OBJ_DTYPE.search(elem.dtype.str) is not None:
         raise TypeError(_ERR_FORMAT.format(elem.dtype))
-    _check_shapes([a.shape for a in batch])
+    _check_shapes(batch)
     return to_tensor(np.stack(batch))
 
 
@@ -75,7 +81,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     Example:
         >>> import numpy as np
         >>> out = default_collate([{"x": np.zeros(2, np.float32), "y": 1}, {"x": np.ones(2, np.float32), "y": 2}])
-        >>> out["x"].shape, out["y"].tolist()
+        >>> tuple(out["x"].shape), out["y"].tolist()
         ((2, 2), [1, 2])
     """
     elem = batch[0]
@@ -150,7 +156,7 @@ def default_convert(data: Any) -> Any:
 
     Example:
         >>> import numpy as np
-        >>> default_convert({"x": np.arange(3)})["x"].shape
+        >>> tuple(default_convert({"x": np.arange(3)})["x"].shape)
         (3,)
     """
     cls: Any = type(data)

@@ -45,7 +45,7 @@ class DataLoader(Generic[T_co]):
         >>> import numpy as np
         >>> from taeda.data import TensorDataset
         >>> loader = DataLoader(TensorDataset(np.arange(10.0)), batch_size=4)
-        >>> [x.shape for (x,) in loader], len(loader)
+        >>> [tuple(x.shape) for (x,) in loader], len(loader)
         ([(4,), (4,), (2,)], 3)
     """
 
@@ -217,6 +217,8 @@ class _SingleProcessIter:
         self._fetcher = make_fetcher(
             loader.dataset, loader._is_iterable, loader._auto_collation, loader.collate_fn, loader.drop_last
         )
+        fast = getattr(self._fetcher, "fast", None)
+        self._fetch: Callable[[Any], Any] = self._fetcher.fetch if fast is None else fast
         self._base_seed = base_seed
         self._length = loader.__len__
 
@@ -224,7 +226,7 @@ class _SingleProcessIter:
         return self
 
     def __next__(self) -> Any:
-        return self._fetcher.fetch(next(self._index))
+        return self._fetch(next(self._index))
 
     def __len__(self) -> int:
         return self._length()

@@ -102,7 +102,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
         ``indices`` is a sequence of ints or a ``slice`` (then the batch is copied, never a view).
         """
-        if isinstance(indices, slice):
+        if type(indices) is slice:
             return [to_tensor(a[indices].copy()) for a in self._arrays]
         idx = np.asarray(indices, dtype=np.intp)
         return [to_tensor(a[idx]) for a in self._arrays]

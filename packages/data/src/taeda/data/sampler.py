@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from taeda.data._tensor import Generator, Tensor, draw_seed, is_tensor, to_array
+from taeda.data._tensor import Generator, Tensor, draw_seed, to_array
 
 __all__ = [
     "BatchSampler",
@@ -170,7 +170,7 @@ class WeightedRandomSampler(Sampler[int]):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
-        w = np.asarray(to_array(weights) if is_tensor(weights) else weights, dtype=np.float64)
+        w = np.asarray(to_array(weights) if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
         if np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:

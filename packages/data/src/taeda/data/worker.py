@@ -14,7 +14,7 @@ import numpy as np
 
 from taeda.data._exceptions import ExceptionWrapper
 from taeda.data._fetch import IterableEnd, make_fetcher
-from taeda.data._shm import BlockWriter
+from taeda.data._shm import BlockWriter, Encoded
 from taeda.data._tensor import seed_default_generator
 
 __all__ = ["WorkerInfo", "get_worker_info"]
@@ -137,7 +137,11 @@ def worker_loop(
                     payload = ExceptionWrapper(where)
             try:
                 results.send((worker_id, task_idx, payload))
-            except Exception:
+            except (BrokenPipeError, EOFError):
+                raise
+            except Exception:  # e.g. an unpicklable object in the batch
+                if isinstance(payload, Encoded) and payload.block is not None:
+                    writer.release([payload.block])
                 results.send((worker_id, task_idx, ExceptionWrapper(where + " (sending the batch)")))
     except (KeyboardInterrupt, BrokenPipeError, EOFError):
         pass

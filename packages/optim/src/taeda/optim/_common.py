@@ -8,7 +8,7 @@ from taeda.optim._types import Array, ArrayModule
 def effective_grad(
     xp: ArrayModule, param: Array, grad: Array, weight_decay: float, maximize: bool, out: Array
 ) -> Array:
-    """``(-grad if maximize else grad) + weight_decay * param``, written to ``out`` only when it differs from ``grad``."""
+    """``(-grad if maximize else grad) + weight_decay * param``; written to ``out`` only when it is not ``grad``."""
     if weight_decay != 0:
         xp.multiply(param, weight_decay, out=out)
         if maximize:

@@ -7,6 +7,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
+
 from taeda.autograd import Variable
 
 #: A NumPy or CuPy array (CuPy mirrors NumPy's API; it ships no type information).

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from taeda.autograd import Variable
-from taeda.tensor import Tensor, as_tensor
-
 from taeda.optim._line_search import strong_wolfe
 from taeda.optim._types import Array, ArrayModule, Closure, ParamsT
 from taeda.optim.optimizer import Optimizer, _compute_dtype
+from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["LBFGS"]
 
@@ -71,7 +70,7 @@ class LBFGS(Optimizer):
         history_size: int = 100,
         line_search_fn: str | None = None,
     ) -> None:
-        if not 0.0 <= lr:
+        if not lr >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if line_search_fn not in (None, "strong_wolfe"):
             raise ValueError(f"only 'strong_wolfe' is supported as line_search_fn, but got {line_search_fn!r}")
@@ -102,7 +101,8 @@ class LBFGS(Optimizer):
             g = p.grad
             arr = p.data.array
             views.append(xp.zeros(arr.size, dtype=dtype) if g is None else g.data.array.reshape(-1))
-        return xp.concatenate(views).astype(dtype, copy=False)
+        flat: Array = xp.concatenate(views).astype(dtype, copy=False)
+        return flat
 
     def _add_grad(self, step_size: float, update: Array) -> None:
         offset = 0

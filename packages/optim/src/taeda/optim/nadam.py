@@ -107,7 +107,7 @@ class NAdam(ElementwiseOptimizer):
         maximize: bool = False,
     ) -> None:
         check_adam_args(lr, betas, eps, weight_decay)
-        if not 0.0 <= momentum_decay:
+        if not momentum_decay >= 0.0:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = {
             "lr": lr,
@@ -146,5 +146,3 @@ class NAdam(ElementwiseOptimizer):
             maximize=group["maximize"],
             work=self._work(xp, param, 3),
         )
-
-

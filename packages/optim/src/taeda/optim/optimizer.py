@@ -9,9 +9,8 @@ from copy import deepcopy
 from typing import Any
 
 from taeda.autograd import Variable, enable_grad
-from taeda.tensor import Tensor, as_tensor
-
 from taeda.optim._types import FLOAT32, Array, ArrayModule, Closure, ParamsT
+from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["Optimizer", "ParamState"]
 
@@ -126,7 +125,9 @@ class Optimizer(ABC):
             param_group["params"] = list(params)
         for param in param_group["params"]:
             if not _is_param(param):
-                raise TypeError("optimizer can only optimize Variables, but one of the params is " + type(param).__name__)
+                raise TypeError(
+                    "optimizer can only optimize Variables, but one of the params is " + type(param).__name__
+                )
             if getattr(param, "is_leaf", True) is False:
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
@@ -197,7 +198,9 @@ class Optimizer(ABC):
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
-            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
         id_map: dict[Any, Variable] = {}
         for g, s in zip(groups, saved_groups):
             id_map.update(zip(s["params"], g["params"]))

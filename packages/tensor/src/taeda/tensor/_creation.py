@@ -15,8 +15,25 @@ from taeda.tensor._dispatch import taeda_function
 from taeda.tensor._tensor import Tensor, _wrap
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "empty", "full", "eye", "arange", "range_",
-    "linspace", "logspace", "zeros_like", "ones_like", "empty_like", "full_like", "scalar_tensor", "parse_size",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "asarray",
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "eye",
+    "arange",
+    "range_",
+    "linspace",
+    "logspace",
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "scalar_tensor",
+    "parse_size",
 ]
 
 _SUPPORTED = "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool"
@@ -61,7 +78,7 @@ def _infer(data: Any) -> Any:
         raise ValueError(f"could not build a tensor from {type(data).__name__}: {e}") from None
     if arr.dtype.kind not in "biufc":
         if arr.dtype.kind in "US":
-            raise TypeError(f"new(): invalid data type '{arr.dtype.kind == 'U' and 'str' or 'bytes'}'")
+            raise TypeError(f"new(): invalid data type '{(arr.dtype.kind == 'U' and 'str') or 'bytes'}'")
         raise TypeError(f"can't convert data of dtype {arr.dtype} to a tensor: only numbers and bools are supported")
     if not has_dtype:
         if arr.dtype.kind == "f":
@@ -83,7 +100,9 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         (dtype('float32'), dtype('int64'))
     """
     if requires_grad:
-        raise ValueError("taeda.tensor tensors do not track gradients: use taeda.autograd.tensor(..., requires_grad=True)")
+        raise ValueError(
+            "taeda.tensor tensors do not track gradients: use taeda.autograd.tensor(..., requires_grad=True)"
+        )
     cp = _cuda.cupy
     if cp is not None and isinstance(getattr(data, "_array", data), cp.ndarray):
         arr = getattr(data, "_array", data).copy()
@@ -226,7 +245,9 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
-        floating = any(isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f") for v in (start, end, step))
+        floating = any(
+            isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f") for v in (start, end, step)
+        )
         dt = _dt.default_float() if floating else _dt.int64
     else:
         dt = _dt.to_dtype(dtype)
@@ -273,8 +294,10 @@ def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None) -> Tensor:
 
 
 def _like(input: Any, dtype: Any, device: Any) -> tuple[tuple[int, ...], np.dtype[Any], Device]:
-    return tuple(input.shape), (input.dtype if dtype is None else _dt.to_dtype(dtype)), (
-        input.device if device is None else Device(device)
+    return (
+        tuple(input.shape),
+        (input.dtype if dtype is None else _dt.to_dtype(dtype)),
+        (input.device if device is None else Device(device)),
     )
 
 

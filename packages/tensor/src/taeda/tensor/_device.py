@@ -31,7 +31,7 @@ class Device:
     type: str
     index: int | None
 
-    def __new__(cls, type: str | Device | Any = "cpu", index: int | None = None) -> Device:  # noqa: A002
+    def __new__(cls, type: str | Device | Any = "cpu", index: int | None = None) -> Device:
         if isinstance(type, Device):
             return type
         if isinstance(type, int) and not isinstance(type, bool):

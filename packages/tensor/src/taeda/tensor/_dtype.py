@@ -13,10 +13,32 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "bool_", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64",
-    "float16", "float32", "float64", "complex64", "complex128",
-    "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "is_floating_point", "is_complex",
-    "to_dtype", "torch_name", "category", "default_float", "FLOATING", "DType",
+    "bool_",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "get_default_dtype",
+    "set_default_dtype",
+    "promote_types",
+    "result_type",
+    "is_floating_point",
+    "is_complex",
+    "to_dtype",
+    "torch_name",
+    "category",
+    "default_float",
+    "FLOATING",
+    "DType",
 ]
 
 DType = np.dtype[Any]
@@ -42,9 +64,20 @@ FLOATING = frozenset({float16, float32, float64, complex64, complex128})
 _KIND_CAT = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 _TORCH_NAMES = {
-    bool_: "Bool", uint8: "Byte", int8: "Char", int16: "Short", int32: "Int", int64: "Long",
-    float16: "Half", float32: "Float", float64: "Double", complex64: "ComplexFloat", complex128: "ComplexDouble",
-    uint16: "UInt16", uint32: "UInt32", uint64: "UInt64",
+    bool_: "Bool",
+    uint8: "Byte",
+    int8: "Char",
+    int16: "Short",
+    int32: "Int",
+    int64: "Long",
+    float16: "Half",
+    float32: "Float",
+    float64: "Double",
+    complex64: "ComplexFloat",
+    complex128: "ComplexDouble",
+    uint16: "UInt16",
+    uint32: "UInt32",
+    uint64: "UInt64",
 }
 
 _state: dict[str, DType] = {"float": float32, "complex": complex64}

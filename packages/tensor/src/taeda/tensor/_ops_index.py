@@ -14,9 +14,24 @@ from taeda.tensor._ops_math import _arr
 from taeda.tensor._tensor import Tensor, _bump, _wrap, _wrap_r, unwrap, xp_of
 
 __all__ = [
-    "to_index", "setitem", "masked_fill", "masked_fill_inplace", "index_select", "gather", "scatter", "scatter_add",
-    "scatter_reduce", "take", "take_along_dim", "nonzero", "argwhere", "masked_select", "index_add", "index_fill",
-    "searchsorted", "bucketize",
+    "to_index",
+    "setitem",
+    "masked_fill",
+    "masked_fill_inplace",
+    "index_select",
+    "gather",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
+    "take",
+    "take_along_dim",
+    "nonzero",
+    "argwhere",
+    "masked_select",
+    "index_add",
+    "index_fill",
+    "searchsorted",
+    "bucketize",
 ]
 
 
@@ -140,7 +155,7 @@ def _clip_to(a: Any, shape: tuple[int, ...], d: int | None) -> Any:
 
 def _check_index_shape(a: Any, i: Any, d: int, name: str) -> None:
     if i.ndim != a.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k in range(a.ndim):
         if k != d and i.shape[k] > a.shape[k]:
             raise RuntimeError(
@@ -165,7 +180,6 @@ def gather(input: Any, dim: int, index: Any) -> Tensor:
     d = norm_dim(dim, a.ndim)
     _check_index_shape(a, i, d, "gather")
     return _wrap(xp_of(a).take_along_axis(_clip_to(a, i.shape, d), i, axis=d))
-
 
 
 @taeda_function

@@ -31,15 +31,108 @@ from taeda.tensor._tensor import (
 )
 
 __all__ = [
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "remainder", "fmod",
-    "pow", "atan2", "arctan2", "maximum", "minimum", "fmax", "fmin", "lerp", "addcmul", "addcdiv", "where", "clamp", "clip",
-    "nan_to_num", "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",
-    "equal", "isclose", "allclose", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
-    "bitwise_or", "bitwise_xor", "bitwise_not", "neg", "negative", "abs", "absolute", "sign", "exp", "exp2", "expm1",
-    "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tan", "asin", "acos",
-    "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "relu",
-    "erf", "erfc", "erfinv", "lgamma", "digamma", "floor", "ceil", "round", "trunc", "fix", "frac", "isnan", "isinf",
-    "isfinite", "isposinf", "isneginf", "signbit", "hypot", "logaddexp", "copysign", "deg2rad", "rad2deg",
+    "add",
+    "sub",
+    "subtract",
+    "mul",
+    "multiply",
+    "div",
+    "divide",
+    "true_divide",
+    "floor_divide",
+    "remainder",
+    "fmod",
+    "pow",
+    "atan2",
+    "arctan2",
+    "maximum",
+    "minimum",
+    "fmax",
+    "fmin",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "where",
+    "clamp",
+    "clip",
+    "nan_to_num",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "greater",
+    "less",
+    "greater_equal",
+    "less_equal",
+    "not_equal",
+    "equal",
+    "isclose",
+    "allclose",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "neg",
+    "negative",
+    "abs",
+    "absolute",
+    "sign",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "sigmoid",
+    "relu",
+    "erf",
+    "erfc",
+    "erfinv",
+    "lgamma",
+    "digamma",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fix",
+    "frac",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "isposinf",
+    "isneginf",
+    "signbit",
+    "hypot",
+    "logaddexp",
+    "copysign",
+    "deg2rad",
+    "rad2deg",
     "write_out",
 ]
 
@@ -161,7 +254,9 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
     elif rounding_mode == "trunc":
         r = _bin(_trunc_div, input, other, _PROMOTE, "div")
     else:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise ValueError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
     return write_out(r, out)
 
 
@@ -221,7 +316,7 @@ def fmod(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
 
 
 @taeda_function
-def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A001
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     """``input ** exponent`` (either may be a scalar).
 
     Example:
@@ -411,7 +506,7 @@ def where(condition: Any, input: Any = None, other: Any = None, *, out: Tensor |
 
 
 @taeda_function
-def clamp(input: Any, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+def clamp(input: Any, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:
     """Limit values to ``[min, max]`` (either bound may be None, a number or a tensor).
 
     Example:
@@ -520,7 +615,7 @@ def bitwise_not(input: Any, *, out: Tensor | None = None) -> Tensor:
     """
     a = _arr(input)
     if a.dtype.kind not in "biu":
-        raise RuntimeError(f'"bitwise_not_cpu" not implemented for \'{_dt.torch_name(a.dtype)}\'')
+        raise RuntimeError(f"\"bitwise_not_cpu\" not implemented for '{_dt.torch_name(a.dtype)}'")
     return write_out(_wrap_r(~a), out)
 
 
@@ -611,8 +706,10 @@ def _unary(name: str, kernel: Callable[[ModuleType, Any], Any], to_float: bool, 
 
 def _rsqrt(xp: ModuleType, a: Any) -> Any:
     r = xp.sqrt(a)
-    xp.reciprocal(r, out=r)
-    return r
+    if type(r) is xp.ndarray:
+        xp.reciprocal(r, out=r)
+        return r
+    return xp.reciprocal(r)
 
 
 def _sigmoid(xp: ModuleType, a: Any) -> Any:
@@ -653,7 +750,7 @@ def _relu(xp: ModuleType, a: Any) -> Any:
 
 neg = _unary("neg", _neg, False, "tt.neg(tt.tensor([1, -2])).tolist()\n        [-1, 2]")
 negative = neg
-abs = _unary("abs", _abs, False, "tt.abs(tt.tensor([-1, 2])).tolist()\n        [1, 2]")  # noqa: A001
+abs = _unary("abs", _abs, False, "tt.abs(tt.tensor([-1, 2])).tolist()\n        [1, 2]")
 absolute = abs
 sign = _unary("sign", _sign, False, "tt.sign(tt.tensor([-3.0, 0.0, 2.0])).tolist()\n        [-1.0, 0.0, 1.0]")
 square = _unary("square", lambda xp, a: a * a, False, "tt.square(tt.tensor([3])).tolist()\n        [9]")
@@ -705,7 +802,7 @@ rad2deg = _unary("rad2deg", lambda xp, a: xp.rad2deg(a), True, "tt.rad2deg(tt.te
 
 
 @taeda_function
-def round(input: Any, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:  # noqa: A001
+def round(input: Any, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
     """Round half to even (optionally to ``decimals`` places); integer tensors are returned as is.
 
     Example:
@@ -757,4 +854,3 @@ def signbit(input: Any) -> Tensor:
     """
     a = _arr(input)
     return _wrap_r(xp_of(a).signbit(a))
-

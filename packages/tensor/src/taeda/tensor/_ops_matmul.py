@@ -10,7 +10,23 @@ from taeda.tensor._dispatch import taeda_function
 from taeda.tensor._ops_math import _arr, write_out
 from taeda.tensor._tensor import Tensor, _wrap_r, xp_of
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "einsum", "tensordot", "addmm", "trace", "kron", "cross"]
+__all__ = [
+    "matmul",
+    "mm",
+    "bmm",
+    "mv",
+    "dot",
+    "vdot",
+    "inner",
+    "outer",
+    "ger",
+    "einsum",
+    "tensordot",
+    "addmm",
+    "trace",
+    "kron",
+    "cross",
+]
 
 
 def _pair(x: Any, y: Any, name: str) -> tuple[Any, Any]:
@@ -80,7 +96,9 @@ def mm(input: Any, mat2: Any, *, out: Tensor | None = None) -> Tensor:
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"{'self' if a.ndim != 2 else 'mat2'} must be a matrix")
     if a.shape[1] != b.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})")
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})"
+        )
     return write_out(_wrap_r(a @ b), out)
 
 
@@ -95,7 +113,7 @@ def bmm(input: Any, mat2: Any, *, out: Tensor | None = None) -> Tensor:
     """
     a, b = _pair(input, mat2, "bmm")
     if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if a.ndim != 3 else "batch2 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor" if a.ndim != 3 else "batch2 must be a 3D tensor")
     if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, {a.shape[2]}] but got: "
@@ -212,12 +230,16 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, (list, tuple)):
-        dims = (list(dims[0]) if isinstance(dims[0], (list, tuple)) else [dims[0]],
-                list(dims[1]) if isinstance(dims[1], (list, tuple)) else [dims[1]])
+        dims = (
+            list(dims[0]) if isinstance(dims[0], (list, tuple)) else [dims[0]],
+            list(dims[1]) if isinstance(dims[1], (list, tuple)) else [dims[1]],
+        )
     try:
         return _wrap_r(xp_of(x).tensordot(x, y, axes=dims))
     except ValueError as e:
-        raise RuntimeError(f"tensordot: contracted dimensions need to match: {e} (shapes {list(x.shape)} and {list(y.shape)})") from None
+        raise RuntimeError(
+            f"tensordot: contracted dimensions need to match: {e} (shapes {list(x.shape)} and {list(y.shape)})"
+        ) from None
 
 
 @taeda_function

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-
+import builtins
 import math
 from typing import Any
 
@@ -15,9 +15,33 @@ from taeda.tensor._ops_math import _arr, write_out
 from taeda.tensor._tensor import Tensor, ValuesIndices, _wrap, _wrap_r, xp_of
 
 __all__ = [
-    "sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "var_mean", "std_mean", "norm", "logsumexp", "cumsum", "cumprod", "cummax", "cummin", "all", "any", "median",
-    "mode", "count_nonzero", "aminmax",
+    "sum",
+    "mean",
+    "nansum",
+    "nanmean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "var",
+    "std",
+    "var_mean",
+    "std_mean",
+    "norm",
+    "logsumexp",
+    "cumsum",
+    "cumprod",
+    "cummax",
+    "cummin",
+    "all",
+    "any",
+    "median",
+    "mode",
+    "count_nonzero",
+    "aminmax",
 ]
 
 
@@ -48,7 +72,7 @@ def _sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
 
 
 @taeda_function
-def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
+def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Sum over all elements or over ``dim`` (an int or tuple); bool and integer inputs sum to int64.
 
     Example:
@@ -126,7 +150,7 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
 
 def _check_nonempty(a: Any, axis: Any, name: str) -> None:
     if a.size == 0:
-        if axis is None or any(a.shape[d] == 0 for d in (axis if isinstance(axis, tuple) else (axis,))):
+        if axis is None or builtins.any(a.shape[d] == 0 for d in (axis if isinstance(axis, tuple) else (axis,))):
             raise IndexError(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
                 "with the 'dim' argument."
@@ -159,7 +183,7 @@ def _minmax(input: Any, dim: Any, keepdim: bool, is_max: bool) -> Any:
 
 
 @taeda_function
-def max(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+def max(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """The largest element; with ``dim``, a ``(values, indices)`` named tuple; with a tensor, ``maximum``.
 
     Example:
@@ -171,7 +195,7 @@ def max(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A00
 
 
 @taeda_function
-def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
     """The smallest element; with ``dim``, a ``(values, indices)`` named tuple; with a tensor, ``minimum``.
 
     Example:
@@ -282,7 +306,9 @@ def _var_impl(input: Any, dim: Any, unbiased: Any, keepdim: bool, correction: An
     dim, unbiased = _var_args(dim, unbiased)
     a = _arr(input)
     if a.dtype.kind not in "fc":
-        raise RuntimeError(f"{name}(): input dtype should be either floating point or complex. Got {_dt.torch_name(a.dtype)} instead.")
+        raise RuntimeError(
+            f"{name}(): input dtype should be either floating point or complex. Got {_dt.torch_name(a.dtype)} instead."
+        )
     ddof = _correction(unbiased, correction)
     axis = _axis(dim, a.ndim)
     xp = xp_of(a)
@@ -294,7 +320,9 @@ def _var_impl(input: Any, dim: Any, unbiased: Any, keepdim: bool, correction: An
 
 
 @taeda_function
-def var(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+def var(
+    input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None
+) -> Tensor:
     """Variance, unbiased by default (``correction=1``); ``unbiased=False`` or ``correction=0`` for the population one.
 
     Example:
@@ -306,7 +334,9 @@ def var(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool
 
 
 @taeda_function
-def std(input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+def std(
+    input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None
+) -> Tensor:
     """Standard deviation, unbiased by default (``correction=1``).
 
     Example:
@@ -347,7 +377,9 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dty
     if dtype is not None:
         a = a.astype(_dt.to_dtype(dtype))
     if a.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_dt.torch_name(a.dtype)}")
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {_dt.torch_name(a.dtype)}"
+        )
     xp = xp_of(a)
     if p == "nuc":
         axes = (-2, -1) if dim is None else tuple(dim)
@@ -362,7 +394,11 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dty
         else:
             r = xp.sqrt((a * a).sum(axis=axis, keepdims=keepdim))
     elif p == math.inf:
-        r = x.max(axis=axis, keepdims=keepdim) if x.size else xp.zeros(x.sum(axis=axis, keepdims=keepdim).shape, x.dtype)
+        r = (
+            x.max(axis=axis, keepdims=keepdim)
+            if x.size
+            else xp.zeros(x.sum(axis=axis, keepdims=keepdim).shape, x.dtype)
+        )
     elif p == -math.inf:
         r = x.min(axis=axis, keepdims=keepdim)
     elif p == 0:
@@ -460,7 +496,7 @@ def cummin(input: Any, dim: int) -> ValuesIndices:
 
 
 @taeda_function
-def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Whether all elements (over ``dim``) are nonzero, as a bool tensor.
 
     Example:
@@ -473,7 +509,7 @@ def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: 
 
 
 @taeda_function
-def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Whether any element (over ``dim``) is nonzero, as a bool tensor.
 
     Example:
@@ -563,5 +599,3 @@ def mode(input: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
         vals = xp.expand_dims(vals, d)
         idx = xp.expand_dims(idx, d)
     return ValuesIndices(_wrap_r(vals), _wrap_r(idx))
-
-

@@ -17,11 +17,53 @@ from taeda.tensor._ops_math import _arr
 from taeda.tensor._tensor import Tensor, _view, _wrap, _wrap_r, xp_of
 
 __all__ = [
-    "view", "reshape", "flatten", "unflatten", "ravel", "squeeze", "unsqueeze", "transpose", "swapaxes", "swapdims",
-    "t", "permute", "movedim", "moveaxis", "expand", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
-    "repeat", "tile", "flip", "fliplr", "flipud", "roll", "narrow", "select", "unbind", "chunk", "split",
-    "tensor_split", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "tril",
-    "triu", "diag", "diagonal", "diag_embed", "meshgrid", "atleast_1d", "atleast_2d", "atleast_3d",
+    "view",
+    "reshape",
+    "flatten",
+    "unflatten",
+    "ravel",
+    "squeeze",
+    "unsqueeze",
+    "transpose",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "permute",
+    "movedim",
+    "moveaxis",
+    "expand",
+    "broadcast_to",
+    "broadcast_tensors",
+    "broadcast_shapes",
+    "repeat",
+    "tile",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "narrow",
+    "select",
+    "unbind",
+    "chunk",
+    "split",
+    "tensor_split",
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "hstack",
+    "vstack",
+    "dstack",
+    "column_stack",
+    "tril",
+    "triu",
+    "diag",
+    "diagonal",
+    "diag_embed",
+    "meshgrid",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
 ]
 
 
@@ -304,7 +346,9 @@ def expand(input: Any, *sizes: Any) -> Tensor:
     for i, s in enumerate(shp):
         if i < lead:
             if s < 0:
-                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}")
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing dimension {i}"
+                )
             target.append(s)
             continue
         cur = a.shape[i - lead]
@@ -369,9 +413,7 @@ def repeat(input: Any, *sizes: Any) -> Tensor:
     a = _arr(input)
     reps = _shape_args(sizes)
     if len(reps) < a.ndim:
-        raise RuntimeError(
-            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
-        )
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     return _wrap(xp_of(a).tile(a, reps))
 
 
@@ -575,7 +617,9 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Te
 
 def _arrays(tensors: Any, name: str) -> list[Any]:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{name}(): argument 'tensors' must be a tuple or list of Tensors, not {type(tensors).__name__}")
+        raise TypeError(
+            f"{name}(): argument 'tensors' must be a tuple or list of Tensors, not {type(tensors).__name__}"
+        )
     if len(tensors) == 0:
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     arrs = [_arr(x) for x in tensors]
@@ -601,9 +645,7 @@ def cat(tensors: Any, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     d = norm_dim(dim, ref.ndim)
     for i, a in enumerate(kept):
         if a.ndim != ref.ndim:
-            raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {ref.ndim} and {a.ndim}"
-            )
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {a.ndim}")
         for k in range(ref.ndim):
             if k != d and a.shape[k] != ref.shape[k]:
                 raise RuntimeError(

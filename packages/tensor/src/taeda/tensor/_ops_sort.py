@@ -67,7 +67,7 @@ def msort(input: Any) -> Tensor:
 
 
 @taeda_function
-def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:  # noqa: A002
+def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """The ``k`` largest (or smallest) values along ``dim`` and their indices.
 
     Example:
@@ -124,7 +124,7 @@ def kthvalue(input: Any, k: int, dim: int = -1, keepdim: bool = False) -> Values
 @taeda_function
 def unique(
     input: Any,
-    sorted: bool = True,  # noqa: A002
+    sorted: bool = True,
     return_inverse: bool = False,
     return_counts: bool = False,
     dim: int | None = None,

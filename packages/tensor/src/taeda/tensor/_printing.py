@@ -257,6 +257,8 @@ def format_array(
                 [1., 1.]])
     """
     indent = len(prefix)
+    if isinstance(arr, np.generic):
+        arr = np.asarray(arr)
     dtype = arr.dtype
     suffixes: list[str] = []
     if device != "cpu":

@@ -14,8 +14,9 @@ Internals other modules of this package may use (nothing outside taeda.tensor ma
 
 from __future__ import annotations
 
+import builtins
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -35,6 +36,7 @@ _generic = np.generic
 _asarray = np.asarray
 _new = object.__new__
 _PY_SCALARS = frozenset({int, float, bool, complex})
+_SEQ = frozenset({tuple, list, Size})
 _default_float = _dt.default_float
 _result_type = _dt.result_type
 
@@ -136,12 +138,14 @@ def _binary(fn: Any, x: Any, y: Any, mode: int = _PROMOTE) -> Any:
         if mode == _TO_FLOAT and rt.kind in "biu":
             rt = _default_float()
         elif mode == _INTEGRAL and rt.kind not in "biu":
-            raise RuntimeError(f"{getattr(fn, '__name__', 'bitwise op')} is only supported for integer and bool tensors")
+            raise RuntimeError(
+                f"{getattr(fn, '__name__', 'bitwise op')} is only supported for integer and bool tensors"
+            )
         ax = _as_array_operand(ax, rt)
         ay = _as_array_operand(ay, rt)
     try:
         r = fn(ax, ay)
-    except ValueError as e:
+    except ValueError:
         err = broadcast_error(getattr(ax, "shape", ()), getattr(ay, "shape", ()))
         if err is not None:
             raise err from None
@@ -187,9 +191,56 @@ def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor
     return self
 
 
+def _method1(name: str) -> Callable[[Tensor], Tensor]:
+    """A Tensor method ``t.name()`` that calls ``taeda.tensor.name(t)``."""
+
+    def method(self: Tensor) -> Tensor:
+        return getattr(_m, name)(self)  # type: ignore[no-any-return]
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _method2(name: str) -> Callable[[Tensor, Any], Tensor]:
+    """A Tensor method ``t.name(other)`` that calls ``taeda.tensor.name(t, other)``."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        return getattr(_m, name)(self, other)  # type: ignore[no-any-return]
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _inplace1(name: str) -> Callable[[Tensor], Tensor]:
+    """The in-place method ``t.name_()``: computes ``taeda.tensor.name(t)`` and writes it back into ``t``."""
+
+    def method(self: Tensor) -> Tensor:
+        a = self._array
+        if a.dtype.kind not in "fc" and name not in _DTYPE_KEEPING:
+            raise RuntimeError(
+                f"result type {_dt.torch_name(_default_float())} can't be cast to the desired output type "
+                f"{_dt.torch_name(a.dtype)}"
+            )
+        a[...] = getattr(_m, name)(self)._array
+        _bump(self)
+        return self
+
+    method.__name__ = method.__qualname__ = name + "_"
+    return method
+
+
+_DTYPE_KEEPING = frozenset({"neg", "abs", "sign", "floor", "ceil", "round", "trunc", "square"})
+
+
 _TYPE_NAMES = {
-    _dt.float32: "FloatTensor", _dt.float64: "DoubleTensor", _dt.float16: "HalfTensor", _dt.int64: "LongTensor",
-    _dt.int32: "IntTensor", _dt.int16: "ShortTensor", _dt.int8: "CharTensor", _dt.uint8: "ByteTensor",
+    _dt.float32: "FloatTensor",
+    _dt.float64: "DoubleTensor",
+    _dt.float16: "HalfTensor",
+    _dt.int64: "LongTensor",
+    _dt.int32: "IntTensor",
+    _dt.int16: "ShortTensor",
+    _dt.int8: "CharTensor",
+    _dt.uint8: "ByteTensor",
     _dt.bool_: "BoolTensor",
 }
 
@@ -212,7 +263,7 @@ class Tensor:
 
     __slots__ = ("__weakref__", "_array", "_vc")
     _array: Any
-    _vc: list[int] | None
+    _vc: list[builtins.int] | None
 
     __array_priority__ = 1000.0
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator and returns a Tensor
@@ -251,7 +302,7 @@ class Tensor:
         self._vc = None
 
     @property
-    def _version(self) -> int:
+    def _version(self) -> builtins.int:
         vc = self._vc
         return 0 if vc is None else vc[0]
 
@@ -259,7 +310,7 @@ class Tensor:
     def shape(self) -> Size:
         return Size(self._array.shape)
 
-    def size(self, dim: int | None = None) -> Any:
+    def size(self, dim: builtins.int | None = None) -> Any:
         """The shape as a ``Size``, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._array.shape)
@@ -276,53 +327,53 @@ class Tensor:
         return device_of(self._array)
 
     @property
-    def is_cuda(self) -> bool:
+    def is_cuda(self) -> builtins.bool:
         return type(self._array) is not _nd
 
     @property
-    def is_cpu(self) -> bool:
+    def is_cpu(self) -> builtins.bool:
         return type(self._array) is _nd
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         return self._array.ndim  # type: ignore[no-any-return]
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return self._array.ndim  # type: ignore[no-any-return]
 
-    def ndimension(self) -> int:
+    def ndimension(self) -> builtins.int:
         return self._array.ndim  # type: ignore[no-any-return]
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         return self._array.size  # type: ignore[no-any-return]
 
-    def nelement(self) -> int:
+    def nelement(self) -> builtins.int:
         return self._array.size  # type: ignore[no-any-return]
 
-    def element_size(self) -> int:
+    def element_size(self) -> builtins.int:
         return self._array.itemsize  # type: ignore[no-any-return]
 
     @property
-    def itemsize(self) -> int:
+    def itemsize(self) -> builtins.int:
         return self._array.itemsize  # type: ignore[no-any-return]
 
     @property
-    def nbytes(self) -> int:
+    def nbytes(self) -> builtins.int:
         return self._array.nbytes  # type: ignore[no-any-return]
 
-    def stride(self, dim: int | None = None) -> Any:
+    def stride(self, dim: builtins.int | None = None) -> Any:
         """Strides in elements, as PyTorch counts them."""
         st = tuple(s // self._array.itemsize for s in self._array.strides)
         return st if dim is None else st[norm_dim(dim, self._array.ndim)]
 
-    def data_ptr(self) -> int:
+    def data_ptr(self) -> builtins.int:
         """Address of the first element."""
         a = self._array
         if type(a) is _nd:
             return int(a.__array_interface__["data"][0])
         return int(a.data.ptr)
 
-    def is_contiguous(self) -> bool:
+    def is_contiguous(self) -> builtins.bool:
         return bool(self._array.flags.c_contiguous)
 
     def contiguous(self) -> Tensor:
@@ -331,13 +382,13 @@ class Tensor:
             return self
         return _wrap(xp_of(a).ascontiguousarray(a))
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
         return bool(self._array.dtype.kind == "f")
 
-    def is_complex(self) -> bool:
+    def is_complex(self) -> builtins.bool:
         return bool(self._array.dtype.kind == "c")
 
-    def is_signed(self) -> bool:
+    def is_signed(self) -> builtins.bool:
         return bool(self._array.dtype.kind in "ifc")
 
     def clone(self) -> Tensor:
@@ -346,14 +397,14 @@ class Tensor:
     def detach(self) -> Tensor:
         return _view(self._array, self)
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+    def __deepcopy__(self, memo: dict[builtins.int, Any]) -> Tensor:
         return _wrap(self._array.copy())
 
     def __copy__(self) -> Tensor:
         return _view(self._array, self)
 
     # ----------------------------------------------------------------- conversions
-    def numpy(self, *, force: bool = False) -> np.ndarray[Any, Any]:
+    def numpy(self, *, force: builtins.bool = False) -> np.ndarray[Any, Any]:
         """The NumPy array sharing this CPU tensor's memory (``force=True`` copies a GPU tensor to the host)."""
         a = self._array
         if type(a) is _nd:
@@ -365,7 +416,7 @@ class Tensor:
             "memory first."
         )
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+    def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray[Any, Any]:
         a = self.numpy()
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
@@ -382,27 +433,27 @@ class Tensor:
             raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
         return a.item()
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
     def __complex__(self) -> complex:
         return complex(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self._array.dtype.kind not in "biu" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         a = self._array
         if a.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (numel {a.size})")
         return bool(a.item())
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         a = self._array
         if a.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -415,7 +466,7 @@ class Tensor:
         for i in range(a.shape[0]):
             yield _view(a[i, ...], self)
 
-    def __contains__(self, item: Any) -> bool:
+    def __contains__(self, item: Any) -> builtins.bool:
         return bool((self == item).any().item())
 
     __hash__ = object.__hash__
@@ -441,7 +492,7 @@ class Tensor:
 
         return share_memory_(self)  # type: ignore[no-any-return]
 
-    def is_shared(self) -> bool:
+    def is_shared(self) -> builtins.bool:
         from taeda.tensor._sharing import is_shared
 
         return is_shared(self)  # type: ignore[no-any-return]
@@ -466,7 +517,9 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, (Device, str)) and not (isinstance(a, str) and a not in ("cpu", "cuda") and ":" not in a):
+            elif isinstance(a, (Device, str)) and not (
+                isinstance(a, str) and a not in ("cpu", "cuda") and ":" not in a
+            ):
                 device = a
             elif a is not None:
                 dtype = a
@@ -544,7 +597,17 @@ class Tensor:
 
     # ----------------------------------------------------------------- arithmetic operators
     def __add__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
+        if type(other) is float:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a + other
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        elif type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
@@ -564,7 +627,17 @@ class Tensor:
         return _binary(operator.add, other, self)  # type: ignore[no-any-return]
 
     def __sub__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
+        if type(other) is float:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a - other
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        elif type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind != "b":
@@ -586,7 +659,17 @@ class Tensor:
         return _m.sub(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
+        if type(other) is float:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a * other
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        elif type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
@@ -606,7 +689,17 @@ class Tensor:
         return _binary(operator.mul, other, self)  # type: ignore[no-any-return]
 
     def __truediv__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
+        if type(other) is float:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a / other
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
+        elif type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind in "fc":
@@ -637,8 +730,7 @@ class Tensor:
     def __rmod__(self, other: Any) -> Tensor:
         return _binary(operator.mod, other, self)  # type: ignore[no-any-return]
 
-    def __pow__(self, other: Any) -> Tensor:
-        return _m.pow(self, other)
+    __pow__ = _method2("pow")
 
     def __rpow__(self, other: Any) -> Tensor:
         if unwrap(other) is _NOT:
@@ -655,17 +747,14 @@ class Tensor:
             return NotImplemented
         return _mm._matmul(other, self)
 
-    def __neg__(self) -> Tensor:
-        return _m.neg(self)
+    __neg__ = _method1("neg")
 
     def __pos__(self) -> Tensor:
         return self
 
-    def __abs__(self) -> Tensor:
-        return _m.abs(self)
+    __abs__ = _method1("abs")
 
-    def __invert__(self) -> Tensor:
-        return _m.bitwise_not(self)
+    __invert__ = _method1("bitwise_not")
 
     def __and__(self, other: Any) -> Tensor:
         return _binary(operator.and_, self, other, _INTEGRAL)  # type: ignore[no-any-return]
@@ -765,10 +854,10 @@ class Tensor:
         _ix.setitem(self, idx, value)
 
     # ----------------------------------------------------------------- hot reductions and shape ops
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
         if dim is None and dtype is None:
             a = self._array
-            if type(a) is _nd and a.dtype in _dt.FLOATING:
+            if type(a) is _nd and a.dtype.kind == "f":
                 r = _add_reduce(a, None, None, None, keepdim)
                 if type(r) is not _nd:
                     r = _asarray(r)
@@ -778,10 +867,25 @@ class Tensor:
                 return t
         return _r._sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
         return _r._mean(self, dim, keepdim, dtype=dtype)
 
     def view(self, *shape: Any) -> Tensor:
+        a = self._array
+        if type(a) is _nd:
+            try:
+                r = a.reshape(shape[0] if len(shape) == 1 and type(shape[0]) in _SEQ else shape)
+            except (ValueError, TypeError):
+                return _s._view_impl(self, shape)
+            base = r.base
+            if base is not None and (base is a or base is a.base):
+                vc = self._vc
+                if vc is None:
+                    vc = self._vc = [0]
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = vc
+                return t
         return _s._view_impl(self, shape)
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -797,14 +901,18 @@ class Tensor:
     def T(self) -> Tensor:
         a = self._array
         if a.ndim > 2:
-            raise RuntimeError("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is not supported.")
+            raise RuntimeError(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is not supported."
+            )
         return _view(a.T, self)
 
     @property
     def mT(self) -> Tensor:
         a = self._array
         if a.ndim < 2:
-            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {a.ndim}-D tensor.")
+            raise RuntimeError(
+                f"tensor.mT is only supported on matrices or batches of matrices. Got {a.ndim}-D tensor."
+            )
         return _view(a.swapaxes(-1, -2), self)
 
     @property
@@ -835,7 +943,7 @@ class Tensor:
         _bump(self)
         return self
 
-    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+    def copy_(self, src: Any, non_blocking: builtins.bool = False) -> Tensor:
         a = self._array
         s = src._array if isinstance(src, Tensor) else src
         if type(s) is not type(a):
@@ -880,7 +988,7 @@ class Tensor:
     def lerp_(self, end: Any, weight: Any) -> Tensor:
         return self.add_(_m.mul(_m.sub(end, self), weight))
 
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
         return self.copy_(_m.clamp(self, min, max))
 
     clip_ = clamp_
@@ -889,7 +997,7 @@ class Tensor:
         _ix.masked_fill_inplace(self, mask, value)
         return self
 
-    def index_fill_(self, dim: int, index: Any, value: Any) -> Tensor:
+    def index_fill_(self, dim: builtins.int, index: Any, value: Any) -> Tensor:
         a = self._array
         d = norm_dim(dim, a.ndim)
         sl: list[Any] = [slice(None)] * a.ndim
@@ -898,7 +1006,7 @@ class Tensor:
         _bump(self)
         return self
 
-    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    def index_add_(self, dim: builtins.int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
         a = self._array
         d = norm_dim(dim, a.ndim)
         src = unwrap(source) * alpha if alpha != 1 else unwrap(source)
@@ -907,18 +1015,18 @@ class Tensor:
         _bump(self)
         return self
 
-    def scatter_(self, dim: int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
+    def scatter_(self, dim: builtins.int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
         return self.copy_(_ix.scatter(self, dim, index, src, reduce=reduce))
 
-    def scatter_add_(self, dim: int, index: Any, src: Any) -> Tensor:
+    def scatter_add_(self, dim: builtins.int, index: Any, src: Any) -> Tensor:
         return self.copy_(_ix.scatter_add(self, dim, index, src))
 
-    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+    def uniform_(self, from_: builtins.float = 0.0, to: builtins.float = 1.0, *, generator: Any = None) -> Tensor:
         from taeda.tensor._random import uniform_
 
         return uniform_(self, from_, to, generator=generator)  # type: ignore[no-any-return]
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator: Any = None) -> Tensor:
         from taeda.tensor._random import normal_
 
         return normal_(self, mean, std, generator=generator)  # type: ignore[no-any-return]
@@ -940,32 +1048,23 @@ class Tensor:
         _bump(self)
         return self
 
-    def neg_(self) -> Tensor:
-        return self._unary_("neg")
+    neg_ = _inplace1("neg")
 
-    def abs_(self) -> Tensor:
-        return self._unary_("abs")
+    abs_ = _inplace1("abs")
 
-    def exp_(self) -> Tensor:
-        return self._unary_("exp")
+    exp_ = _inplace1("exp")
 
-    def log_(self) -> Tensor:
-        return self._unary_("log")
+    log_ = _inplace1("log")
 
-    def sqrt_(self) -> Tensor:
-        return self._unary_("sqrt")
+    sqrt_ = _inplace1("sqrt")
 
-    def rsqrt_(self) -> Tensor:
-        return self._unary_("rsqrt")
+    rsqrt_ = _inplace1("rsqrt")
 
-    def reciprocal_(self) -> Tensor:
-        return self._unary_("reciprocal")
+    reciprocal_ = _inplace1("reciprocal")
 
-    def sigmoid_(self) -> Tensor:
-        return self._unary_("sigmoid")
+    sigmoid_ = _inplace1("sigmoid")
 
-    def tanh_(self) -> Tensor:
-        return self._unary_("tanh")
+    tanh_ = _inplace1("tanh")
 
     def relu_(self) -> Tensor:
         a = self._array
@@ -973,29 +1072,21 @@ class Tensor:
         _bump(self)
         return self
 
-    def floor_(self) -> Tensor:
-        return self._unary_("floor")
+    floor_ = _inplace1("floor")
 
-    def ceil_(self) -> Tensor:
-        return self._unary_("ceil")
+    ceil_ = _inplace1("ceil")
 
-    def round_(self) -> Tensor:
-        return self._unary_("round")
+    round_ = _inplace1("round")
 
-    def trunc_(self) -> Tensor:
-        return self._unary_("trunc")
+    trunc_ = _inplace1("trunc")
 
-    def sign_(self) -> Tensor:
-        return self._unary_("sign")
+    sign_ = _inplace1("sign")
 
-    def square_(self) -> Tensor:
-        return self._unary_("square")
+    square_ = _inplace1("square")
 
-    def sin_(self) -> Tensor:
-        return self._unary_("sin")
+    sin_ = _inplace1("sin")
 
-    def cos_(self) -> Tensor:
-        return self._unary_("cos")
+    cos_ = _inplace1("cos")
 
     # ----------------------------------------------------------------- elementwise methods (see _ops_math)
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -1006,8 +1097,7 @@ class Tensor:
 
     subtract = sub
 
-    def mul(self, other: Any) -> Tensor:
-        return _m.mul(self, other)
+    mul = _method2("mul")
 
     multiply = mul
 
@@ -1016,31 +1106,24 @@ class Tensor:
 
     divide = div
 
-    def true_divide(self, other: Any) -> Tensor:
-        return _m.true_divide(self, other)
+    true_divide = _method2("true_divide")
 
-    def floor_divide(self, other: Any) -> Tensor:
-        return _m.floor_divide(self, other)
+    floor_divide = _method2("floor_divide")
 
-    def remainder(self, other: Any) -> Tensor:
-        return _m.remainder(self, other)
+    remainder = _method2("remainder")
 
-    def fmod(self, other: Any) -> Tensor:
-        return _m.fmod(self, other)
+    fmod = _method2("fmod")
 
     def pow(self, exponent: Any) -> Tensor:
         return _m.pow(self, exponent)
 
-    def atan2(self, other: Any) -> Tensor:
-        return _m.atan2(self, other)
+    atan2 = _method2("atan2")
 
     arctan2 = atan2
 
-    def maximum(self, other: Any) -> Tensor:
-        return _m.maximum(self, other)
+    maximum = _method2("maximum")
 
-    def minimum(self, other: Any) -> Tensor:
-        return _m.minimum(self, other)
+    minimum = _method2("minimum")
 
     def lerp(self, end: Any, weight: Any) -> Tensor:
         return _m.lerp(self, end, weight)
@@ -1051,7 +1134,7 @@ class Tensor:
     def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
         return _m.addcdiv(self, tensor1, tensor2, value=value)
 
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
         return _m.clamp(self, min, max)
 
     clip = clamp
@@ -1059,247 +1142,207 @@ class Tensor:
     def where(self, condition: Any, other: Any) -> Tensor:
         return _m.where(condition, self, other)
 
-    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    def nan_to_num(self, nan: builtins.float = 0.0, posinf: builtins.float | None = None, neginf: builtins.float | None = None) -> Tensor:
         return _m.nan_to_num(self, nan, posinf, neginf)
 
-    def eq(self, other: Any) -> Tensor:
-        return _m.eq(self, other)
+    eq = _method2("eq")
 
-    def ne(self, other: Any) -> Tensor:
-        return _m.ne(self, other)
+    ne = _method2("ne")
 
-    def lt(self, other: Any) -> Tensor:
-        return _m.lt(self, other)
+    lt = _method2("lt")
 
-    def le(self, other: Any) -> Tensor:
-        return _m.le(self, other)
+    le = _method2("le")
 
-    def gt(self, other: Any) -> Tensor:
-        return _m.gt(self, other)
+    gt = _method2("gt")
 
-    def ge(self, other: Any) -> Tensor:
-        return _m.ge(self, other)
+    ge = _method2("ge")
 
-    def equal(self, other: Any) -> bool:
+    def equal(self, other: Any) -> builtins.bool:
         return _m.equal(self, other)
 
-    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    def allclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False) -> builtins.bool:
         return _m.allclose(self, other, rtol, atol, equal_nan)
 
-    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    def isclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False) -> Tensor:
         return _m.isclose(self, other, rtol, atol, equal_nan)
 
-    def logical_and(self, other: Any) -> Tensor:
-        return _m.logical_and(self, other)
+    logical_and = _method2("logical_and")
 
-    def logical_or(self, other: Any) -> Tensor:
-        return _m.logical_or(self, other)
+    logical_or = _method2("logical_or")
 
-    def logical_xor(self, other: Any) -> Tensor:
-        return _m.logical_xor(self, other)
+    logical_xor = _method2("logical_xor")
 
-    def logical_not(self) -> Tensor:
-        return _m.logical_not(self)
+    logical_not = _method1("logical_not")
 
-    def bitwise_not(self) -> Tensor:
-        return _m.bitwise_not(self)
+    bitwise_not = _method1("bitwise_not")
 
-    def neg(self) -> Tensor:
-        return _m.neg(self)
+    neg = _method1("neg")
 
     negative = neg
 
-    def abs(self) -> Tensor:
-        return _m.abs(self)
+    abs = _method1("abs")
 
     absolute = abs
 
-    def sign(self) -> Tensor:
-        return _m.sign(self)
+    sign = _method1("sign")
 
-    def exp(self) -> Tensor:
-        return _m.exp(self)
+    exp = _method1("exp")
 
-    def exp2(self) -> Tensor:
-        return _m.exp2(self)
+    exp2 = _method1("exp2")
 
-    def expm1(self) -> Tensor:
-        return _m.expm1(self)
+    expm1 = _method1("expm1")
 
-    def log(self) -> Tensor:
-        return _m.log(self)
+    log = _method1("log")
 
-    def log2(self) -> Tensor:
-        return _m.log2(self)
+    log2 = _method1("log2")
 
-    def log10(self) -> Tensor:
-        return _m.log10(self)
+    log10 = _method1("log10")
 
-    def log1p(self) -> Tensor:
-        return _m.log1p(self)
+    log1p = _method1("log1p")
 
-    def sqrt(self) -> Tensor:
-        return _m.sqrt(self)
+    sqrt = _method1("sqrt")
 
-    def rsqrt(self) -> Tensor:
-        return _m.rsqrt(self)
+    rsqrt = _method1("rsqrt")
 
-    def square(self) -> Tensor:
-        return _m.square(self)
+    square = _method1("square")
 
-    def reciprocal(self) -> Tensor:
-        return _m.reciprocal(self)
+    reciprocal = _method1("reciprocal")
 
-    def sin(self) -> Tensor:
-        return _m.sin(self)
+    sin = _method1("sin")
 
-    def cos(self) -> Tensor:
-        return _m.cos(self)
+    cos = _method1("cos")
 
-    def tan(self) -> Tensor:
-        return _m.tan(self)
+    tan = _method1("tan")
 
-    def asin(self) -> Tensor:
-        return _m.asin(self)
+    asin = _method1("asin")
 
     arcsin = asin
 
-    def acos(self) -> Tensor:
-        return _m.acos(self)
+    acos = _method1("acos")
 
     arccos = acos
 
-    def atan(self) -> Tensor:
-        return _m.atan(self)
+    atan = _method1("atan")
 
     arctan = atan
 
-    def sinh(self) -> Tensor:
-        return _m.sinh(self)
+    sinh = _method1("sinh")
 
-    def cosh(self) -> Tensor:
-        return _m.cosh(self)
+    cosh = _method1("cosh")
 
-    def tanh(self) -> Tensor:
-        return _m.tanh(self)
+    tanh = _method1("tanh")
 
-    def sigmoid(self) -> Tensor:
-        return _m.sigmoid(self)
+    sigmoid = _method1("sigmoid")
 
-    def relu(self) -> Tensor:
-        return _m.relu(self)
+    relu = _method1("relu")
 
-    def erf(self) -> Tensor:
-        return _m.erf(self)
+    erf = _method1("erf")
 
-    def erfc(self) -> Tensor:
-        return _m.erfc(self)
+    erfc = _method1("erfc")
 
-    def erfinv(self) -> Tensor:
-        return _m.erfinv(self)
+    erfinv = _method1("erfinv")
 
-    def lgamma(self) -> Tensor:
-        return _m.lgamma(self)
+    lgamma = _method1("lgamma")
 
-    def digamma(self) -> Tensor:
-        return _m.digamma(self)
+    digamma = _method1("digamma")
 
-    def floor(self) -> Tensor:
-        return _m.floor(self)
+    floor = _method1("floor")
 
-    def ceil(self) -> Tensor:
-        return _m.ceil(self)
+    ceil = _method1("ceil")
 
-    def round(self, *, decimals: int = 0) -> Tensor:
+    def round(self, *, decimals: builtins.int = 0) -> Tensor:
         return _m.round(self, decimals=decimals)
 
-    def trunc(self) -> Tensor:
-        return _m.trunc(self)
+    trunc = _method1("trunc")
 
     fix = trunc
 
-    def frac(self) -> Tensor:
-        return _m.frac(self)
+    frac = _method1("frac")
 
-    def isnan(self) -> Tensor:
-        return _m.isnan(self)
+    isnan = _method1("isnan")
 
-    def isinf(self) -> Tensor:
-        return _m.isinf(self)
+    isinf = _method1("isinf")
 
-    def isfinite(self) -> Tensor:
-        return _m.isfinite(self)
+    isfinite = _method1("isfinite")
 
     # ----------------------------------------------------------------- reductions (see _ops_reduce)
-    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def prod(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
         return _r.prod(self, dim, keepdim, dtype=dtype)
 
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         return _r.max(self, dim, keepdim)
 
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+    def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         return _r.min(self, dim, keepdim)
 
-    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amax(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
         return _r.amax(self, dim, keepdim)
 
-    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+    def amin(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
         return _r.amin(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         return _r.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
         return _r.argmin(self, dim, keepdim)
 
-    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    def var(
+        self, dim: Any = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *, correction: Any = None
+    ) -> Tensor:
         return _r.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None) -> Tensor:
+    def std(
+        self, dim: Any = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *, correction: Any = None
+    ) -> Tensor:
         return _r.std(self, dim, unbiased, keepdim, correction=correction)
 
-    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
         return _r.norm(self, p, dim, keepdim, dtype=dtype)
 
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+    def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Tensor:
         return _r.logsumexp(self, dim, keepdim)
 
-    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+    def cumsum(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
         return _r.cumsum(self, dim, dtype=dtype)
 
-    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+    def cumprod(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
         return _r.cumprod(self, dim, dtype=dtype)
 
-    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
         return _r.all(self, dim, keepdim)
 
-    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+    def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
         return _r.any(self, dim, keepdim)
 
-    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+    def median(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Any:
         return _r.median(self, dim, keepdim)
 
-    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+    def mode(self, dim: builtins.int = -1, keepdim: builtins.bool = False) -> Any:
         return _r.mode(self, dim, keepdim)
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
         return _r.count_nonzero(self, dim)
 
     # ----------------------------------------------------------------- sorting (see _ops_sort)
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+    def sort(self, dim: builtins.int = -1, descending: builtins.bool = False, stable: builtins.bool = False) -> Any:
         return _so.sort(self, dim, descending, stable=stable)
 
-    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False, stable: builtins.bool = False) -> Tensor:
         return _so.argsort(self, dim, descending, stable=stable)
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True, sorted: builtins.bool = True) -> Any:
         return _so.topk(self, k, dim, largest, sorted)
 
-    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+    def kthvalue(self, k: builtins.int, dim: builtins.int = -1, keepdim: builtins.bool = False) -> Any:
         return _so.kthvalue(self, k, dim, keepdim)
 
     def unique(
-        self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None  # noqa: A002
+        self,
+        sorted: builtins.bool = True,
+        return_inverse: builtins.bool = False,
+        return_counts: builtins.bool = False,
+        dim: builtins.int | None = None,
     ) -> Any:
         return _so.unique(self, sorted, return_inverse, return_counts, dim)
 
@@ -1335,10 +1378,10 @@ class Tensor:
         return det(self)  # type: ignore[no-any-return]
 
     # ----------------------------------------------------------------- shape (see _ops_shape)
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         return _s.flatten(self, start_dim, end_dim)
 
-    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+    def unflatten(self, dim: builtins.int, sizes: Sequence[builtins.int]) -> Tensor:
         return _s.unflatten(self, dim, sizes)
 
     def ravel(self) -> Tensor:
@@ -1347,10 +1390,10 @@ class Tensor:
     def squeeze(self, dim: Any = None) -> Tensor:
         return _s.squeeze(self, dim)
 
-    def unsqueeze(self, dim: int) -> Tensor:
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
         return _s.unsqueeze(self, dim)
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         return _s.transpose(self, dim0, dim1)
 
     swapaxes = transpose
@@ -1373,7 +1416,7 @@ class Tensor:
     def expand_as(self, other: Tensor) -> Tensor:
         return _s.expand(self, other.shape)
 
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+    def broadcast_to(self, shape: Sequence[builtins.int]) -> Tensor:
         return _s.broadcast_to(self, shape)
 
     def repeat(self, *sizes: Any) -> Tensor:
@@ -1388,62 +1431,62 @@ class Tensor:
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         return _s.roll(self, shifts, dims)
 
-    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+    def narrow(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> Tensor:
         return _s.narrow(self, dim, start, length)
 
-    def select(self, dim: int, index: int) -> Tensor:
+    def select(self, dim: builtins.int, index: builtins.int) -> Tensor:
         return _s.select(self, dim, index)
 
-    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+    def unbind(self, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         return _s.unbind(self, dim)
 
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         return _s.chunk(self, chunks, dim)
 
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         return _s.split(self, split_size_or_sections, dim)
 
-    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    def tensor_split(self, indices_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
         return _s.tensor_split(self, indices_or_sections, dim)
 
-    def tril(self, diagonal: int = 0) -> Tensor:
+    def tril(self, diagonal: builtins.int = 0) -> Tensor:
         return _s.tril(self, diagonal)
 
-    def triu(self, diagonal: int = 0) -> Tensor:
+    def triu(self, diagonal: builtins.int = 0) -> Tensor:
         return _s.triu(self, diagonal)
 
-    def tril_(self, diagonal: int = 0) -> Tensor:
+    def tril_(self, diagonal: builtins.int = 0) -> Tensor:
         return self.copy_(_s.tril(self, diagonal))
 
-    def triu_(self, diagonal: int = 0) -> Tensor:
+    def triu_(self, diagonal: builtins.int = 0) -> Tensor:
         return self.copy_(_s.triu(self, diagonal))
 
-    def diag(self, diagonal: int = 0) -> Tensor:
+    def diag(self, diagonal: builtins.int = 0) -> Tensor:
         return _s.diag(self, diagonal)
 
-    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0, dim2: builtins.int = 1) -> Tensor:
         return _s.diagonal(self, offset, dim1, dim2)
 
     # ----------------------------------------------------------------- indexing functions (see _ops_index)
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         return _ix.masked_fill(self, mask, value)
 
-    def index_select(self, dim: int, index: Any) -> Tensor:
+    def index_select(self, dim: builtins.int, index: Any) -> Tensor:
         return _ix.index_select(self, dim, index)
 
-    def gather(self, dim: int, index: Any) -> Tensor:
+    def gather(self, dim: builtins.int, index: Any) -> Tensor:
         return _ix.gather(self, dim, index)
 
-    def scatter(self, dim: int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
+    def scatter(self, dim: builtins.int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
         return _ix.scatter(self, dim, index, src, reduce=reduce)
 
-    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+    def scatter_add(self, dim: builtins.int, index: Any, src: Any) -> Tensor:
         return _ix.scatter_add(self, dim, index, src)
 
     def take(self, index: Any) -> Tensor:
         return _ix.take(self, index)
 
-    def nonzero(self, *, as_tuple: bool = False) -> Any:
+    def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
         return _ix.nonzero(self, as_tuple=as_tuple)
 
     def masked_select(self, mask: Any) -> Tensor:

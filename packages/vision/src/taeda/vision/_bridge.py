@@ -36,7 +36,7 @@ def unwrap(x: Tensor) -> Any:
 
 def to_host(array: Any) -> npt.NDArray[Any]:
     """A NumPy array with the contents of ``array`` (copied from the GPU when it lives there)."""
-    return array if isinstance(array, np.ndarray) else array.get()  # type: ignore[no-any-return]
+    return array if isinstance(array, np.ndarray) else array.get()
 
 
 def like(host: npt.NDArray[Any], reference: Any) -> Any:
@@ -54,7 +54,7 @@ def to_numpy(x: Tensor | npt.NDArray[Any]) -> npt.NDArray[Any]:
     a = x.array if isinstance(x, Tensor) else x
     if type(a) is not np.ndarray and not isinstance(a, np.ndarray):
         a = a.get()  # CuPy -> host
-    return a  # type: ignore[no-any-return]
+    return a
 
 
 def rand(n: int, generator: tt.Generator | None = None) -> npt.NDArray[np.float64]:

@@ -35,7 +35,6 @@ class ImageReadMode(Enum):
     GRAY_ALPHA = 2
     RGB = 3
     RGB_ALPHA = 4
-    RGBA = 4
 
 
 _MODE_TO_PIL = {
@@ -80,7 +79,9 @@ def _pil_to_chw(img: Image.Image, mode: ImageReadMode) -> Tensor:
     return wrap(np.ascontiguousarray(chw))
 
 
-def decode_image(input: Tensor | str | os.PathLike[str] | bytes, mode: ImageReadMode = ImageReadMode.UNCHANGED) -> Tensor:
+def decode_image(
+    input: Tensor | str | os.PathLike[str] | bytes, mode: ImageReadMode = ImageReadMode.UNCHANGED
+) -> Tensor:
     """Decode PNG/JPEG (or any format Pillow reads) from a 1-D uint8 tensor of bytes or a path into ``(C, H, W)``.
 
     Example:

@@ -65,7 +65,7 @@ def make_grid(
         return wrap(np.ascontiguousarray(a[0]))
     b, c, h, w = a.shape
     xmaps = min(nrow, b)
-    ymaps = int(math.ceil(b / xmaps))
+    ymaps = math.ceil(b / xmaps)
     cells = np.full((ymaps * xmaps, c, h + padding, w + padding), pad_value, dtype=a.dtype)
     cells[:b, :, padding:, padding:] = a
     grid = cells.reshape(ymaps, xmaps, c, h + padding, w + padding).transpose(2, 0, 3, 1, 4)
@@ -140,20 +140,24 @@ def draw_bounding_boxes(
         raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format.")
     n = len(bx)
     if labels is not None and len(labels) != n:
-        raise ValueError(f"Number of boxes ({n}) and labels ({len(labels)}) mismatch. Please specify labels for each box.")
+        raise ValueError(
+            f"Number of boxes ({n}) and labels ({len(labels)}) mismatch. Please specify labels for each box."
+        )
     if colors is None:
         cols = [_color(c) for c in _palette(n)]
     elif isinstance(colors, str) or (isinstance(colors, tuple) and len(colors) == 3 and isinstance(colors[0], int)):
-        cols = [_color(colors)] * n  # type: ignore[arg-type]
+        cols = [_color(colors)] * n  # type: ignore[arg-type,unused-ignore]
     else:
         if len(colors) < n:
             raise ValueError(f"Number of colors ({len(colors)}) is less than number of boxes ({n}).")
-        cols = [_color(c) for c in colors]  # type: ignore[arg-type]
+        cols = [_color(c) for c in colors]
     hwc = np.ascontiguousarray((np.concatenate([a, a, a]) if a.shape[0] == 1 else a).transpose(1, 2, 0))
     img = Image.fromarray(hwc)
     draw = ImageDraw.Draw(img, "RGBA" if fill else None)
     txt_font: Any = (
-        ImageFont.truetype(font, size=font_size or 10) if font is not None else ImageFont.load_default(size=font_size or 10)
+        ImageFont.truetype(font, size=font_size or 10)
+        if font is not None
+        else ImageFont.load_default(size=font_size or 10)
     )
     for k in range(n):
         box = [float(v) for v in bx[k]]

@@ -130,3 +130,57 @@ __all__ = [
 
 # NN-KERNELS: re-exports of convolution, pooling, normalisation, upsampling, padding, fold and grid_sample go in
 # one block below this line.
+# ---- begin NN-KERNELS block ----
+from taeda.nn.functional._conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d
+from taeda.nn.functional._fold import fold, unfold
+from taeda.nn.functional._grid_sample import affine_grid, grid_sample
+from taeda.nn.functional._kern_runtime import clear_buffer_pool, set_kernel_threads
+from taeda.nn.functional._normalization import batch_norm, group_norm, instance_norm, layer_norm
+from taeda.nn.functional._padding import pad
+from taeda.nn.functional._pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+    max_unpool1d,
+    max_unpool2d,
+)
+from taeda.nn.functional._upsampling import interpolate, upsample, upsample_bilinear, upsample_nearest
+
+__all__ += [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "affine_grid",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "clear_buffer_pool",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "fold",
+    "grid_sample",
+    "group_norm",
+    "instance_norm",
+    "interpolate",
+    "layer_norm",
+    "max_pool1d",
+    "max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "pad",
+    "set_kernel_threads",
+    "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
+]
+# ---- end NN-KERNELS block ----

@@ -38,7 +38,15 @@ class ConvNd(Function):
 
     @staticmethod
     def forward(
-        ctx: Any, x: Tensor, w: Tensor, b: Tensor | None, stride: Ints, pad_lo: Ints, pad_hi: Ints, dil: Ints, groups: int
+        ctx: Any,
+        x: Tensor,
+        w: Tensor,
+        b: Tensor | None,
+        stride: Ints,
+        pad_lo: Ints,
+        pad_hi: Ints,
+        dil: Ints,
+        groups: int,
     ) -> Tensor:
         g = ConvGeom(x.shape, w.shape, stride, pad_lo, pad_hi, dil, groups)
         needs = getattr(ctx, "needs_input_grad", (True, True, True))
@@ -164,8 +172,10 @@ def _check_conv(
             )
         out_c = ws[0]
     if b is not None and tuple(b.shape) != (out_c,):
-        raise RuntimeError(f"Given weight of size {_shape_list(ws)}, expected bias to be 1-dimensional with {out_c} "
-                           f"elements, but got bias of size {_shape_list(tuple(b.shape))} instead")
+        raise RuntimeError(
+            f"Given weight of size {_shape_list(ws)}, expected bias to be 1-dimensional with {out_c} "
+            f"elements, but got bias of size {_shape_list(tuple(b.shape))} instead"
+        )
     if x.device != w.device:
         raise RuntimeError(f"Input and weight are on different devices: {x.device} and {w.device}")
     return unbatched
@@ -305,11 +315,11 @@ def _conv_transpose(
         )
     x = input.unsqueeze(0) if unbatched else input
     k = tuple(weight.shape[2:])
-    out = tuple(
-        (i - 1) * s - 2 * p + v * (kk - 1) + o + 1 for i, s, p, v, kk, o in zip(x.shape[2:], st, pd, dl, k, op)
-    )
+    out = tuple((i - 1) * s - 2 * p + v * (kk - 1) + o + 1 for i, s, p, v, kk, o in zip(x.shape[2:], st, pd, dl, k, op))
     if any(o <= 0 for o in out):
-        raise RuntimeError(f"Given input size per channel: {tuple(x.shape[2:])}, calculated output size {out} is too small")
+        raise RuntimeError(
+            f"Given input size per channel: {tuple(x.shape[2:])}, calculated output size {out} is too small"
+        )
     y = ConvTransposeNd.apply(x, weight, bias, st, pd, dl, groups, out)
     return y.squeeze(0) if unbatched else y  # type: ignore[no-any-return]
 
@@ -332,7 +342,9 @@ def conv_transpose1d(
         >>> tuple(y.shape)
         (2, 3, 11)
     """
-    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return _conv_transpose(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
 
 
 def conv_transpose2d(
@@ -353,4 +365,6 @@ def conv_transpose2d(
         >>> tuple(y.shape)
         (1, 2, 11, 11)
     """
-    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return _conv_transpose(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )

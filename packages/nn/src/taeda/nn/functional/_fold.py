@@ -150,8 +150,9 @@ def fold(
         (2, 3, 5, 5)
     """
     if input.dim() not in (2, 3):
-        raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got "
-                           f"{input.dim()}D)")
+        raise RuntimeError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {input.dim()}D)"
+        )
     k, d, p, s = _params(kernel_size, dilation, padding, stride)
     size = ntuple(output_size, 2, "output_size")
     unbatched = input.dim() == 2

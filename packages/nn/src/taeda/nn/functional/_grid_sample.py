@@ -31,9 +31,7 @@ def _reflect(xp: Any, x: Array, twice_low: int, twice_high: int) -> tuple[Array,
     return out, xp.where(even, sign, -sign)
 
 
-def _source(
-    xp: Any, g: Array, size: int, padding_mode: str, align_corners: bool
-) -> tuple[Array, Array]:
+def _source(xp: Any, g: Array, size: int, padding_mode: str, align_corners: bool) -> tuple[Array, Array]:
     """Pixel coordinate of normalised grid values ``g`` along a dimension of ``size``; also d(coord)/d(g)."""
     if align_corners:
         x = (g + 1) / 2 * (size - 1)
@@ -106,7 +104,7 @@ class GridSample(Function):
         g3 = gy.array.reshape(n, c, -1)
         gx = ggrid = None
         if need_x:
-            acc = None
+            acc: Array = None
             for idx, valid, wt, _ in ctx.corners:
                 contrib = g3 * (wt * valid)[:, None, :]
                 part = scatter_flat(contrib, xp.broadcast_to(idx[:, None, :], contrib.shape), (h * w,))

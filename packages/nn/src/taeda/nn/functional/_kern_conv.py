@@ -59,7 +59,13 @@ def _windows(xp: Any, xpad: Array, out: Ints, kernel: Ints, groups: int, stride:
     st = xpad.strides
     sp = st[1:-1]
     shape = (n, *out, groups, *kernel, c // groups)
-    strides = (st[0], *(s * k for s, k in zip(sp, stride)), st[-1] * (c // groups), *(s * k for s, k in zip(sp, dil)), st[-1])
+    strides = (
+        st[0],
+        *(s * k for s, k in zip(sp, stride)),
+        st[-1] * (c // groups),
+        *(s * k for s, k in zip(sp, dil)),
+        st[-1],
+    )
     return _as_strided(xp, xpad, shape, strides)
 
 
@@ -173,9 +179,7 @@ def conv_backward(
     dxpad = take(xp, (n, *g.padded, g.c), gy.dtype) if need_x else None
     tmp = take(xp, (n, p, g.c), gy.dtype) if need_x else None
     # per kernel offset: (K, g, Og, Cg)
-    wk = (
-        xp.ascontiguousarray(xp.moveaxis(w.reshape(gr, og, cg, kprod), 3, 0)) if need_x else None
-    )
+    wk = xp.ascontiguousarray(xp.moveaxis(w.reshape(gr, og, cg, kprod), 3, 0)) if need_x else None
     offsets = list(itertools.product(*(range(k) for k in g.kernel)))
     inner = tuple(slice(lo, lo + s) for lo, s in zip(g.pad_lo, g.spatial))
 
@@ -205,13 +209,14 @@ def conv_backward(
                 else:
                     t3[...] = xp.matmul(gflat, wk[i])
                 sl = tuple(
-                    slice(k * dl, k * dl + st * (o - 1) + 1, st)
-                    for k, dl, st, o in zip(off, g.dil, g.stride, g.out)
+                    slice(k * dl, k * dl + st * (o - 1) + 1, st) for k, dl, st, o in zip(off, g.dil, g.stride, g.out)
                 )
                 dp[(slice(None), *sl)] += tv
             xp.copyto(dx[a:z], xp.moveaxis(dp[(slice(None), *inner)], -1, 1))
 
-    parts = split_batch(part, n, xp, (cols.size if cols is not None else 0) + (dx.size * kprod if dx is not None else 0))
+    parts = split_batch(
+        part, n, xp, (cols.size if cols is not None else 0) + (dx.size * kprod if dx is not None else 0)
+    )
     give(gyh)
     give(dxpad)
     give(tmp)
@@ -221,7 +226,5 @@ def conv_backward(
     if need_w:
         acc = dws[0] if parts == 1 else dws[0] + dws[1]
         # (g, Og, *K, Cg) -> (O, Cg, *K)
-        dw = xp.ascontiguousarray(xp.moveaxis(acc.reshape(gr, og, *g.kernel, cg), 2 + d, 2)).reshape(
-            g.o, cg, *g.kernel
-        )
+        dw = xp.ascontiguousarray(xp.moveaxis(acc.reshape(gr, og, *g.kernel, cg), 2 + d, 2)).reshape(g.o, cg, *g.kernel)
     return dx, dw

@@ -47,14 +47,14 @@ class PoolGeom:
     def offsets(self) -> list[Ints]:
         return list(itertools.product(*(range(k) for k in self.kernel)))
 
-    def view_slices(self, off: Ints) -> tuple[slice, ...]:
+    def view_slices(self, off: Ints) -> tuple[Any, ...]:
         """Index of the strided view of the padded buffer that offset ``off`` of every window reads."""
         return (
             Ellipsis,
             *(slice(k * dl, k * dl + s * (o - 1) + 1, s) for k, dl, s, o in zip(off, self.dil, self.stride, self.out)),
         )
 
-    def interior(self) -> tuple[slice, ...]:
+    def interior(self) -> tuple[Any, ...]:
         return (Ellipsis, *(slice(p, p + n) for p, n in zip(self.pad, self.spatial)))
 
 

@@ -77,7 +77,7 @@ def _find_openblas_local() -> Callable[[int], int] | None:
             fn = ctypes.CDLL(path).openblas_set_num_threads_local
             fn.argtypes = [ctypes.c_int]
             fn.restype = ctypes.c_int
-            return fn  # type: ignore[no-any-return]
+            return fn
     except (OSError, AttributeError):
         return None
     return None
@@ -117,7 +117,13 @@ def split_batch(fn: Callable[[int, int, int], None], n: int, xp: Any, work: int)
 
     Returns the number of parts used (1 or 2); ``part`` numbers them so a kernel can keep per-part accumulators.
     """
-    if not (_STATE["enabled"] and xp is np and n >= 2 and work >= _MIN_WORK and threading.current_thread().name[:5] != "taeda"):
+    if not (
+        _STATE["enabled"]
+        and xp is np
+        and n >= 2
+        and work >= _MIN_WORK
+        and threading.current_thread().name[:5] != "taeda"
+    ):
         fn(0, n, 0)
         return 1
     half = n // 2

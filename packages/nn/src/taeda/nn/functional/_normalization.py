@@ -243,8 +243,10 @@ def layer_norm(
         )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != ns:
-            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
-                               f"{list(t.shape)} and normalized_shape = {list(ns)}")
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                f"{list(t.shape)} and normalized_shape = {list(ns)}"
+            )
     lead = math.prod(shape[: len(shape) - k])
     norm_shape = (lead, math.prod(ns))
     pshape = (1,) * (len(shape) - k) + ns
@@ -276,8 +278,10 @@ def group_norm(
         )
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (c,):
-            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
-                               f"but got {name} of shape {list(t.shape)} and input of shape {list(shape)}")
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                f"but got {name} of shape {list(t.shape)} and input of shape {list(shape)}"
+            )
     norm_shape = (n, num_groups, math.prod(shape) // max(n * num_groups, 1))
     pshape = (1, c) + (1,) * (len(shape) - 2)
     return Normalize.apply(input, weight, bias, norm_shape, (2,), pshape, float(eps), None, None)  # type: ignore[no-any-return]

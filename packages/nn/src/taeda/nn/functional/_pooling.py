@@ -321,7 +321,7 @@ def adaptive_avg_pool1d(input: TensorLike, output_size: int | Sequence[int]) -> 
     return Separable.apply(input, mats)  # type: ignore[no-any-return]
 
 
-def adaptive_avg_pool2d(input: TensorLike, output_size: int | None | Sequence[int | None]) -> Variable:
+def adaptive_avg_pool2d(input: TensorLike, output_size: int | Sequence[int | None] | None) -> Variable:
     """Average pooling of ``(N, C, H, W)`` into an ``output_size`` grid (``None`` keeps that input size).
 
     Example::
@@ -383,8 +383,10 @@ def _unpool(
         given = tuple(int(v) for v in output_size)
         out = given[-d:]
         if len(given) not in (d, input.dim()):
-            raise ValueError(f"output_size should be a sequence containing {d} or {d + 2} elements, but it has a "
-                             f"length of '{len(given)}'")
+            raise ValueError(
+                f"output_size should be a sequence containing {d} or {d + 2} elements, but it has a "
+                f"length of '{len(given)}'"
+            )
         for o, dv, si in zip(out, default, s):
             if not dv - si < o < dv + si:
                 raise ValueError(

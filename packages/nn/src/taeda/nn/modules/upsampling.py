@@ -32,10 +32,11 @@ class Upsample(Module):
         super().__init__()
         self.name = type(self).__name__
         self.size = size
-        if isinstance(scale_factor, (tuple, list)):
-            self.scale_factor: Any = tuple(float(f) for f in scale_factor)
-        else:
-            self.scale_factor = float(scale_factor) if scale_factor is not None else None
+        self.scale_factor: Any = None
+        if isinstance(scale_factor, (int, float)):
+            self.scale_factor = float(scale_factor)
+        elif scale_factor is not None:
+            self.scale_factor = tuple(float(f) for f in scale_factor)
         self.mode = mode
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor

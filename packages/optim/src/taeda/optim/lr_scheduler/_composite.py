@@ -112,7 +112,8 @@ class ChainedScheduler(LRScheduler):
     """Step several schedulers together each epoch, so their multiplicative effects combine.
 
     Example:
-        >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)])  # doctest: +SKIP
+        >>> parts = [ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, gamma=0.9)]  # doctest: +SKIP
+        >>> sched = ChainedScheduler(parts)  # doctest: +SKIP
     """
 
     def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:

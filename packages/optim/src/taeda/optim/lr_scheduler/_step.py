@@ -41,7 +41,9 @@ class MultiStepLR(LRScheduler):
         >>> sched = MultiStepLR(opt, milestones=[30, 80], gamma=0.1)  # doctest: +SKIP
     """
 
-    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.milestones: dict[int, int] = {}
         for m in milestones:
             self.milestones[int(m)] = self.milestones.get(int(m), 0) + 1

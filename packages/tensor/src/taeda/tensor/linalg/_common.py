@@ -92,9 +92,10 @@ def matrix_input(x: Any, fname: str, *, square: bool = False, arg: str = "A") ->
 
 
 def wrap(arr: Any) -> Tensor:
-    from taeda.tensor._tensor import _wrap
+    """Wrap a result (NumPy returns scalars for 0-d results) as a Tensor."""
+    from taeda.tensor._tensor import _wrap_r
 
-    return _wrap(arr)
+    return _wrap_r(arr)
 
 
 @contextlib.contextmanager

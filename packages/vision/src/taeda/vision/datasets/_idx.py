@@ -29,7 +29,7 @@ _IDX_TYPES: dict[int, np.dtype[Any]] = {
 
 def _open(path: str) -> IO[bytes]:
     if path.endswith(".gz"):
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     if path.endswith(".xz"):
         return lzma.open(path, "rb")
     return open(path, "rb")
@@ -64,7 +64,8 @@ def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> npt.NDArr
                 raise RuntimeError(f"{name}: negative dimension in IDX header {shape}")
             out = np.empty(shape, dtype=dtype.newbyteorder("="))
             expected = out.nbytes
-            got = f.readinto(memoryview(out.reshape(-1).view(np.uint8))) if expected else 0  # type: ignore[attr-defined]
+            view = memoryview(out.reshape(-1).view(np.uint8))  # type: ignore[arg-type]
+            got = f.readinto(view) if expected else 0  # type: ignore[attr-defined]
             if got != expected:
                 raise RuntimeError(
                     f"{name}: truncated IDX file: header {shape} needs {expected} data bytes, found {got}"

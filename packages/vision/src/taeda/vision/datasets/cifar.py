@@ -100,7 +100,9 @@ class CIFAR10(VisionDataset):
                 f"{'training' if train else 'test'} batches. You can use download=True to download it"
             )
         if len(self.classes) != self.num_classes:
-            raise RuntimeError(f"{type(self).__name__}: meta file lists {len(self.classes)} classes, expected {self.num_classes}")
+            raise RuntimeError(
+                f"{type(self).__name__}: meta file lists {len(self.classes)} classes, expected {self.num_classes}"
+            )
 
     # --- readers -------------------------------------------------------------------------------------------
     def _load_python(self, paths: list[str]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:

@@ -229,7 +229,9 @@ class EMNIST(MNIST):
 
     def __init__(self, root: str | os.PathLike[str], split: str, **kwargs: Any) -> None:
         if split not in self.splits:
-            raise ValueError(f"Unknown value '{split}' for argument split. Valid values are {{{', '.join(self.splits)}}}.")
+            raise ValueError(
+                f"Unknown value '{split}' for argument split. Valid values are {{{', '.join(self.splits)}}}."
+            )
         self.split = split
         self.classes = _EMNIST_CLASSES[split]
         super().__init__(root, **kwargs)
@@ -244,7 +246,9 @@ class EMNIST(MNIST):
             return
         os.makedirs(self.raw_folder, exist_ok=True)
         filename, md5 = self.archive
-        path = download_file([m.rstrip("/") + "/" + filename for m in self.mirrors], os.path.join(self.raw_folder, filename), md5)
+        path = download_file(
+            [m.rstrip("/") + "/" + filename for m in self.mirrors], os.path.join(self.raw_folder, filename), md5
+        )
         members = [
             f"gzip/emnist-{s}-{p}-{k}-ubyte.gz"
             for s in self.splits

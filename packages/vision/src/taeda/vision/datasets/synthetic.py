@@ -37,21 +37,21 @@ def _glyphs(image_size: int) -> tuple[npt.NDArray[np.float32], float]:
         for d in range(10):
             canvas = Image.new("L", (side, side), 0)
             draw = ImageDraw.Draw(canvas)
-            draw.text((side / 2, side / 2), str(d), fill=255, font=font, anchor="mm", stroke_width=stroke, stroke_fill=255)
+            draw.text(
+                (side / 2, side / 2), str(d), fill=255, font=font, anchor="mm", stroke_width=stroke, stroke_fill=255
+            )
             canvas = canvas.filter(ImageFilter.GaussianBlur(0.8))
             a = np.asarray(canvas, dtype=np.float32) / 255.0
             ys, xs = np.nonzero(a > 0.1)
             heights.append(ys.max() - ys.min() + 1)
             # centre by the bounding box, as MNIST centres its digits
-            dy = int(round(side / 2 - (ys.min() + ys.max() + 1) / 2))
-            dx = int(round(side / 2 - (xs.min() + xs.max() + 1) / 2))
+            dy = round(side / 2 - (ys.min() + ys.max() + 1) / 2)
+            dx = round(side / 2 - (xs.min() + xs.max() + 1) / 2)
             out[i, d] = np.roll(a, (dy, dx), axis=(0, 1))
     return out, float(np.median(heights))
 
 
-def render_digits(
-    labels: npt.NDArray[np.int64], image_size: int, rng: np.random.Generator
-) -> npt.NDArray[np.uint8]:
+def render_digits(labels: npt.NDArray[np.int64], image_size: int, rng: np.random.Generator) -> npt.NDArray[np.uint8]:
     """Render one distorted digit per label into a uint8 array ``(N, image_size, image_size)``."""
     glyphs, height = _glyphs(image_size)
     n = len(labels)

@@ -164,7 +164,8 @@ def download_file(
     deleted, both digests named) or :class:`DownloadError` (every URL failed; all are listed).
 
     Example:
-        >>> download_file(["https://example.org/a.gz"], "data/a.gz", "ec29112dd5afa0611ce80d1b7f02629c")  # doctest: +SKIP
+        >>> md5 = "ec29112dd5afa0611ce80d1b7f02629c"
+        >>> download_file(["https://example.org/a.gz"], "data/a.gz", md5)  # doctest: +SKIP
     """
     target = os.fspath(path)
     expected = None if checksum is None else checksum.lower()
@@ -212,7 +213,7 @@ def download_url(
     mirrors: Iterable[str] = (),
     progress: bool = True,
 ) -> str:
-    """torchvision's ``download_url``: fetch ``url`` into ``root/filename``; extra ``mirrors`` are base URLs tried next."""
+    """torchvision's ``download_url``: fetch ``url`` into ``root/filename``; ``mirrors`` are base URLs tried next."""
     name = filename or os.path.basename(url.rstrip("/"))
     urls = [url, *(m.rstrip("/") + "/" + name for m in mirrors)]
     return download_file(urls, os.path.join(os.fspath(root), name), md5, progress=progress)

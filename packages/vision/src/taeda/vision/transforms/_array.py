@@ -279,7 +279,8 @@ def gaussian_kernel1d(kernel_size: int, sigma: float) -> npt.NDArray[np.float32]
     half = (kernel_size - 1) * 0.5
     x = np.linspace(-half, half, kernel_size, dtype=np.float32)
     pdf = np.exp(-0.5 * (x / np.float32(sigma)) ** 2)
-    return (pdf / pdf.sum()).astype(np.float32)
+    out: npt.NDArray[np.float32] = (pdf / pdf.sum()).astype(np.float32)
+    return out
 
 
 def gaussian_blur(a: Array, kernel_size: tuple[int, int], sigma: tuple[float, float]) -> Array:

@@ -7,7 +7,6 @@ torchvision: sizes are ``(h, w)``, padding ``(left, top, right, bottom)``, angle
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -177,7 +176,9 @@ def to_pil_image(pic: Any, mode: str | None = None) -> Image.Image:
         raise ValueError(f"Only modes {allowed[nch]} are supported for {nch}D inputs")
     if npimg.dtype != np.uint8:
         raise TypeError(f"Input type {npimg.dtype} is not supported for {nch}-channel images")
-    img = Image.frombuffer(mode, (npimg.shape[1], npimg.shape[0]), np.ascontiguousarray(npimg).tobytes(), "raw", mode, 0, 1)
+    img = Image.frombuffer(
+        mode, (npimg.shape[1], npimg.shape[0]), np.ascontiguousarray(npimg).tobytes(), "raw", mode, 0, 1
+    )
     return img
 
 
@@ -240,9 +241,9 @@ def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inpla
 
 
 def _size_list(size: int | Sequence[int]) -> list[int]:
-    if isinstance(size, numbers.Number):
-        return [int(size)]  # type: ignore[call-overload]
-    return [int(s) for s in size]  # type: ignore[union-attr]
+    if isinstance(size, int | np.integer):
+        return [int(size)]
+    return [int(s) for s in size]
 
 
 def _resized_output_size(h: int, w: int, size: list[int], max_size: int | None) -> tuple[int, int]:
@@ -314,7 +315,7 @@ def center_crop(img: Img, output_size: int | Sequence[int]) -> Img:
         _, h, w = get_dimensions(img)
         if cw == w and ch == h:
             return img
-    top, left = int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0))
+    top, left = round((h - ch) / 2.0), round((w - cw) / 2.0)
     return crop(img, top, left, ch, cw)
 
 
@@ -333,7 +334,7 @@ def resized_crop(
 
 
 def _parse_padding(padding: int | Sequence[int]) -> tuple[int, int, int, int]:
-    if isinstance(padding, numbers.Integral):
+    if isinstance(padding, int | np.integer):
         p = int(padding)
         return p, p, p, p
     if not isinstance(padding, Sequence) or len(padding) not in (1, 2, 4):
@@ -398,7 +399,10 @@ def _pil_fill(img: Image.Image, fill: float | Sequence[float] | None) -> Any:
     if len(seq) == 1:
         seq = seq * bands
     if len(seq) != bands:
-        raise ValueError(f"The number of elements in 'fill' does not match the number of channels of the image ({len(seq)} != {bands})")
+        raise ValueError(
+            "The number of elements in 'fill' does not match the number of channels of the image "
+            f"({len(seq)} != {bands})"
+        )
     return tuple(int(v) if img.mode != "F" else float(v) for v in seq) if bands > 1 else seq[0]
 
 
@@ -419,9 +423,9 @@ def rotate(
 
 
 def _shear_pair(shear: float | Sequence[float]) -> list[float]:
-    if isinstance(shear, numbers.Number):
-        return [float(shear), 0.0]  # type: ignore[arg-type]
-    seq = [float(s) for s in shear]  # type: ignore[union-attr]
+    if isinstance(shear, int | float | np.number):
+        return [float(shear), 0.0]
+    seq = [float(s) for s in shear]
     if len(seq) == 1:
         return [seq[0], seq[0]]
     if len(seq) != 2:
@@ -524,10 +528,10 @@ def gaussian_blur(img: Img, kernel_size: int | Sequence[int], sigma: float | Seq
         raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
     if sigma is None:
         sig = [k * 0.15 + 0.35 for k in ks]
-    elif isinstance(sigma, numbers.Number):
-        sig = [float(sigma), float(sigma)]  # type: ignore[arg-type]
+    elif isinstance(sigma, int | float | np.number):
+        sig = [float(sigma), float(sigma)]
     else:
-        sig = [float(s) for s in sigma]  # type: ignore[union-attr]
+        sig = [float(s) for s in sigma]
         if len(sig) == 1:
             sig = [sig[0], sig[0]]
     if len(sig) != 2 or any(s <= 0 for s in sig):

@@ -8,7 +8,6 @@ gets one draw of the parameters for the whole batch, as in torchvision.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,9 +49,9 @@ Gen = tt.Generator | None
 
 
 def _pair(size: int | Sequence[int], name: str = "size") -> tuple[int, int]:
-    if isinstance(size, numbers.Number):
-        return int(size), int(size)  # type: ignore[call-overload]
-    seq = list(size)  # type: ignore[arg-type]
+    if isinstance(size, int | np.integer):
+        return int(size), int(size)
+    seq = list(size)
     if len(seq) == 1:
         return int(seq[0]), int(seq[0])
     if len(seq) != 2:
@@ -62,12 +61,12 @@ def _pair(size: int | Sequence[int], name: str = "size") -> tuple[int, int]:
 
 def _range(value: float | Sequence[float], name: str, center: float = 0.0) -> tuple[float, float]:
     """A number ``x`` means ``(center - x, center + x)``; a pair is taken as is (low <= high)."""
-    if isinstance(value, numbers.Number):
-        v = float(value)  # type: ignore[arg-type]
+    if isinstance(value, int | float | np.number):
+        v = float(value)
         if v < 0:
             raise ValueError(f"If {name} is a single number, it must be positive.")
         return center - v, center + v
-    seq = [float(x) for x in value]  # type: ignore[union-attr]
+    seq = [float(x) for x in value]
     if len(seq) != 2:
         raise ValueError(f"{name} should be a sequence of length 2.")
     if seq[0] > seq[1]:
@@ -403,15 +402,15 @@ class RandomResizedCrop(_Random):
         for _ in range(10):
             target_area = area * self._uniform(self.scale[0], self.scale[1])
             aspect = math.exp(self._uniform(*log_ratio))
-            w = int(round(math.sqrt(target_area * aspect)))
-            h = int(round(math.sqrt(target_area / aspect)))
+            w = round(math.sqrt(target_area * aspect))
+            h = round(math.sqrt(target_area / aspect))
             if 0 < w <= width and 0 < h <= height:
                 return self._randint(0, height - h + 1), self._randint(0, width - w + 1), h, w
         in_ratio = width / height
         if in_ratio < min(self.ratio):
-            w, h = width, int(round(width / min(self.ratio)))
+            w, h = width, round(width / min(self.ratio))
         elif in_ratio > max(self.ratio):
-            h, w = height, int(round(height * max(self.ratio)))
+            h, w = height, round(height * max(self.ratio))
         else:
             w, h = width, height
         return (height - h) // 2, (width - w) // 2, h, w
@@ -472,10 +471,10 @@ class RandomAffine(_Random):
         self.translate, self.scale = translate, scale
         self.shear: list[float] | None = None
         if shear is not None:
-            if isinstance(shear, numbers.Number):
-                self.shear = list(_range(shear, "shear"))  # type: ignore[arg-type]
+            if isinstance(shear, int | float | np.number):
+                self.shear = list(_range(shear, "shear"))
             else:
-                seq = [float(s) for s in shear]  # type: ignore[union-attr]
+                seq = [float(s) for s in shear]
                 if len(seq) not in (2, 4):
                     raise ValueError("shear should be a number or a sequence of 2 or 4 numbers")
                 self.shear = seq
@@ -487,8 +486,8 @@ class RandomAffine(_Random):
         tx = ty = 0
         if self.translate is not None:
             max_dx, max_dy = self.translate[0] * img_size[0], self.translate[1] * img_size[1]
-            tx = int(round(self._uniform(-max_dx, max_dx)))
-            ty = int(round(self._uniform(-max_dy, max_dy)))
+            tx = round(self._uniform(-max_dx, max_dx))
+            ty = round(self._uniform(-max_dy, max_dy))
         scale = 1.0 if self.scale is None else self._uniform(*self.scale)
         sx = sy = 0.0
         if self.shear is not None:
@@ -548,7 +547,7 @@ class ColorJitter(_Random):
         value: float | Sequence[float], name: str, center: float = 1.0, bound: tuple[float, float] = (0, math.inf)
     ) -> tuple[float, float] | None:
         low, high = _range(value, name, center)
-        if isinstance(value, numbers.Number) and center == 1.0:
+        if isinstance(value, int | float | np.number) and center == 1.0:
             low = max(low, 0.0)
         if not bound[0] <= low <= high <= bound[1]:
             raise ValueError(f"{name} values should be between {bound}, but got {(low, high)}.")
@@ -588,12 +587,12 @@ class GaussianBlur(_Random):
         self.kernel_size = _pair(kernel_size, "kernel_size")
         if any(k <= 0 or k % 2 == 0 for k in self.kernel_size):
             raise ValueError("Kernel size value should be an odd and positive number.")
-        if isinstance(sigma, numbers.Number):
-            if float(sigma) <= 0:  # type: ignore[arg-type]
+        if isinstance(sigma, int | float | np.number):
+            if float(sigma) <= 0:
                 raise ValueError("If sigma is a single number, it must be positive.")
-            self.sigma = (float(sigma), float(sigma))  # type: ignore[arg-type]
+            self.sigma = (float(sigma), float(sigma))
         else:
-            seq = [float(s) for s in sigma]  # type: ignore[union-attr]
+            seq = [float(s) for s in sigma]
             if len(seq) != 2 or not 0.0 < seq[0] <= seq[1]:
                 raise ValueError("sigma values should be positive and of the form (min, max).")
             self.sigma = (seq[0], seq[1])
@@ -637,8 +636,8 @@ class RandomErasing(_Random):
         for _ in range(10):
             erase_area = area * self._uniform(*self.scale)
             aspect = math.exp(self._uniform(*log_ratio))
-            h = int(round(math.sqrt(erase_area * aspect)))
-            w = int(round(math.sqrt(erase_area / aspect)))
+            h = round(math.sqrt(erase_area * aspect))
+            w = round(math.sqrt(erase_area / aspect))
             if not (h < img_h and w < img_w):
                 continue
             if self.value == "random":
