@@ -72,7 +72,7 @@ def _pipe_producer(conn: Any, batch: np.ndarray[Any, Any]) -> None:
 
 
 def cases(quick: bool) -> list[Case]:
-    torch = try_import_torch()
+    torch: Any = try_import_torch()
     out: list[Case] = []
     ctx = multiprocessing.get_context("fork")
 

@@ -109,7 +109,7 @@ class NumpyLeNet:
         self.p = {
             "c1w": _init(rng, 6, 1, 5, 5), "c1b": _init(rng, 6, 1, 5, 5)[:, 0, 0, 0].copy(),
             "c2w": _init(rng, 16, 6, 5, 5), "c2b": _init(rng, 16, 6, 5, 5)[:, 0, 0, 0].copy(),
-            "f1w": _init(rng, 120, 400), "f1b": np.zeros(120, np.float32),
+            "f1w": _init(rng, 120, 256), "f1b": np.zeros(120, np.float32),
             "f2w": _init(rng, 84, 120), "f2b": np.zeros(84, np.float32),
             "f3w": _init(rng, 10, 84), "f3b": np.zeros(10, np.float32),
         }  # fmt: skip

@@ -1,8 +1,8 @@
 """taeda.optim: one optimizer step over the parameters of a 1M-parameter MLP (784-1024-256-10, 1.07M floats).
 
 Each row times ``optimizer.step()`` (gradients fixed, state warmed up) against the same update written by hand in
-NumPy, in place with one preallocated scratch buffer per parameter (the fewest memory passes the formula allows),
-and against ``torch.optim`` with its default (single-tensor, CPU) implementation.
+NumPy: in place, one preallocated scratch buffer per parameter, no temporaries (in-place ufuncs with ``out=``); and
+against ``torch.optim`` with its default CPU implementation, run on one intra-op thread (see ``_torch_step``).
 """
 
 from __future__ import annotations
@@ -116,8 +116,19 @@ def _torch_step(name: str, kw: dict[str, Any], shapes: list[tuple[int, ...]]) ->
     for p, g in zip(params, _arrays(1, shapes)):
         p.grad = torch.from_numpy(g)
     opt = getattr(torch.optim, name)(params, **kw)
-    opt.step()
-    return opt.step  # type: ignore[no-any-return]
+
+    def step() -> None:
+        # One intra-op thread: on this 2-core machine PyTorch's idle OpenMP workers otherwise keep spinning on the
+        # second core and slow down whichever variant the harness runs next (measured: up to 3x on taeda's row).
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            opt.step()
+        finally:
+            torch.set_num_threads(threads)
+
+    step()
+    return step
 
 
 def cases(quick: bool) -> list[Case]:

@@ -57,7 +57,8 @@ class Noisy(Dataset[list[Any]]):
     def __getitem__(self, i: int) -> list[Any]:
         info = get_worker_info()
         wid = -1 if info is None else info.id
-        return [wid, int(np.random.randint(1 << 30)), random.random(), os.getpid()]
+        taeda_draw = int(np.asarray(tt.randint(0, 1 << 30, (1,)).array)[0])
+        return [wid, int(np.random.randint(1 << 30)), random.random(), os.getpid(), taeda_draw]
 
 
 class Sharded(IterableDataset[int]):
@@ -132,13 +133,15 @@ def test_worker_rngs_seeded_distinctly_and_reproducibly() -> None:
 
     a = run(7)
     assert {s[0] for s in a} == {0, 1}
-    w0 = [s[1:3] for s in a if s[0] == 0]
-    w1 = [s[1:3] for s in a if s[0] == 1]
-    assert not {tuple(v) for v in w0} & {tuple(v) for v in w1}  # two workers never draw the same numbers
-    assert [s[:3] for s in run(7)] == [s[:3] for s in a]  # same seed, same draws
-    assert [s[:3] for s in run(8)] != [s[:3] for s in a]
+    for field in (1, 2, 4):  # NumPy's global RNG, `random`, taeda's default generator
+        w0 = {s[field] for s in a if s[0] == 0}
+        w1 = {s[field] for s in a if s[0] == 1}
+        assert len(w0) == len(w1) == 4 and not w0 & w1  # two workers never draw the same numbers
+    draws = [s[:3] + s[4:] for s in a]
+    assert [s[:3] + s[4:] for s in run(7)] == draws  # same seed, same draws
+    assert [s[:3] + s[4:] for s in run(8)] != draws
     two = run(7, epochs=2)
-    assert [s[1:3] for s in two[:8]] != [s[1:3] for s in two[8:]]  # each epoch reseeds differently
+    assert [s[1:3] + s[4:] for s in two[:8]] != [s[1:3] + s[4:] for s in two[8:]]  # each epoch reseeds differently
 
 
 def test_iterable_dataset_sharded_through_worker_info() -> None:

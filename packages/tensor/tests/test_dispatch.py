@@ -45,8 +45,26 @@ DISPATCHED = sorted(
 
 
 def test_the_main_functions_are_dispatched() -> None:
-    for name in ("sum", "mean", "cat", "stack", "matmul", "exp", "add", "where", "reshape", "view", "max", "gather",
-                 "clamp", "einsum", "softmax" if hasattr(tt, "softmax") else "sigmoid", "zeros_like", "norm", "sort"):
+    for name in (
+        "sum",
+        "mean",
+        "cat",
+        "stack",
+        "matmul",
+        "exp",
+        "add",
+        "where",
+        "reshape",
+        "view",
+        "max",
+        "gather",
+        "clamp",
+        "einsum",
+        "softmax" if hasattr(tt, "softmax") else "sigmoid",
+        "zeros_like",
+        "norm",
+        "sort",
+    ):
         assert name in DISPATCHED, name
     assert len(DISPATCHED) > 150
 

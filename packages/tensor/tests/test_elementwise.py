@@ -76,10 +76,19 @@ def test_operators_match_functions() -> None:
     a, b = make((3, 4), np.float32), make((4,), np.float32, positive=True)
     ta, tb = tt.from_numpy(a), tt.from_numpy(b)
     cases = [
-        (operator.add, np.add), (operator.sub, np.subtract), (operator.mul, np.multiply),
-        (operator.truediv, np.divide), (operator.floordiv, np.floor_divide), (operator.mod, np.remainder),
-        (operator.pow, np.power), (operator.lt, np.less), (operator.le, np.less_equal), (operator.gt, np.greater),
-        (operator.ge, np.greater_equal), (operator.eq, np.equal), (operator.ne, np.not_equal),
+        (operator.add, np.add),
+        (operator.sub, np.subtract),
+        (operator.mul, np.multiply),
+        (operator.truediv, np.divide),
+        (operator.floordiv, np.floor_divide),
+        (operator.mod, np.remainder),
+        (operator.pow, np.power),
+        (operator.lt, np.less),
+        (operator.le, np.less_equal),
+        (operator.gt, np.greater),
+        (operator.ge, np.greater_equal),
+        (operator.eq, np.equal),
+        (operator.ne, np.not_equal),
     ]
     for op, ref in cases:
         for x, y, rx, ry in ((ta, tb, a, b), (ta, 2.0, a, np.float32(2.0)), (3.0, tb, np.float32(3.0), b)):
@@ -188,15 +197,30 @@ def test_pow_and_bool_sub_errors() -> None:
 
 
 UNARY: list[tuple[str, Any, bool]] = [
-    ("exp", np.exp, False), ("exp2", np.exp2, False), ("expm1", np.expm1, False), ("log", np.log, True),
-    ("log2", np.log2, True), ("log10", np.log10, True), ("log1p", np.log1p, True), ("sqrt", np.sqrt, True),
-    ("rsqrt", lambda x: 1 / np.sqrt(x), True), ("sin", np.sin, False), ("cos", np.cos, False),
-    ("tan", np.tan, False), ("asin", lambda x: np.arcsin(np.clip(x, -1, 1)), False),
-    ("acos", lambda x: np.arccos(np.clip(x, -1, 1)), False), ("atan", np.arctan, False), ("sinh", np.sinh, False),
-    ("cosh", np.cosh, False), ("tanh", np.tanh, False), ("sigmoid", scipy.special.expit, False),
-    ("erf", scipy.special.erf, False), ("erfc", scipy.special.erfc, False),
+    ("exp", np.exp, False),
+    ("exp2", np.exp2, False),
+    ("expm1", np.expm1, False),
+    ("log", np.log, True),
+    ("log2", np.log2, True),
+    ("log10", np.log10, True),
+    ("log1p", np.log1p, True),
+    ("sqrt", np.sqrt, True),
+    ("rsqrt", lambda x: 1 / np.sqrt(x), True),
+    ("sin", np.sin, False),
+    ("cos", np.cos, False),
+    ("tan", np.tan, False),
+    ("asin", lambda x: np.arcsin(np.clip(x, -1, 1)), False),
+    ("acos", lambda x: np.arccos(np.clip(x, -1, 1)), False),
+    ("atan", np.arctan, False),
+    ("sinh", np.sinh, False),
+    ("cosh", np.cosh, False),
+    ("tanh", np.tanh, False),
+    ("sigmoid", scipy.special.expit, False),
+    ("erf", scipy.special.erf, False),
+    ("erfc", scipy.special.erfc, False),
     ("erfinv", lambda x: scipy.special.erfinv(np.clip(x, -0.99, 0.99)), False),
-    ("lgamma", scipy.special.gammaln, True), ("digamma", scipy.special.digamma, True),
+    ("lgamma", scipy.special.gammaln, True),
+    ("digamma", scipy.special.digamma, True),
     ("reciprocal", np.reciprocal, True),
 ]
 
@@ -227,8 +251,15 @@ def test_float_unary_promotes_integers_to_default_dtype(name: str) -> None:
 
 
 KEEP_DTYPE: list[tuple[str, Any]] = [
-    ("neg", np.negative), ("abs", np.abs), ("sign", np.sign), ("floor", np.floor), ("ceil", np.ceil),
-    ("trunc", np.trunc), ("round", np.round), ("square", np.square), ("frac", lambda x: x - np.trunc(x)),
+    ("neg", np.negative),
+    ("abs", np.abs),
+    ("sign", np.sign),
+    ("floor", np.floor),
+    ("ceil", np.ceil),
+    ("trunc", np.trunc),
+    ("round", np.round),
+    ("square", np.square),
+    ("frac", lambda x: x - np.trunc(x)),
     ("relu", lambda x: np.maximum(x, 0)),
 ]
 
@@ -297,7 +328,9 @@ def test_logic_and_closeness() -> None:
     assert tt.logical_not(tt.tensor([0, 2])).tolist() == [True, False]
     assert tt.bitwise_and(tt.tensor([6]), 3).tolist() == [2] and tt.bitwise_not(tt.tensor([0])).tolist() == [-1]
     assert tt.equal(tt.tensor([1, 2]), tt.tensor([1, 2])) and not tt.equal(tt.tensor([1, 2]), tt.tensor([1]))
-    assert tt.allclose(tt.tensor([1.0]), tt.tensor([1.0 + 1e-7])) and not tt.allclose(tt.tensor([1.0]), tt.tensor([1.1]))
+    assert tt.allclose(tt.tensor([1.0]), tt.tensor([1.0 + 1e-7])) and not tt.allclose(
+        tt.tensor([1.0]), tt.tensor([1.1])
+    )
     assert tt.isclose(tt.tensor([1.0, 2.0]), tt.tensor([1.0, 2.5])).tolist() == [True, False]
     assert tt.signbit(tt.tensor([-0.0, 1.0])).tolist() == [True, False]
 
@@ -314,9 +347,14 @@ def test_out_argument() -> None:
 
 
 def test_shape_mismatch_names_both_shapes() -> None:
-    with pytest.raises(RuntimeError, match=r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"The size of tensor a \(3\) must match the size of tensor b \(4\) at non-singleton dimension 1",
+    ):
         tt.ones(2, 3) + tt.ones(2, 4)
-    with pytest.raises(RuntimeError, match=r"tensor a \(2\) must match the size of tensor b \(5\) at non-singleton dimension 0"):
+    with pytest.raises(
+        RuntimeError, match=r"tensor a \(2\) must match the size of tensor b \(5\) at non-singleton dimension 0"
+    ):
         tt.mul(tt.ones(2, 1), tt.ones(5, 3))
     with pytest.raises(RuntimeError, match="must match"):
         tt.ones(3) * tt.ones(4, dtype=tt.float64)
@@ -333,3 +371,28 @@ def test_foreign_operands_are_not_implemented() -> None:
     with pytest.raises(TypeError):
         tt.ones(2) + "x"  # type: ignore[operator]
     assert (tt.ones(2) == None) is False  # noqa: E711
+
+
+METHOD_PAIRS = [
+    "exp", "log1p", "sqrt", "sigmoid", "tanh", "abs", "neg", "floor", "frac", "sign", "asinh", "deg2rad", "isnan",
+    "signbit", "relu", "reciprocal", "square", "erf", "lgamma",
+]
+
+
+@pytest.mark.parametrize("name", METHOD_PAIRS)
+def test_methods_match_functions(name: str) -> None:
+    x = tt.from_numpy(make((3, 4), np.float64, positive=True))
+    np.testing.assert_array_equal(getattr(x, name)().numpy(), getattr(tt, name)(x).numpy())
+
+
+@pytest.mark.parametrize("name", ["hypot", "logaddexp", "copysign", "fmax", "fmin", "atan2", "maximum", "fmod"])
+def test_binary_methods_match_functions(name: str) -> None:
+    x, y = tt.from_numpy(make((3, 4), np.float64)), tt.from_numpy(make((4,), np.float64))
+    np.testing.assert_array_equal(getattr(x, name)(y).numpy(), getattr(tt, name)(x, y).numpy())
+
+
+def test_clamp_min_max_and_type_as() -> None:
+    x = tt.tensor([-1.0, 2.0])
+    assert x.clamp_min(0).tolist() == [0.0, 2.0] and x.clamp_max(0).tolist() == [-1.0, 0.0]
+    assert x.type_as(tt.zeros(1, dtype=tt.int64)).dtype == tt.int64
+    assert tt.tensor([[1, 2], [3, 4]]).trace().item() == 5

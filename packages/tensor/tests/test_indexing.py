@@ -16,9 +16,20 @@ X = RNG.standard_normal((4, 5, 3)).astype(np.float32)
 @pytest.mark.parametrize(
     "idx",
     [
-        1, -1, slice(1, 3), (1, 2), (slice(None), 0), (Ellipsis, 1), (None, 1), (slice(None, None, 2), slice(1, None)),
-        ([0, 2],), (np.array([0, 3]), slice(None), np.array([1, 2])), (X[:, 0, 0] > 0,), (slice(None), [1, 1, 4]),
-        (1, 2, 0), (X > 0,),
+        1,
+        -1,
+        slice(1, 3),
+        (1, 2),
+        (slice(None), 0),
+        (Ellipsis, 1),
+        (None, 1),
+        (slice(None, None, 2), slice(1, None)),
+        ([0, 2],),
+        (np.array([0, 3]), slice(None), np.array([1, 2])),
+        (X[:, 0, 0] > 0,),
+        (slice(None), [1, 1, 4]),
+        (1, 2, 0),
+        (X > 0,),
     ],
 )
 def test_getitem_matches_numpy(idx: Any) -> None:
@@ -42,8 +53,12 @@ def test_getitem_with_tensor_indices() -> None:
 @pytest.mark.parametrize(
     ("idx", "value"),
     [
-        (0, 1.5), ((slice(None), 1), np.arange(3.0)), (np.array([0, 2]), 7.0), ("mask", -1.0),
-        ((1, slice(0, 2)), np.array([[9.0, 8.0, 7.0]] * 2)), ((Ellipsis, 0), 3),
+        (0, 1.5),
+        ((slice(None), 1), np.arange(3.0)),
+        (np.array([0, 2]), 7.0),
+        ("mask", -1.0),
+        ((1, slice(0, 2)), np.array([[9.0, 8.0, 7.0]] * 2)),
+        ((Ellipsis, 0), 3),
     ],
 )
 def test_setitem_matches_numpy(idx: Any, value: Any) -> None:
@@ -88,15 +103,26 @@ def test_gather_scatter_against_loops() -> None:
         for j in range(4):
             out[sidx[i, j], j] = src[i, j]
             out2[sidx[i, j], j] += src[i, j]
-    np.testing.assert_array_equal(tt.scatter(tt.zeros(3, 4, dtype=tt.float64), 0, tt.from_numpy(sidx), tt.from_numpy(src)).numpy(), out)
-    np.testing.assert_allclose(tt.scatter_add(tt.zeros(3, 4, dtype=tt.float64), 0, tt.from_numpy(sidx), tt.from_numpy(src)).numpy(), out2)
-    np.testing.assert_allclose(tt.zeros(3, 4, dtype=tt.float64).scatter(0, tt.from_numpy(sidx), tt.from_numpy(src), reduce="add").numpy(), out2)
+    np.testing.assert_array_equal(
+        tt.scatter(tt.zeros(3, 4, dtype=tt.float64), 0, tt.from_numpy(sidx), tt.from_numpy(src)).numpy(), out
+    )
+    np.testing.assert_allclose(
+        tt.scatter_add(tt.zeros(3, 4, dtype=tt.float64), 0, tt.from_numpy(sidx), tt.from_numpy(src)).numpy(), out2
+    )
+    np.testing.assert_allclose(
+        tt.zeros(3, 4, dtype=tt.float64).scatter(0, tt.from_numpy(sidx), tt.from_numpy(src), reduce="add").numpy(), out2
+    )
     z = tt.zeros(3, 4, dtype=tt.float64)
     z.scatter_add_(0, tt.from_numpy(sidx), tt.from_numpy(src))
     np.testing.assert_allclose(z.numpy(), out2)
     assert tt.scatter(tt.zeros(3), 0, tt.tensor([2]), 5.0).tolist() == [0.0, 0.0, 5.0]
-    assert tt.scatter_reduce(tt.ones(2), 0, tt.tensor([0, 0, 1]), tt.tensor([2.0, 4.0, 6.0]), "amax").tolist() == [4.0, 6.0]
-    assert tt.scatter_reduce(tt.ones(2), 0, tt.tensor([0, 0, 1]), tt.tensor([2.0, 4.0, 6.0]), "mean", include_self=False).tolist() == [3.0, 6.0]
+    assert tt.scatter_reduce(tt.ones(2), 0, tt.tensor([0, 0, 1]), tt.tensor([2.0, 4.0, 6.0]), "amax").tolist() == [
+        4.0,
+        6.0,
+    ]
+    assert tt.scatter_reduce(
+        tt.ones(2), 0, tt.tensor([0, 0, 1]), tt.tensor([2.0, 4.0, 6.0]), "mean", include_self=False
+    ).tolist() == [3.0, 6.0]
     with pytest.raises(RuntimeError, match="int64"):
         tt.gather(tt.ones(3), 0, tt.tensor([0.0]))
     with pytest.raises(RuntimeError, match="same number of dimensions"):
@@ -192,8 +218,12 @@ def test_products_against_numpy(dtype: Any) -> None:
     np.testing.assert_allclose(tt.dot(T(v), T(w)).numpy(), v @ w, **tol)
     np.testing.assert_allclose(tt.outer(T(v), T(w)).numpy(), np.outer(v, w), **tol)
     np.testing.assert_allclose(tt.einsum("bij,bjk->bik", T(ba), T(bb)).numpy(), ba @ bb, **tol)
-    np.testing.assert_allclose(tt.einsum("ij,jk,k->i", [T(a), T(b), T(RNG.standard_normal(5).astype(dtype))]).shape, (3,))
-    np.testing.assert_allclose(tt.tensordot(T(ba), T(bb), dims=([0, 2], [0, 1])).numpy(), np.tensordot(ba, bb, ([0, 2], [0, 1])), **tol)
+    np.testing.assert_allclose(
+        tt.einsum("ij,jk,k->i", [T(a), T(b), T(RNG.standard_normal(5).astype(dtype))]).shape, (3,)
+    )
+    np.testing.assert_allclose(
+        tt.tensordot(T(ba), T(bb), dims=([0, 2], [0, 1])).numpy(), np.tensordot(ba, bb, ([0, 2], [0, 1])), **tol
+    )
     np.testing.assert_allclose(tt.tensordot(T(a), T(b), 1).numpy(), a @ b, **tol)
     np.testing.assert_allclose(tt.addmm(T(b[0]), T(a), T(b), beta=2, alpha=0.5).numpy(), 2 * b[0] + 0.5 * a @ b, **tol)
     np.testing.assert_allclose(tt.trace(T(a[:, :3])).numpy(), np.trace(a[:, :3]), **tol)

@@ -56,6 +56,9 @@ def test_non_contiguous_and_summarised_matrix() -> None:
 def test_device_suffix_and_extra_suffixes() -> None:
     s = format_array(np.ones(2, np.float32), "cuda:0", extra_suffixes=("requires_grad=True",))
     assert s == "tensor([1., 1.], device='cuda:0', requires_grad=True)"
+    wide = tt.format_tensor(tt.arange(20.0).reshape(2, 10), suffixes=("grad_fn=<MulBackward>",))
+    assert wide.endswith("],
+       grad_fn=<MulBackward>)")
 
 
 def test_set_printoptions_and_context() -> None:
@@ -74,7 +77,7 @@ def test_set_printoptions_and_context() -> None:
         tt.set_printoptions(profile="loud")
 
 
-def test_format_does_not_copy_whole_summarised_tensor() -> None:
+def test_large_tensor_is_summarised() -> None:
     x = tt.zeros(1000, 1000)
     s = repr(x)
     assert s.count("\n") == 6 and "..." in s

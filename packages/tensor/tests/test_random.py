@@ -108,9 +108,9 @@ def test_rand_randn_moments() -> None:
 def test_randint_forms_and_uniformity() -> None:
     x = tt.randint(3, 10, (2, 2))
     assert x.shape == (2, 2)
-    x = tt.randint(10, size=(60_000,)).numpy()
-    counts = np.bincount(x, minlength=10)
-    assert x.min() >= 0 and x.max() <= 9
+    ints = tt.randint(10, size=(60_000,)).numpy()
+    counts = np.bincount(ints, minlength=10)
+    assert ints.min() >= 0 and ints.max() <= 9
     chi2 = float(((counts - 6000.0) ** 2 / 6000.0).sum())
     assert chi2 < 30.0  # 9 degrees of freedom: p < 0.001
     y = tt.randint(low=-5, high=-2, size=(1000,)).numpy()
@@ -148,7 +148,7 @@ def test_normal_overloads() -> None:
     assert w.dtype == tt.float64 and w.tolist() == [5.0, 5.0, 5.0]
     with pytest.raises(TypeError, match="size"):
         tt.normal(0.0, 1.0)
-    with pytest.raises(RuntimeError, match="std >= 0.0"):
+    with pytest.raises(RuntimeError, match=r"std >= 0\.0"):
         tt.normal(tt.zeros(2), tt.tensor([1.0, -1.0]))
 
 
@@ -236,6 +236,8 @@ def test_in_place_fills_write_storage_and_bump_version() -> None:
     assert m.tolist() == [[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
     with pytest.raises(RuntimeError, match="floating point"):
         tt.zeros(2, dtype=tt.int64).uniform_()
+    with pytest.raises(RuntimeError, match=r"from=1\.0 > to=0\.0"):
+        tt.zeros(2).uniform_(1.0, 0.0)
     with pytest.raises(RuntimeError, match="broadcast"):
         tt.empty(2).bernoulli_(tt.ones(3))
     g = tt.Generator().manual_seed(9)
@@ -247,7 +249,7 @@ def test_in_place_fills_write_storage_and_bump_version() -> None:
 def test_signatures_accept_torch_calls() -> None:
     torch = pytest.importorskip("torch")
     g_t, g_tt = torch.Generator().manual_seed(0), tt.Generator().manual_seed(0)
-    calls = [
+    calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = [
         ("rand", (2, 3), {}),
         ("rand", ((2, 3),), {"dtype": "float64"}),
         ("randn", ([4],), {"generator": "g"}),
@@ -258,8 +260,8 @@ def test_signatures_accept_torch_calls() -> None:
         ("normal", (2.0, 3.0), {"size": (2, 3), "generator": "g"}),
     ]
     for name, args, kwargs in calls:
-        kt = {k: (g_t if v == "g" else getattr(torch, v) if k == "dtype" else v) for k, v in kwargs.items()}
-        kx = {k: (g_tt if v == "g" else getattr(tt, v) if k == "dtype" else v) for k, v in kwargs.items()}
+        kt = {k: (g_t if v == "g" else getattr(torch, str(v)) if k == "dtype" else v) for k, v in kwargs.items()}
+        kx = {k: (g_tt if v == "g" else getattr(tt, str(v)) if k == "dtype" else v) for k, v in kwargs.items()}
         a, b = getattr(torch, name)(*args, **kt), getattr(tt, name)(*args, **kx)
         assert tuple(a.shape) == tuple(b.shape), name
         assert str(a.dtype).replace("torch.", "") == str(b.dtype), name

@@ -54,7 +54,13 @@ def test_reductions_against_numpy(name: str, ref: Any, dtype: Any, keepdim: bool
             got = getattr(tt, name)(t, d, keepdim) if d is not None else getattr(t, name)()
             if d is None and keepdim:
                 got = getattr(tt, name)(t, () if name in ("amax", "amin") else None, keepdim) if name != "prod" else got
-            want = np.asarray(ref(x, _axis(d, x.ndim), keepdim if d is not None else (keepdim and name in ("amax", "amin", "sum", "all", "any"))))
+            want = np.asarray(
+                ref(
+                    x,
+                    _axis(d, x.ndim),
+                    keepdim if d is not None else (keepdim and name in ("amax", "amin", "sum", "all", "any")),
+                )
+            )
             if name in ("sum", "prod") and np.dtype(dtype).kind in "biu":
                 assert got.dtype == tt.int64
                 want = want.astype(np.int64)
@@ -73,11 +79,16 @@ def test_mean_var_std(dtype: Any) -> None:
                 continue
             ax = _axis(d, x.ndim)
             np.testing.assert_allclose(tt.mean(t, d).numpy(), x.mean(axis=ax), rtol=1e-5)
-            np.testing.assert_allclose(t.mean(d, keepdim=True).numpy() if d is not None else t.mean().numpy(),
-                                       x.mean(axis=ax, keepdims=d is not None), rtol=1e-5)
+            np.testing.assert_allclose(
+                t.mean(d, keepdim=True).numpy() if d is not None else t.mean().numpy(),
+                x.mean(axis=ax, keepdims=d is not None),
+                rtol=1e-5,
+            )
             if x.size > 1:
                 np.testing.assert_allclose(tt.var(t, d).numpy(), x.var(axis=ax, ddof=1), rtol=1e-4)
-                np.testing.assert_allclose(tt.std(t, d, keepdim=True).numpy(), x.std(axis=ax, ddof=1, keepdims=True), rtol=1e-4)
+                np.testing.assert_allclose(
+                    tt.std(t, d, keepdim=True).numpy(), x.std(axis=ax, ddof=1, keepdims=True), rtol=1e-4
+                )
                 np.testing.assert_allclose(t.var(d, unbiased=False).numpy(), x.var(axis=ax), rtol=1e-4)
                 np.testing.assert_allclose(t.var(d, correction=0).numpy(), x.var(axis=ax), rtol=1e-4)
                 np.testing.assert_allclose(t.std(d, correction=2).numpy(), x.std(axis=ax, ddof=2), rtol=1e-4)

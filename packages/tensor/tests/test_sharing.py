@@ -10,7 +10,6 @@ import pickle
 import sys
 import textwrap
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -54,7 +53,7 @@ def helpers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     (root / "taeda_sharing_helpers.py").write_text(_HELPERS)
     sys.path.insert(0, str(root))
     try:
-        import taeda_sharing_helpers
+        import taeda_sharing_helpers  # type: ignore[import-not-found]
 
         yield taeda_sharing_helpers
     finally:
@@ -133,7 +132,7 @@ def test_missing_block_gives_clear_error() -> None:
 def test_process_argument_shares_memory(method: str, helpers: ModuleType, no_leaks: None) -> None:
     if method not in mp.get_all_start_methods():
         pytest.skip(f"start method {method} unavailable")
-    ctx = mp.get_context(method)
+    ctx: Any = mp.get_context(method)
     t = tt.zeros(4).share_memory_()
     p = ctx.Process(target=helpers.write, args=(t, 2, 5.0))
     p.start()
@@ -147,7 +146,7 @@ def test_process_argument_shares_memory(method: str, helpers: ModuleType, no_lea
 def test_queue_shares_memory(method: str, helpers: ModuleType, no_leaks: None) -> None:
     if method not in mp.get_all_start_methods():
         pytest.skip(f"start method {method} unavailable")
-    ctx = mp.get_context(method)
+    ctx: Any = mp.get_context(method)
     q: Any = ctx.Queue()
     done: Any = ctx.Queue()
     p = ctx.Process(target=helpers.write_from_queue, args=(q, done))
@@ -162,7 +161,7 @@ def test_queue_shares_memory(method: str, helpers: ModuleType, no_leaks: None) -
 
 
 def test_pool_workers_write_rows(helpers: ModuleType, no_leaks: None) -> None:
-    ctx = mp.get_context("spawn")
+    ctx: Any = mp.get_context("spawn")
     t = tt.zeros(4, 3).share_memory_()
     with ctx.Pool(2) as pool:
         result = pool.map_async(helpers.fill_row, [(t, i) for i in range(4)])
@@ -172,7 +171,7 @@ def test_pool_workers_write_rows(helpers: ModuleType, no_leaks: None) -> None:
 
 
 def test_tensor_shared_by_child(helpers: ModuleType, no_leaks: None) -> None:
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    ctx: Any = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     q: Any = ctx.Queue()
     p = ctx.Process(target=helpers.share_and_send, args=(q,))
     p.start()

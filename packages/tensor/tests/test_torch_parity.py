@@ -55,8 +55,11 @@ def test_integer_division_matches_pytorch() -> None:
     f = np.array([-7.5, 7.5, -0.5, 3.0], np.float32)
     g = np.array([2.0, -2.0, 0.3, -1.5], np.float32)
     for fn in ("remainder", "fmod", "floor_divide"):
-        np.testing.assert_allclose(getattr(tt, fn)(tt.from_numpy(f), tt.from_numpy(g)).numpy(),
-                                   getattr(torch, fn)(torch.from_numpy(f), torch.from_numpy(g)).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(
+            getattr(tt, fn)(tt.from_numpy(f), tt.from_numpy(g)).numpy(),
+            getattr(torch, fn)(torch.from_numpy(f), torch.from_numpy(g)).numpy(),
+            rtol=1e-6,
+        )
 
 
 def test_reductions_match_pytorch() -> None:
@@ -70,7 +73,7 @@ def test_reductions_match_pytorch() -> None:
         qv, qi = q.max(d)
         np.testing.assert_array_equal(v.numpy(), qv.numpy())
         np.testing.assert_array_equal(i.numpy(), qi.numpy())
-        mv, mi = t.median(d)
+        mv, _ = t.median(d)
         np.testing.assert_array_equal(mv.numpy(), q.median(d).values.numpy())
         np.testing.assert_allclose(tt.logsumexp(t, d).numpy(), torch.logsumexp(q, d).numpy(), rtol=1e-5)
         np.testing.assert_allclose(t.norm(dim=d).numpy(), q.norm(dim=d).numpy(), rtol=1e-5)
@@ -102,11 +105,22 @@ def test_error_messages_match_pytorch() -> None:
 def test_elementwise_values_match_pytorch() -> None:
     x = np.random.default_rng(1).standard_normal(50).astype(np.float32)
     for name in ("exp", "sigmoid", "tanh", "erf", "erfc", "lgamma", "digamma", "expm1", "log1p", "frac", "trunc"):
-        np.testing.assert_allclose(getattr(tt, name)(tt.from_numpy(x)).numpy(),
-                                   getattr(torch, name)(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(tt, name)(tt.from_numpy(x)).numpy(),
+            getattr(torch, name)(torch.from_numpy(x)).numpy(),
+            rtol=1e-5,
+            atol=1e-6,
+            err_msg=name,
+        )
     y = np.abs(x) + 0.1
     for name in ("sqrt", "rsqrt", "log", "log2", "log10", "reciprocal"):
-        np.testing.assert_allclose(getattr(tt, name)(tt.from_numpy(y)).numpy(),
-                                   getattr(torch, name)(torch.from_numpy(y)).numpy(), rtol=1e-5, err_msg=name)
+        np.testing.assert_allclose(
+            getattr(tt, name)(tt.from_numpy(y)).numpy(),
+            getattr(torch, name)(torch.from_numpy(y)).numpy(),
+            rtol=1e-5,
+            err_msg=name,
+        )
     z = np.clip(x, -0.9, 0.9)
-    np.testing.assert_allclose(tt.erfinv(tt.from_numpy(z)).numpy(), torch.erfinv(torch.from_numpy(z)).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(
+        tt.erfinv(tt.from_numpy(z)).numpy(), torch.erfinv(torch.from_numpy(z)).numpy(), rtol=1e-5
+    )

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from taeda.vision.datasets import CIFAR10, MNIST
+from taeda.vision.datasets import CIFAR10, EMNIST, MNIST
 from taeda.vision.datasets.utils import ChecksumError, DownloadError, download_file, extract_archive
 
 
@@ -210,3 +210,28 @@ def test_zip_members(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path / "raw")) == ["emnist-mnist-test-labels-idx1-ubyte.gz"]
     with pytest.raises(RuntimeError, match="unsafe member name"):
         extract_archive(p, tmp_path / "raw2", ["gzip/../../evil"], strip_prefix="gzip/")
+
+
+def test_emnist_download(http_root: tuple[Path, str], tmp_path: Path, fmt: SimpleNamespace) -> None:
+    import zipfile
+
+    served, url = http_root
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for split in EMNIST.splits:
+            for part, n in (("train", 3), ("test", 2)):
+                images = np.full((n, 28, 28), len(split), np.uint8)
+                labels = np.arange(n, dtype=np.uint8)
+                for kind, arr in (("images-idx3", images), ("labels-idx1", labels)):
+                    zf.writestr(f"gzip/emnist-{split}-{part}-{kind}-ubyte.gz", gzip.compress(fmt.idx_bytes(arr)))
+        zf.writestr("gzip/emnist-balanced-mapping.txt", "0 48")
+    (served / "gzip.zip").write_bytes(buf.getvalue())
+
+    class TinyEMNIST(EMNIST):
+        archive = ("gzip.zip", _md5(buf.getvalue()))
+
+    ds = TinyEMNIST(tmp_path, split="digits", train=True, download=True, mirrors=[url])
+    assert len(ds) == 3 and ds.data.array[0, 0, 0] == len("digits")
+    raw = tmp_path / "TinyEMNIST" / "raw"
+    assert len(os.listdir(raw)) == 24  # the IDX members only; the zip itself is deleted after extraction
+    assert len(TinyEMNIST(tmp_path, split="letters", train=False, download=True, mirrors=[url + "gone/"])) == 2

@@ -85,6 +85,9 @@ def test_synthetic_digits() -> None:
     dist = np.linalg.norm(flat[:, None] - flat[None], axis=-1)
     assert dist[~np.eye(10, dtype=bool)].min() > 300
     assert tuple(SyntheticDigits(3, image_size=32).data.shape) == (3, 32, 32)
+    ds.data = tt.from_numpy(x[:10].copy())
+    ds.targets = ds.targets.array[:10]
+    assert len(ds) == 10 and np.asarray(ds[9][0]).tolist() == x[9].tolist()
     with pytest.raises(ValueError):
         SyntheticDigits(-1)
 

@@ -181,12 +181,12 @@ _SPECIAL: dict[str, Callable[..., Any]] = {
 # Methods of Variable reachable as taeda.tensor.<name>(v, ...)
 _METHODS = set(
     "neg negative abs absolute exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan asin acos "
-    "atan arcsin arccos arctan sinh cosh tanh asinh acosh atanh sigmoid erf erfc erfinv lgamma sign sgn floor ceil "
+    "atan arcsin arccos arctan sinh cosh tanh sigmoid erf erfc erfinv lgamma sign sgn floor ceil "
     "round trunc fix frac relu clamp clip clamp_min clamp_max lerp sum mean prod amax amin max min median mode "
     "kthvalue sort topk var std norm logsumexp cumsum cumprod view reshape flatten unflatten squeeze unsqueeze "
     "permute transpose swapaxes swapdims t movedim moveaxis expand broadcast_to repeat tile flip fliplr flipud roll "
     "tril triu diagonal diag narrow select unbind split chunk tensor_split gather scatter scatter_add index_select "
-    "masked_fill masked_select take mm bmm mv dot inner outer ger clone contiguous digamma".split()
+    "masked_fill masked_select take mm bmm mv dot inner outer ger clone contiguous".split()
 )
 
 # Functions with no gradient: run on the data, results do not require grad.

@@ -104,10 +104,12 @@ class Node:
                 raise RuntimeError(FREED_MESSAGE)
             pending = self._to_save
             return () if pending is None else pending
-        versions = self._saved_versions
-        for i, t in enumerate(saved):
-            if t is not None and t._version != versions[i]:
+        i = 0
+        for v in self._saved_versions:
+            t = saved[i]
+            if t is not None and t._version != v:
                 raise RuntimeError(self._version_message(i, t))
+            i += 1
         if not _state.enabled:
             return saved
         return tuple(self._unpack(i, t) for i, t in enumerate(saved))
@@ -294,94 +296,85 @@ class Function(metaclass=_FunctionMeta):
         """Run ``forward`` on the unwrapped arguments; record a node when an input requires grad."""
         var = _Variable
         targs = list(args)
-        needs = None
+        edges: list[Any] = list(args)
         i = 0
+        rec = False
         for a in args:
             if isinstance(a, var):
                 targs[i] = a.data
                 if a._rg:
-                    needs = True
+                    rec = True
+                    fn = a.grad_fn
+                    if fn is None:
+                        acc = a._acc
+                        edges[i] = (a._accumulator() if acc is None else acc, 0)
+                    else:
+                        edges[i] = (fn, a._out_nr)
+                else:
+                    edges[i] = None
+            else:
+                edges[i] = None if isinstance(a, _Tensor) else False
             i += 1
         node = _new(cls._backward_cls)
         node._to_save = None
         node._non_diff = None
-        state = _state
-        if needs is None or not state.enabled:
+        if not rec or not _state.enabled:
             node.needs_input_grad = _NO_NEEDS[i] if i < 8 else (False,) * i
             out = cls.forward(node, *targs)
             wrap = var._wrap
             if type(out) is tuple:
                 return tuple(None if o is None else wrap(o.data if isinstance(o, var) else o) for o in out)
             return wrap(out.data if isinstance(out, var) else out)
-        return _record(cls, node, args, targs)
+        node.needs_input_grad = tuple([e.__class__ is tuple for e in edges])
+        node._next = tuple(edges)
+        node._freed = False
+        node._hooks = None
+        node._gen = 0
+        node._buf = None
+        if node._builtin:  # taeda's own forwards compute on Tensors only: grad mode cannot matter
+            out = cls.forward(node, *targs)
+        else:
+            state = _state
+            state.enabled = False
+            try:
+                out = cls.forward(node, *targs)
+            finally:
+                state.enabled = True
+        if type(out) is not tuple:
+            if isinstance(out, var):
+                out = out.data
+            arr = out.array
+            dt = arr.dtype
+            node._out_meta = ((arr.shape, dt),)
+            v = _new(var)
+            v.data = out
+            v.grad = None
+            v._acc = None
+            v._extra = None
+            v._out_nr = 0
+            nd = node._non_diff
+            if dt.kind in "fc" and (nd is None or not _contains(nd, out)):
+                v.grad_fn = node
+                v._rg = True
+            else:
+                v.grad_fn = None
+                v._rg = False
+            saved = node._to_save
+            if saved is None:
+                node._saved = None
+            else:
+                _keep(node, saved, targs, args, (out,))
+            return v
+        return _wrap_outputs(node, out, targs, args)
 
 
 _new = object.__new__
 _NO_NEEDS = [(False,) * n for n in range(8)]
 
 
-def _record(cls: type[Function], node: BackwardNode, args: tuple[Any, ...], targs: list[Any]) -> Any:
+def _wrap_outputs(node: Node, outs: tuple[Any, ...], targs: list[Any], args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Several outputs: one Variable each (``output_nr`` j); non-differentiable ones do not require grad."""
     var = _Variable
-    needs = []
-    edges: list[Any] = []
-    for a in args:
-        if isinstance(a, var):
-            if a._rg:
-                needs.append(True)
-                fn = a.grad_fn
-                if fn is None:
-                    acc = a._acc
-                    edges.append((a._accumulator() if acc is None else acc, 0))
-                else:
-                    edges.append((fn, a._out_nr))
-                continue
-            needs.append(False)
-            edges.append(None)
-        else:
-            needs.append(False)
-            edges.append(None if isinstance(a, _Tensor) else False)
-    node.needs_input_grad = tuple(needs)
-    node._next = tuple(edges)
-    node._freed = False
-    node._hooks = None
-    node._gen = 0
-    node._buf = None
-    if node._builtin:  # taeda's own forwards compute on Tensors only: grad mode cannot matter
-        out = cls.forward(node, *targs)
-    else:
-        state = _state
-        state.enabled = False
-        try:
-            out = cls.forward(node, *targs)
-        finally:
-            state.enabled = True
-    new = _new
-    if type(out) is not tuple:
-        if isinstance(out, var):
-            out = out.data
-        arr = out.array
-        dt = arr.dtype
-        node._out_meta = ((arr.shape, dt),)
-        v = new(var)
-        v.data = out
-        v.grad = None
-        v._acc = None
-        v._extra = None
-        v._out_nr = 0
-        nd = node._non_diff
-        if dt.kind in "fc" and (nd is None or not _contains(nd, out)):
-            v.grad_fn = node
-            v._rg = True
-        else:
-            v.grad_fn = None
-            v._rg = False
-        saved = node._to_save
-        if saved is None:
-            node._saved = None
-        else:
-            _keep(node, saved, targs, args, (out,))
-        return v
-    outs = out
     nd = node._non_diff
     metas = []
     results: list[Any] = []
@@ -394,7 +387,7 @@ def _record(cls: type[Function], node: BackwardNode, args: tuple[Any, ...], targ
             o = o.data
         arr = o.array
         metas.append((arr.shape, arr.dtype))
-        v = new(var)
+        v = _new(var)
         v.data = o
         v.grad = None
         v._acc = None
@@ -425,33 +418,36 @@ def _contains(items: tuple[Any, ...], x: Any) -> bool:
 
 
 def _keep(node: Node, saved: tuple[Any, ...], targs: list[Any], args: tuple[Any, ...], outs: tuple[Any, ...]) -> None:
-    """Store the saved tensors with their versions and where each came from (for ``create_graph`` unpacking)."""
+    """Store the saved tensors with their versions and where each came from: the input Variable, the index of
+    an output, or None for a constant (used to hand out Variables connected to the graph with ``create_graph``)."""
     node._to_save = None
     node._saved = saved
     versions = []
-    srcs = []
+    srcs: list[Any] = []
     for t in saved:
         if t is None:
-            versions.append(None)
+            versions.append(0)
             srcs.append(None)
             continue
         versions.append(t._version)
-        srcs.append(_source(t, targs, args, outs))
+        src = None
+        i = 0
+        for ti in targs:
+            if ti is t:
+                a = args[i]
+                src = a if isinstance(a, _Variable) and a._rg else None
+                break
+            i += 1
+        else:
+            j = 0
+            for o in outs:
+                if o is t:
+                    src = j
+                    break
+                j += 1
+        srcs.append(src)
     node._saved_versions = tuple(versions)
     node._saved_src = tuple(srcs)
-
-
-def _source(t: Any, targs: list[Any], args: tuple[Any, ...], outs: tuple[Any, ...]) -> Any:
-    if t is None:
-        return None
-    for i, ti in enumerate(targs):
-        if t is ti:
-            a = args[i]
-            return a if isinstance(a, _Variable) and a._rg else None
-    for j, o in enumerate(outs):
-        if t is o:
-            return j
-    return None
 
 
 def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:

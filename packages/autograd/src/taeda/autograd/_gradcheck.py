@@ -11,7 +11,6 @@ import numpy as np
 import taeda.tensor as tt
 
 from taeda.autograd._api import grad
-from taeda.autograd._grad_mode import no_grad
 from taeda.autograd._variable import Variable
 
 
@@ -38,11 +37,12 @@ def _numerical(
     for k in range(size):
         idx = np.unravel_index(int(flat_index.reshape(-1)[k]), arr.shape) if arr.ndim else ()
         orig = arr[idx].item()
-        with no_grad():
+        try:
             arr[idx] = orig + eps
-            plus = [np.asarray(o.data.array, dtype=np.float64).reshape(-1) for o in _diff_outputs(_tuple(func(*inputs)))]
+            plus = [np.array(o.data.array, dtype=np.float64).reshape(-1) for o in _diff_outputs(_tuple(func(*inputs)))]
             arr[idx] = orig - eps
-            minus = [np.asarray(o.data.array, dtype=np.float64).reshape(-1) for o in _diff_outputs(_tuple(func(*inputs)))]
+            minus = [np.array(o.data.array, dtype=np.float64).reshape(-1) for o in _diff_outputs(_tuple(func(*inputs)))]
+        finally:
             arr[idx] = orig
         for j, (p, m) in enumerate(zip(plus, minus)):
             jac[j][:, k] = (p - m) / (2 * eps)

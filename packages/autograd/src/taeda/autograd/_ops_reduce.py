@@ -262,8 +262,27 @@ class Cumsum(BuiltinFunction):
         return g.flip(d).cumsum(d).flip(d), None
 
 
+def _cumprod_grad_with_zeros(a: TensorLike, g: TensorLike, d: int) -> TensorLike:
+    """Gradient of ``cumprod`` without dividing by the input (exact with zeros): O(n^2) along ``d``.
+
+    grad_i = L_i * sum_{k >= i} g_k * prod_{i < j <= k} a_j, with L_i the product of the elements before i.
+    """
+    am = a.movedim(d, -1)
+    gm = g.movedim(d, -1)
+    n = am.shape[-1]
+    xp = am.device.xp
+    i = xp.arange(n)
+    after = tt.as_tensor(i[None, :] > i[:, None])  # [i, j]: j > i
+    before = tt.as_tensor(i[None, :] < i[:, None])  # [i, k]: k < i
+    rows = am.unsqueeze(-2).expand(*am.shape[:-1], n, n).masked_fill(~after, 1)
+    partial = rows.cumprod(-1).masked_fill(before, 0)  # [i, k] = prod_{i<j<=k} a_j for k >= i
+    s = (partial * gm.unsqueeze(-2)).sum(-1)
+    lead = tt.cat([am[..., :1] * 0 + 1, am[..., : n - 1]], -1).cumprod(-1)
+    return (lead * s).movedim(-1, d)
+
+
 class Cumprod(BuiltinFunction):
-    """Cumulative product; its gradient divides by the input, so inputs must be non-zero."""
+    """Cumulative product; the gradient divides by the input unless it holds zeros (then an exact O(n^2) form)."""
 
     @staticmethod
     def forward(ctx: Any, a: Any, dim: int) -> Any:
@@ -278,4 +297,6 @@ class Cumprod(BuiltinFunction):
         d = ctx.dim
         if g.ndim == 0:
             return g * 1, None
+        if bool((a == 0).any()):
+            return _cumprod_grad_with_zeros(a, g, d % g.ndim), None
         return (g * y).flip(d).cumsum(d).flip(d) / a, None

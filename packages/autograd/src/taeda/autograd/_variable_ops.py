@@ -68,6 +68,8 @@ class VariableOps:
     """Mixin holding the differentiable Tensor API; ``Variable`` adds the state and graph API."""
 
     __slots__ = ()
+    __array_priority__ = 2000.0
+    __array_ufunc__ = None  # ndarray/NumPy scalar (op) Variable defers to Variable's reflected operator
     data: Any
     _rg: bool
     grad_fn: Any
@@ -356,15 +358,6 @@ class VariableOps:
     def tanh(self) -> Variable:
         return _U["tanh"].apply(self)  # type: ignore[no-any-return]
 
-    def asinh(self) -> Variable:
-        return _U["asinh"].apply(self)  # type: ignore[no-any-return]
-
-    def acosh(self) -> Variable:
-        return _U["acosh"].apply(self)  # type: ignore[no-any-return]
-
-    def atanh(self) -> Variable:
-        return _U["atanh"].apply(self)  # type: ignore[no-any-return]
-
     def sigmoid(self) -> Variable:
         return _U["sigmoid"].apply(self)  # type: ignore[no-any-return]
 
@@ -381,6 +374,12 @@ class VariableOps:
         return _U["lgamma"].apply(self)  # type: ignore[no-any-return]
 
     def digamma(self) -> Variable:
+        """digamma of the data; it has no gradient rule here (that needs polygamma), so it refuses grad."""
+        if self._rg and _state.enabled:
+            raise TypeError(
+                "taeda.tensor.digamma has no gradient rule in taeda.autograd; call it on .detach()ed Variables or "
+                "inside no_grad()"
+            )
         return _nd(self, "digamma")  # type: ignore[no-any-return]
 
     def sign(self) -> Variable:

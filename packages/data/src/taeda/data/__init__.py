@@ -1,6 +1,6 @@
 """taeda.data: datasets, samplers and a multi-process DataLoader, with PyTorch's ``torch.utils.data`` API.
 
-Example:
+Examples:
     >>> import numpy as np
     >>> from taeda.data import DataLoader, TensorDataset
     >>> ds = TensorDataset(np.arange(6, dtype=np.float32).reshape(3, 2), np.array([0, 1, 0]))

@@ -168,7 +168,10 @@ class MultiProcessIter:
 
     def reset(self, loader: DataLoader[Any], base_seed: int, epoch: int) -> None:
         """Start a new epoch on the same (persistent) workers."""
-        while self._outstanding > 0:  # drop what the previous, unfinished epoch still has in flight
+        for info in self._task_info.values():  # batches of the previous, unfinished epoch that arrived early
+            if len(info) == 2:
+                self._release(info[0], info[1], read=False)
+        while self._outstanding > 0:  # and those still in flight
             worker_id, _, payload = self._recv()
             self._outstanding -= 1
             self._release(worker_id, payload, read=False)
@@ -195,8 +198,10 @@ class MultiProcessIter:
         try:
             self._w.task_conns[worker_id].send(msg)
         except (BrokenPipeError, ConnectionResetError):
-            self._raise_if_dead()
-            raise
+            process = self._w.processes[worker_id]
+            process.join(1.0)
+            self._w.shutdown(graceful=False)
+            raise RuntimeError(_died_message(worker_id, process)) from None
 
     def _try_put_index(self) -> None:
         if self._exhausted or self._outstanding >= self._prefetch:

@@ -8,38 +8,50 @@ tuples (tuples become lists, as in PyTorch).
 from __future__ import annotations
 
 import copy
+import operator
 import re
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from typing import Any
 
 import numpy as np
 
-from taeda.data._tensor import Tensor, stack, to_array, to_tensor
+from taeda.data._tensor import Tensor, stack, to_tensor
 
 __all__ = ["default_collate", "default_convert"]
 
 _STR_OBJ_DTYPE = re.compile(r"[SaUO]")
+_shape_of = operator.attrgetter("shape")
+_array_of = operator.attrgetter("array")
 _ERR_FORMAT = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
 
 
-def _check_shapes(arrays: Sequence[Any]) -> None:
-    shapes = [a.shape for a in arrays]
-    first = shapes[0]
-    if shapes.count(first) == len(shapes):
-        return
-    for i, shape in enumerate(shapes):
-        if shape != first:
-            raise RuntimeError(
-                f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and "
-                f"{list(shape)} at entry {i}"
-            )
+def _check_shapes(arrays: Sequence[Any]) -> tuple[int, ...]:
+    """The common shape of ``arrays``; a RuntimeError naming the first two different shapes otherwise."""
+    shapes = list(map(_shape_of, arrays))
+    first: tuple[int, ...] = shapes[0]
+    if shapes.count(first) != len(shapes):
+        for i, shape in enumerate(shapes):
+            if shape != first:
+                raise RuntimeError(
+                    f"stack expects each tensor to be equal size, but got {list(first)} at entry 0 and "
+                    f"{list(shape)} at entry {i}"
+                )
+    return first
+
+
+def _stack_numpy(arrays: Sequence[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    shape = _check_shapes(arrays)
+    if not shape:
+        return np.stack(arrays)
+    # one concatenate along the first axis is a single C loop; np.stack adds a Python-level expand_dims per array
+    return np.concatenate(arrays).reshape(len(arrays), *shape)
 
 
 def _collate_tensors(batch: Sequence[Tensor]) -> Tensor:
-    arrays = [to_array(t) for t in batch]
+    arrays = list(map(_array_of, batch))
+    if type(arrays[0]) is np.ndarray:
+        return to_tensor(_stack_numpy(arrays))
     _check_shapes(arrays)
-    if all(type(a) is np.ndarray for a in arrays):
-        return to_tensor(np.stack(arrays))
     return stack(list(batch), 0)
 
 
@@ -47,8 +59,7 @@ def _collate_ndarrays(batch: Sequence[np.ndarray[Any, Any]]) -> Tensor:
     elem = batch[0]
     if _STR_OBJ_DTYPE.search(elem.dtype.str) is not None:
         raise TypeError(_ERR_FORMAT.format(elem.dtype))
-    _check_shapes(batch)
-    return to_tensor(np.stack(batch))
+    return to_tensor(_stack_numpy(batch))
 
 
 def _collate_numpy_scalars(batch: Sequence[np.generic]) -> Tensor:
@@ -78,7 +89,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     ``RuntimeError`` naming both shapes); numbers become 1-D Tensors; strings stay a list; mappings, namedtuples and
     sequences are collated field by field.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> out = default_collate([{"x": np.zeros(2, np.float32), "y": 1}, {"x": np.ones(2, np.float32), "y": 2}])
         >>> tuple(out["x"].shape), out["y"].tolist()
@@ -123,7 +134,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
         return elem_type(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, Sequence):
         size = len(elem)
-        if any(len(e) != size for e in batch):
+        if list(map(len, batch)).count(size) != len(batch):
             raise RuntimeError("each element in list of batch should be of equal size")
         transposed = list(zip(*batch))
         if isinstance(elem, tuple):
@@ -154,7 +165,7 @@ def default_convert(data: Any) -> Any:
 
     This is the ``collate_fn`` the DataLoader uses when ``batch_size=None``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> tuple(default_convert({"x": np.arange(3)})["x"].shape)
         (3,)

@@ -41,7 +41,7 @@ class DataLoader(Generic[T_co]):
     ``SeedSequence([base_seed, epoch, worker_id])`` where ``base_seed`` is drawn from ``generator`` (or the global
     taeda generator) when iteration starts, so ``taeda.tensor.manual_seed`` makes runs reproducible.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> from taeda.data import TensorDataset
         >>> loader = DataLoader(TensorDataset(np.arange(10.0)), batch_size=4)

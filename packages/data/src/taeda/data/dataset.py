@@ -30,7 +30,7 @@ T = TypeVar("T")
 class Dataset(Generic[T_co]):
     """A map-style dataset: subclasses implement ``__getitem__(index)`` and usually ``__len__()``.
 
-    Example:
+    Examples:
         >>> class Squares(Dataset[int]):
         ...     def __len__(self) -> int: return 4
         ...     def __getitem__(self, i: int) -> int: return i * i
@@ -49,9 +49,9 @@ class IterableDataset(Dataset[T_co], Iterable[T_co]):
     """A dataset that is a stream: subclasses implement ``__iter__``.
 
     With ``num_workers > 0`` every worker iterates its own copy; shard the stream with
-    :func:`taeda.data.get_worker_info` to avoid duplicates.
+    `taeda.data.get_worker_info` to avoid duplicates.
 
-    Example:
+    Examples:
         >>> class Count(IterableDataset[int]):
         ...     def __iter__(self) -> Iterator[int]: return iter(range(3))
         >>> list(Count())
@@ -73,7 +73,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
     ``DataLoader`` fetches whole batches from it with one fancy index per tensor instead of collating samples one
     by one; the batches are identical.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> ds = TensorDataset(np.zeros((5, 3), np.float32), np.arange(5))
         >>> len(ds), ds[2][1].item()
@@ -111,7 +111,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 class ConcatDataset(Dataset[T_co]):
     """The concatenation of map-style datasets.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> ds = ConcatDataset([TensorDataset(np.arange(3)), TensorDataset(np.arange(10, 12))])
         >>> len(ds), ds[4][0].item()
@@ -157,7 +157,7 @@ class ConcatDataset(Dataset[T_co]):
 class ChainDataset(IterableDataset[T_co]):
     """Chains iterable datasets: iterates each in turn.
 
-    Example:
+    Examples:
         >>> class R(IterableDataset[int]):
         ...     def __init__(self, n: int) -> None: self.n = n
         ...     def __iter__(self) -> Iterator[int]: return iter(range(self.n))
@@ -184,7 +184,7 @@ class ChainDataset(IterableDataset[T_co]):
 class Subset(Dataset[T_co]):
     """The samples of ``dataset`` at ``indices``.
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> s = Subset(TensorDataset(np.arange(10)), [7, 2])
         >>> len(s), s[0][0].item()
@@ -216,7 +216,7 @@ class Subset(Dataset[T_co]):
 class StackDataset(Dataset[Any]):
     """Samples assembled from several datasets of equal length, as a tuple (positional) or a dict (keywords).
 
-    Example:
+    Examples:
         >>> import numpy as np
         >>> ds = StackDataset(image=TensorDataset(np.zeros((3, 2))), label=TensorDataset(np.arange(3)))
         >>> sorted(ds[1])
@@ -254,7 +254,7 @@ def random_split(
     With fractions, each length is ``floor(frac * len(dataset))`` and the remainder is handed out one by one,
     round-robin from the first subset, as in PyTorch.
 
-    Example:
+    Examples:
         >>> import numpy as np, taeda.tensor as tt
         >>> a, b = random_split(TensorDataset(np.arange(10)), [0.7, 0.3], generator=tt.Generator().manual_seed(0))
         >>> len(a), len(b)

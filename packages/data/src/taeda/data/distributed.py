@@ -16,11 +16,11 @@ __all__ = ["DistributedSampler"]
 class DistributedSampler(Sampler[int]):
     """Restricts loading to the shard of replica ``rank`` out of ``num_replicas``, as PyTorch's.
 
-    All replicas must use the same ``seed`` and call :meth:`set_epoch` before each epoch, so that they shuffle
+    All replicas must use the same ``seed`` and call `set_epoch` before each epoch, so that they shuffle
     alike and their shards stay disjoint. Without ``drop_last`` the index list is padded by repeating indices from
     its start so that it divides evenly; with it, the tail is dropped.
 
-    Example:
+    Examples:
         >>> list(DistributedSampler(range(5), num_replicas=2, rank=1, shuffle=False))
         [1, 3, 0]
     """

@@ -31,7 +31,7 @@ T_co = TypeVar("T_co", covariant=True)
 class Sampler(Generic[T_co]):
     """Base class of samplers: subclasses implement ``__iter__`` (and ``__len__`` when they know it).
 
-    Example:
+    Examples:
         >>> class Evens(Sampler[int]):
         ...     def __iter__(self) -> Iterator[int]: return iter(range(0, 6, 2))
         >>> list(Evens())
@@ -52,7 +52,7 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 class SequentialSampler(Sampler[int]):
     """Indices ``0, 1, ..., len(data_source) - 1`` in order.
 
-    Example:
+    Examples:
         >>> list(SequentialSampler(range(3)))
         [0, 1, 2]
     """
@@ -82,7 +82,7 @@ class RandomSampler(Sampler[int]):
             length yields several concatenated permutations, as in PyTorch.
         generator: a taeda ``Generator``; the global one when None.
 
-    Example:
+    Examples:
         >>> import taeda.tensor as tt
         >>> sorted(RandomSampler(range(4), generator=tt.Generator().manual_seed(0)))
         [0, 1, 2, 3]
@@ -130,7 +130,7 @@ class RandomSampler(Sampler[int]):
 class SubsetRandomSampler(Sampler[int]):
     """The given indices in a random order (without replacement).
 
-    Example:
+    Examples:
         >>> sorted(SubsetRandomSampler([5, 9, 7]))
         [5, 7, 9]
     """
@@ -153,7 +153,7 @@ class SubsetRandomSampler(Sampler[int]):
 class WeightedRandomSampler(Sampler[int]):
     """``num_samples`` indices in ``[0, len(weights))`` drawn with probabilities proportional to ``weights``.
 
-    Example:
+    Examples:
         >>> import taeda.tensor as tt
         >>> list(WeightedRandomSampler([0.0, 1.0], 3, generator=tt.Generator().manual_seed(0)))
         [1, 1, 1]
@@ -197,7 +197,7 @@ class WeightedRandomSampler(Sampler[int]):
 class BatchSampler(Sampler[list[int]]):
     """Groups the indices of ``sampler`` into lists of ``batch_size`` (the last one shorter unless ``drop_last``).
 
-    Example:
+    Examples:
         >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
         [[0, 1], [2, 3], [4]]
     """

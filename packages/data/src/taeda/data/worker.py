@@ -40,9 +40,11 @@ _worker_info: WorkerInfo | None = None
 
 
 def get_worker_info() -> WorkerInfo | None:
-    """The :class:`WorkerInfo` of the current DataLoader worker process; None in the main process.
+    """The `WorkerInfo` of the current DataLoader worker process; None in the main process.
 
-    Example (sharding an iterable dataset across workers):
+    Examples:
+        Sharding an iterable dataset across workers:
+
         >>> def shard(n: int) -> range:
         ...     info = get_worker_info()
         ...     return range(n) if info is None else range(info.id, n, info.num_workers)

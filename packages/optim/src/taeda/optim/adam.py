@@ -40,7 +40,7 @@ def adam(
         >>> m, v, w = np.zeros(2, np.float32), np.zeros(2, np.float32), [np.empty(2, np.float32) for _ in "ab"]
         >>> adam(np, p, g, m, v, None, step=1, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
         ...      amsgrad=False, maximize=False, decoupled=False, work=w)
-        >>> p
+        >>> p.round(4)
         array([0.9, 0.9], dtype=float32)
     """
     tmp, gbuf = work

@@ -7,7 +7,7 @@ from typing import Any
 from taeda.autograd import Variable
 from taeda.optim._line_search import strong_wolfe
 from taeda.optim._types import Array, ArrayModule, Closure, ParamsT
-from taeda.optim.optimizer import Optimizer, _compute_dtype
+from taeda.optim.optimizer import Optimizer, _compute_dtype, mark_modified
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["LBFGS"]
@@ -110,6 +110,7 @@ class LBFGS(Optimizer):
             arr = p.data.array
             n = arr.size
             arr += (step_size * update[offset : offset + n]).reshape(arr.shape).astype(arr.dtype, copy=False)
+            mark_modified(p.data)
             offset += n
 
     def _clone_param(self) -> list[Array]:
@@ -119,6 +120,7 @@ class LBFGS(Optimizer):
         xp = self._xp()
         for p, saved in zip(self._params, params_data):
             xp.copyto(p.data.array, saved)
+            mark_modified(p.data)
 
     def _directional_evaluate(self, closure: Closure, x: list[Array], t: float, d: Array) -> tuple[float, Array]:
         self._add_grad(t, d)

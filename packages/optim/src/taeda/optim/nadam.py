@@ -40,7 +40,7 @@ def nadam(
         ...            weight_decay=0.0, momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False,
         ...            work=[np.empty(2, np.float32) for _ in "abc"])
         >>> p.round(4)
-        array([0.9, 0.9], dtype=float32)
+        array([0.8944, 0.8944], dtype=float32)
     """
     tmp, num, gbuf = work
     if weight_decay != 0 and decoupled_weight_decay:

@@ -8,11 +8,15 @@ from collections.abc import Iterator, MutableMapping
 from copy import deepcopy
 from typing import Any
 
+import numpy as _np
+
 from taeda.autograd import Variable, enable_grad
 from taeda.optim._types import FLOAT32, Array, ArrayModule, Closure, ParamsT
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["Optimizer", "ParamState"]
+
+_ndarray = _np.ndarray
 
 
 class _Required:
@@ -236,7 +240,8 @@ class Optimizer(ABC):
 
     def _work(self, xp: ArrayModule, like: Array, count: int) -> list[Array]:
         """``count`` scratch arrays shaped like ``like``, kept across steps (no allocation, no page faults)."""
-        key = (like.dtype, str(getattr(like, "device", "cpu")))
+        dev = like.device
+        key = (like.dtype, dev if type(dev) is str else str(dev))
         bufs = self._scratch.get(key)
         n = like.size
         if bufs is None or len(bufs) < count or bufs[0].size < n:
@@ -278,7 +283,7 @@ class ElementwiseOptimizer(Optimizer):
             >>> loss = opt.step(closure)  # doctest: +SKIP
         """
         loss = self._closure_loss(closure)
-        state = self.state
+        items = self.state._items
         update = self._update
         for group in self.param_groups:
             for p in group["params"]:
@@ -286,14 +291,29 @@ class ElementwiseOptimizer(Optimizer):
                 if g is None:
                     continue
                 data = p.data
-                xp = data.device.xp
                 param = data.array
-                grad = g.data.array
+                item = items.get(id(p))
+                if item is None:
+                    item = items[id(p)] = (p, {})
+                xp = _np if type(param) is _ndarray else data.device.xp
                 dtype = param.dtype
                 if dtype.kind == "f" and dtype.itemsize < 4:
                     master = param.astype(FLOAT32)
-                    update(xp, master, grad.astype(FLOAT32), state[p], group)
-                    param[...] = master
+                    update(xp, master, g.data.array.astype(FLOAT32), item[1], group)
+                    data[...] = master  # rounds back into the same storage and bumps the version
                 else:
-                    update(xp, param, grad, state[p], group)
+                    update(xp, param, g.data.array, item[1], group)
+                    mark_modified(data)
         return loss
+
+
+def mark_modified(t: Tensor) -> None:
+    """Bump ``t``'s version counter after its array was updated in place behind its back.
+
+    Autograd refuses to backpropagate through a tensor modified after it was saved, as PyTorch does after
+    ``optimizer.step()``; an (empty) ``__setitem__`` is the public way to record the modification.
+    """
+    if t.array.ndim:
+        t[0:0] = 0
+    else:
+        t[...] = t.array

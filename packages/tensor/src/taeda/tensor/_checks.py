@@ -19,7 +19,7 @@ def norm_dim(dim: Any, ndim: int) -> int:
     """
     n = ndim if ndim > 0 else 1
     try:
-        d = dim.__index__()
+        d: int = dim.__index__()
     except AttributeError:
         raise TypeError(f"dim must be an int, got {type(dim).__name__}") from None
     if d < -n or d >= n:
@@ -43,7 +43,7 @@ def broadcast_error(sa: Sequence[int], sb: Sequence[int]) -> RuntimeError | None
     for i in range(1, n + 1):
         da = sa[-i] if i <= len(sa) else 1
         db = sb[-i] if i <= len(sb) else 1
-        if da != db and da != 1 and db != 1:
+        if da != db and 1 not in (da, db):
             return RuntimeError(
                 f"The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton dimension {n - i}"
             )

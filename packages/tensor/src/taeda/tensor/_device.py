@@ -35,7 +35,8 @@ class Device:
         if isinstance(type, Device):
             return type
         if isinstance(type, int) and not isinstance(type, bool):
-            type, index = "cuda", type
+            index = int(type)
+            type = "cuda"
         if not isinstance(type, str):
             raise TypeError(f"Device() expects a string like 'cpu' or 'cuda:0', got {type!r}")
         name = type
@@ -47,9 +48,7 @@ class Device:
                 raise RuntimeError(f"Invalid device string: {type!r}")
             index = int(idx)
         if name not in ("cpu", "cuda"):
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type!r} (taeda supports cpu and cuda)"
-            )
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type!r}")
         if name == "cpu":
             index = None
         elif index is not None and index < 0:

@@ -122,6 +122,8 @@ def taeda_function(impl: Callable[P, R]) -> Callable[P, R]:
             if type(a) not in plain:
                 break
         else:
+            if not kwargs:
+                return impl(*args)  # type: ignore[call-arg]
             for v in kwargs.values():
                 if type(v) not in plain:
                     break

@@ -132,7 +132,8 @@ def to_dtype(d: Any) -> DType:
         return _state["complex"]
     if d is None:
         return _state["float"]
-    return np.dtype(d)
+    dt: DType = np.dtype(d)
+    return dt
 
 
 def category(dt: DType) -> int:

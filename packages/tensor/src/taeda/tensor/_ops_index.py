@@ -63,7 +63,8 @@ def setitem(t: Tensor, idx: Any, value: Any) -> None:
         if "read-only" in str(e):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-                "location (or the tensor is a read-only view). Please clone() the tensor before performing the operation."
+                "location (or the tensor is a read-only view). Please clone() the tensor before performing the "
+                "operation."
             ) from None
         raise RuntimeError(f"shape mismatch in tensor assignment: {e}") from None
     _bump(t)
@@ -80,7 +81,8 @@ def _fill_value(value: Any, name: str) -> Any:
     if isinstance(value, Tensor):
         if value._array.ndim:
             raise RuntimeError(
-                f"{name} only supports a 0-dimensional value tensor, but got tensor with {value._array.ndim} dimension(s)."
+                f"{name} only supports a 0-dimensional value tensor, but got tensor with {value._array.ndim} "
+                "dimension(s)."
             )
         return value._array
     return value
@@ -201,7 +203,7 @@ def _scatter_index(i: Any, d: int, xp: Any) -> tuple[Any, ...]:
 
 def _scatter_src(src: Any, shape: tuple[int, ...], dtype: Any, xp: Any) -> Any:
     s = unwrap(src)
-    if hasattr(s, "shape") and getattr(s, "ndim", 0):
+    if hasattr(s, "shape") and bool(getattr(s, "ndim", 0)):
         return _clip_to(s, shape, None).astype(dtype, copy=False)
     return xp.full(shape, s, dtype=dtype)
 
@@ -374,4 +376,4 @@ def searchsorted(sorted_sequence: Any, input: Any, *, right: bool = False, side:
 @taeda_function
 def bucketize(input: Any, boundaries: Any, *, right: bool = False) -> Tensor:
     """Bucket index of each element of ``input`` in the sorted 1-D ``boundaries``."""
-    return searchsorted(boundaries, input, right=right)  # type: ignore[no-any-return]
+    return searchsorted(boundaries, input, right=right)

@@ -470,7 +470,9 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1, out: Tens
 
 @taeda_function
 def where(condition: Any, input: Any = None, other: Any = None, *, out: Tensor | None = None) -> Any:
-    """``input`` where ``condition`` holds, else ``other`` (both broadcast); ``where(cond)`` is ``nonzero(cond, as_tuple=True)``.
+    """``input`` where ``condition`` holds, else ``other`` (all broadcast).
+
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``.
 
     Example:
         >>> import taeda.tensor as tt
@@ -690,7 +692,7 @@ def _unary(name: str, kernel: Callable[[ModuleType, Any], Any], to_float: bool, 
             a = a.astype(_dt.default_float())
             dt = a.dtype
         r = kernel(np if type(a) is np.ndarray else xp_of(a), a)
-        if r.dtype != dt and dt.kind != "b":
+        if r.dtype is not dt and dt.kind != "b" and r.dtype != dt:
             r = r.astype(dt)
         return write_out(_wrap_r(r), out)
 

@@ -38,7 +38,8 @@ def _pair(x: Any, y: Any, name: str) -> tuple[Any, Any]:
         rt = _dt.promote_types(a.dtype, b.dtype)
         if a.dtype.kind != b.dtype.kind and name in ("mm", "bmm", "mv", "dot"):
             raise RuntimeError(
-                f"expected m1 and m2 to have the same dtype, but got: {_dt.torch_name(a.dtype)} != {_dt.torch_name(b.dtype)}"
+                "expected m1 and m2 to have the same dtype, but got: "
+                f"{_dt.torch_name(a.dtype)} != {_dt.torch_name(b.dtype)}"
             )
         a, b = a.astype(rt, copy=False), b.astype(rt, copy=False)
     return a, b

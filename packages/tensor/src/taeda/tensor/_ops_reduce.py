@@ -149,14 +149,15 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
 
 
 def _check_nonempty(a: Any, axis: Any, name: str) -> None:
-    if a.size == 0:
-        if axis is None or builtins.any(a.shape[d] == 0 for d in (axis if isinstance(axis, tuple) else (axis,))):
-            raise IndexError(
-                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
-                "with the 'dim' argument."
-                if axis is None
-                else f"{name}(): Expected reduction dim {axis} to have non-zero size."
-            )
+    if a.size == 0 and (
+        axis is None or builtins.any(a.shape[d] == 0 for d in (axis if isinstance(axis, tuple) else (axis,)))
+    ):
+        raise IndexError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim "
+            "with the 'dim' argument."
+            if axis is None
+            else f"{name}(): Expected reduction dim {axis} to have non-zero size."
+        )
 
 
 def _minmax(input: Any, dim: Any, keepdim: bool, is_max: bool) -> Any:

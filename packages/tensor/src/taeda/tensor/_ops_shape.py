@@ -3,6 +3,7 @@ joins and splits (``cat``, ``stack``, ``split`` ...)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -177,7 +178,10 @@ def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         >>> tt.flatten(tt.zeros(2, 3, 4), 1).shape
         taeda.Size([2, 12])
     """
-    x = _t(input)
+    return _flatten(_t(input), start_dim, end_dim)
+
+
+def _flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     a = x._array
     if a.ndim == 0:
         return _reshape_impl(x, (1,))
@@ -219,7 +223,10 @@ def squeeze(input: Any, dim: Any = None) -> Tensor:
         >>> tt.squeeze(tt.zeros(1, 2, 1)).shape, tt.squeeze(tt.zeros(1, 2, 1), 0).shape
         (taeda.Size([2]), taeda.Size([2, 1]))
     """
-    x = _t(input)
+    return _squeeze(_t(input), dim)
+
+
+def _squeeze(x: Tensor, dim: Any = None) -> Tensor:
     a = x._array
     if dim is None:
         axes = tuple(i for i, s in enumerate(a.shape) if s == 1)
@@ -237,10 +244,13 @@ def unsqueeze(input: Any, dim: int) -> Tensor:
         >>> tt.unsqueeze(tt.zeros(2, 3), -1).shape
         taeda.Size([2, 3, 1])
     """
-    x = _t(input)
+    return _unsqueeze(_t(input), dim)
+
+
+def _unsqueeze(x: Tensor, dim: int) -> Tensor:
     a = x._array
     d = norm_dim(dim, a.ndim + 1)
-    return _view(xp_of(a).expand_dims(a, d), x)
+    return _view(a[(slice(None),) * d + (None,)], x)
 
 
 @taeda_function
@@ -252,7 +262,10 @@ def transpose(input: Any, dim0: int, dim1: int) -> Tensor:
         >>> tt.transpose(tt.zeros(2, 3, 4), 0, 2).shape
         taeda.Size([4, 3, 2])
     """
-    x = _t(input)
+    return _transpose(_t(input), dim0, dim1)
+
+
+def _transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     a = x._array
     if a.ndim == 0:
         norm_dim(dim0, 0), norm_dim(dim1, 0)
@@ -289,7 +302,10 @@ def permute(input: Any, *dims: Any) -> Tensor:
         >>> tt.permute(tt.zeros(2, 3, 4), 2, 0, 1).shape
         taeda.Size([4, 2, 3])
     """
-    x = _t(input)
+    return _permute(_t(input), dims)
+
+
+def _permute(x: Tensor, dims: Sequence[Any]) -> Tensor:
     a = x._array
     ds = _shape_args(dims)
     if len(ds) != a.ndim:
@@ -333,7 +349,10 @@ def expand(input: Any, *sizes: Any) -> Tensor:
         >>> tt.expand(tt.zeros(3, 1), 3, 4).shape
         taeda.Size([3, 4])
     """
-    x = _t(input)
+    return _expand(_t(input), sizes)
+
+
+def _expand(x: Tensor, sizes: Sequence[Any]) -> Tensor:
     a = x._array
     shp = _shape_args(sizes)
     if len(shp) < a.ndim:
@@ -354,7 +373,7 @@ def expand(input: Any, *sizes: Any) -> Tensor:
         cur = a.shape[i - lead]
         if s == -1:
             s = cur
-        elif cur != 1 and s != cur:
+        elif cur not in (1, s):
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at non-singleton "
                 f"dimension {i}.  Target sizes: {list(shp)}.  Tensor sizes: {list(a.shape)}"
@@ -532,7 +551,7 @@ def _split_at(x: Tensor, d: int, bounds: Sequence[int]) -> tuple[Tensor, ...]:
     a = x._array
     pre = (slice(None),) * d
     out = []
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         out.append(_view(a[(*pre, slice(lo, hi))], x))
     return tuple(out)
 

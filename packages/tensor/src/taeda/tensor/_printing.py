@@ -283,15 +283,16 @@ def format_array(
     return _add_suffixes(prefix + text, [*suffixes, *extra_suffixes], indent)
 
 
-def format_tensor(t: Tensor) -> str:
-    """``repr`` of a Tensor, laid out as PyTorch's.
+def format_tensor(t: Tensor, *, suffixes: tuple[str, ...] = ()) -> str:
+    """``repr`` of a Tensor, laid out as PyTorch's; ``suffixes`` (such as ``"requires_grad=True"``) are appended
+    after ``dtype=``/``device=``, wrapped at ``linewidth`` like them (for tensor-like types of upper layers).
 
     Example:
         >>> import taeda.tensor as tt
         >>> print(format_tensor(tt.ones(2, 2)))
         tensor([[1., 1.],
                 [1., 1.]])
-        >>> format_tensor(tt.arange(3, dtype=tt.int32))
-        'tensor([0, 1, 2], dtype=taeda.int32)'
+        >>> format_tensor(tt.arange(3, dtype=tt.int32), suffixes=("requires_grad=True",))
+        'tensor([0, 1, 2], dtype=taeda.int32, requires_grad=True)'
     """
-    return format_array(t._array, str(t.device))
+    return format_array(t._array, str(t.device), extra_suffixes=suffixes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import secrets
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -18,9 +18,8 @@ from taeda.tensor import cuda as _cuda
 from taeda.tensor._device import CPU, Device
 from taeda.tensor._dispatch import taeda_function
 from taeda.tensor._dtype import DType, default_float, int64, to_dtype, torch_name
-
-if TYPE_CHECKING:
-    from taeda.tensor._tensor import Tensor
+from taeda.tensor._errors import DeviceMismatchError
+from taeda.tensor._tensor import Tensor, _bump, _wrap
 
 __all__ = [
     "Generator",
@@ -137,8 +136,6 @@ class Generator:
             >>> bool((x == y).all())
             True
         """
-        from taeda.tensor._tensor import _wrap
-
         if self._device.type != "cpu":
             raise RuntimeError(
                 f"get_state: the state of a {self._device} generator cannot be saved (CuPy does not expose it); "
@@ -310,6 +307,8 @@ def set_rng_state(new_state: Tensor) -> None:
 def _shape(size: Sequence[Any], fname: str) -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
+    if all(type(s) is int and s >= 0 for s in size):
+        return tuple(size)
     try:
         shape = tuple(operator.index(s) for s in size)
     except TypeError:
@@ -357,8 +356,6 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None, devi
         >>> x = tt.rand(2, 3); x.shape, x.dtype
         (taeda.Size([2, 3]), dtype('float32'))
     """
-    from taeda.tensor._tensor import _wrap
-
     shape = _shape(size, "rand")
     dt = _float_dtype(dtype, "rand")
     dev = _device(device)
@@ -373,8 +370,6 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, dev
         >>> tt.randn((2, 3), dtype=tt.float64).dtype
         dtype('float64')
     """
-    from taeda.tensor._tensor import _wrap
-
     shape = _shape(size, "randn")
     dt = _float_dtype(dtype, "randn")
     dev = _device(device)
@@ -415,8 +410,6 @@ def randint(
         >>> x = tt.randint(3, 10, (2, 2)); bool(((x >= 3) & (x < 10)).all()), x.dtype
         (True, dtype('int64'))
     """
-    from taeda.tensor._tensor import _wrap
-
     pos = list(args)
     if size is None and pos and isinstance(pos[-1], (tuple, list)):
         size = pos.pop()
@@ -445,8 +438,6 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, d
         >>> sorted(tt.randperm(5).tolist())
         [0, 1, 2, 3, 4]
     """
-    from taeda.tensor._tensor import _wrap
-
     n = operator.index(n)
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
@@ -478,8 +469,6 @@ def normal(
         >>> tt.normal(tt.zeros(4), 1.0).shape
         taeda.Size([4])
     """
-    from taeda.tensor._tensor import Tensor, _wrap
-
     mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not mt and not st:
         if size is None:
@@ -495,8 +484,6 @@ def normal(
     ref = mean if mt else std
     dev = ref.device
     if mt and st and mean.device != std.device:
-        from taeda.tensor._errors import DeviceMismatchError
-
         raise DeviceMismatchError(
             f"Expected all tensors to be on the same device, but found {mean.device} and {std.device}"
         )
@@ -533,8 +520,6 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
         >>> tt.bernoulli(tt.tensor([0.0, 1.0])).tolist()
         [0.0, 1.0]
     """
-    from taeda.tensor._tensor import _wrap
-
     arr = _arr(input)
     xp = input.device.xp
     if p is None:
@@ -565,8 +550,6 @@ def multinomial(
         >>> tt.multinomial(tt.tensor([0.0, 1.0, 0.0]), 2, replacement=True).tolist()
         [1, 1]
     """
-    from taeda.tensor._tensor import _wrap
-
     arr = _arr(input)
     xp = input.device.xp
     if arr.ndim not in (1, 2):
@@ -668,8 +651,6 @@ def randint_like(
 
 
 def _fill(t: Tensor, values: Any) -> Tensor:
-    from taeda.tensor._tensor import _bump
-
     t._array[...] = values
     _bump(t)
     return t
@@ -684,12 +665,12 @@ def uniform_(t: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | N
         True
     """
     arr = t._array
-    if arr.dtype.kind not in "fc":
-        raise RuntimeError(f"uniform_: expected a floating point tensor, got {torch_name(arr.dtype)}")
+    if arr.dtype.kind != "f":
+        raise RuntimeError(f"uniform_: expected a real floating point tensor, got {torch_name(arr.dtype)}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    work = np.dtype(np.float64 if arr.dtype in (np.float64, np.complex128) else np.float32)
-    u = _floats(_resolve(generator, t.device), arr.shape, work, normal=False)
+    work = np.dtype(np.float64 if arr.dtype == np.float64 else np.float32)
+    u = _resolve(generator, t.device)._uniform(arr.shape, work)
     u *= b - a
     u += a
     return _fill(t, u)

@@ -13,7 +13,8 @@ Loading parses JSON and reads ``.npy`` data with ``allow_pickle=False``: nothing
 node, dtype, shape and entry is checked, and a file that is not ours, truncated or malformed raises
 ``RuntimeError`` naming the problem. Each tensor is saved as the elements it shows (a view does not drag its
 base's whole storage along); one tensor object that appears twice loads as one object, while distinct tensors
-(including distinct views of one base) load as independent tensors.
+(including distinct views of one base) load as independent tensors. A ``Size`` loads as a plain tuple and NumPy
+scalars (``np.float32(0.5)``, ``np.int64(3)``, ``np.bool_``) as the Python numbers they hold.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ import os
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from taeda.tensor._tensor import Tensor
+from taeda.tensor import cuda
+from taeda.tensor._device import Device
+from taeda.tensor._size import Size
+from taeda.tensor._tensor import Tensor, _wrap
 
 __all__ = ["save", "load"]
 
@@ -68,8 +71,6 @@ class _Writer:
         self.memo: dict[int, dict[str, Any]] = {}
 
     def encode(self, obj: Any, where: str, depth: int) -> dict[str, Any]:
-        from taeda.tensor._tensor import Tensor
-
         if depth > _MAX_DEPTH:
             raise ValueError(f"taeda.tensor.save: {where} is nested more than {_MAX_DEPTH} levels deep")
         t = type(obj)
@@ -83,11 +84,13 @@ class _Writer:
             return {"type": "float", "value": obj.hex()}
         if t is str:
             return {"type": "str", "value": obj}
+        if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":  # NumPy scalars (np.float64(0.5) ...)
+            return self.encode(obj.item(), where, depth)
         if isinstance(obj, Tensor):
             return self.tensor(obj)
-        if t is list or t is tuple:
+        if t is list or t is tuple or t is Size:
             items = [self.encode(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(obj)]
-            return {"type": t.__name__, "items": items}
+            return {"type": "list" if t is list else "tuple", "items": items}
         if t is dict or t is OrderedDict:
             pairs = []
             for k, v in obj.items():
@@ -199,8 +202,6 @@ class _Reader:
         return self.tensor(node)
 
     def tensor(self, node: dict[str, Any]) -> Tensor:
-        from taeda.tensor._tensor import _wrap
-
         entry, dtype, shape, device = node["entry"], node["dtype"], node["shape"], node["device"]
         if type(entry) is not str or not entry.startswith("tensors/") or not entry.endswith(".npy"):
             raise self.fail(f"bad tensor entry name {_short(entry)}")
@@ -257,8 +258,6 @@ def _reject_constant(name: str) -> Any:
 
 def _placement(map_location: Any, source: str) -> Callable[[str], Any]:
     """A function from a saved device name to the function that puts an ndarray on the target device."""
-    from taeda.tensor._device import Device
-
     if map_location is not None and not isinstance(map_location, (str, Device, dict)):
         raise TypeError(
             "taeda.tensor.load: map_location must be None, a device ('cpu', 'cuda:0', a Device) or a dict mapping "
@@ -277,14 +276,11 @@ def _placement(map_location: Any, source: str) -> Callable[[str], Any]:
             raise RuntimeError(
                 f"taeda.tensor.load: bad device {where!r} for a tensor saved on {saved!r}: {e}"
             ) from None
-        if dev.type == "cuda":
-            from taeda.tensor import cuda
-
-            if not cuda.is_available():
-                raise RuntimeError(
-                    f"taeda.tensor.load: {source} holds a tensor saved on {saved!r} but CUDA is not available; "
-                    "pass map_location='cpu' to load it on the CPU"
-                )
+        if dev.type == "cuda" and not cuda.is_available():
+            raise RuntimeError(
+                f"taeda.tensor.load: {source} holds a tensor saved on {saved!r} but CUDA is not available; "
+                "pass map_location='cpu' to load it on the CPU"
+            )
         return dev.send
 
     return target

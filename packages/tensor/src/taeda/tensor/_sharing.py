@@ -17,12 +17,12 @@ import mmap
 import os
 import weakref
 from multiprocessing.shared_memory import SharedMemory
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from taeda.tensor._tensor import Tensor
+from taeda.tensor._device import Device
+from taeda.tensor._tensor import Tensor, _wrap
 
 __all__ = ["share_memory_", "is_shared", "reduce_tensor"]
 
@@ -132,8 +132,6 @@ def share_memory_(t: Tensor) -> Tensor:
 def _rebuild_shared(
     name: str, size: int, dtype: str, shape: tuple[int, ...], strides: tuple[int, ...], offset: int
 ) -> Tensor:
-    from taeda.tensor._tensor import _wrap
-
     mm = _by_name.get(name)
     if mm is None:
         mm = _map(name, size)
@@ -143,15 +141,10 @@ def _rebuild_shared(
 
 
 def _rebuild_array(arr: np.ndarray[Any, Any]) -> Tensor:
-    from taeda.tensor._tensor import _wrap
-
     return _wrap(arr)
 
 
 def _rebuild_on_device(arr: np.ndarray[Any, Any], device: str) -> Tensor:
-    from taeda.tensor._device import Device
-    from taeda.tensor._tensor import _wrap
-
     return _wrap(Device(device).send(arr))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -27,9 +27,27 @@ from taeda.tensor import _dtype as _dt
 from taeda.tensor import cuda as _cuda
 from taeda.tensor._checks import broadcast_error, check_same_device, norm_dim
 from taeda.tensor._device import CPU, Device, device_of
+from taeda.tensor._methods import TensorMethods, _method1, _method2
 from taeda.tensor._size import Size
 
-__all__ = ["Tensor", "ValuesIndices", "_wrap", "_wrap_r", "_view", "_bump", "_binary", "xp_of", "unwrap"]
+__all__ = [
+    "_c",
+    "_ix",
+    "_m",
+    "_mm",
+    "_r",
+    "_s",
+    "_so",
+    "Tensor",
+    "ValuesIndices",
+    "_wrap",
+    "_wrap_r",
+    "_view",
+    "_bump",
+    "_binary",
+    "xp_of",
+    "unwrap",
+]
 
 _nd = np.ndarray
 _generic = np.generic
@@ -162,6 +180,20 @@ def _binary(fn: Any, x: Any, y: Any, mode: int = _PROMOTE) -> Any:
 
 def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor:
     a = self._array
+    t = type(other)
+    if mode != _INTEGRAL and type(a) is _nd and a.dtype.kind == "f":  # float tensor (op)= same dtype or Python number
+        if (t is Tensor and other._array.dtype is a.dtype and type(other._array) is _nd) or t is float or t is int:
+            try:
+                ifn(a, other._array if t is Tensor else other)
+            except ValueError:
+                pass  # the general path below raises PyTorch's error
+            else:
+                vc = self._vc
+                if vc is None:
+                    self._vc = [1]
+                else:
+                    vc[0] += 1
+                return self
     b = unwrap(other)
     if b is _NOT:
         raise TypeError(f"unsupported operand type for in-place op on Tensor: {type(other).__name__}")
@@ -178,11 +210,13 @@ def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor
         r = ifn(a, b)
     except ValueError:
         bs = tuple(getattr(b, "shape", ()))
-        if tuple(np.broadcast_shapes(a.shape, bs) if broadcast_error(a.shape, bs) is None else ()) != a.shape:
-            if broadcast_error(a.shape, bs) is not None:
-                raise broadcast_error(a.shape, bs) from None  # type: ignore[misc]
+        err = broadcast_error(a.shape, bs)
+        if err is not None:
+            raise err from None
+        target = tuple(np.broadcast_shapes(a.shape, bs))
+        if target != a.shape:
             raise RuntimeError(
-                f"output with shape {list(a.shape)} doesn't match the broadcast shape {list(np.broadcast_shapes(a.shape, bs))}"
+                f"output with shape {list(a.shape)} doesn't match the broadcast shape {list(target)}"
             ) from None
         raise
     if r is not a:  # NumPy scalars (0-d) return a new object: write it back
@@ -191,23 +225,36 @@ def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor
     return self
 
 
-def _method1(name: str) -> Callable[[Tensor], Tensor]:
-    """A Tensor method ``t.name()`` that calls ``taeda.tensor.name(t)``."""
+def _binop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
+    """An operator method: same-dtype NumPy operands go straight to ``op``, the rest through ``_binary``."""
 
-    def method(self: Tensor) -> Tensor:
-        return getattr(_m, name)(self)  # type: ignore[no-any-return]
+    def method(self: Tensor, other: Any) -> Tensor:
+        if type(other) is Tensor:
+            a = self._array
+            b = other._array
+            if (
+                a.dtype is b.dtype
+                and type(a) is _nd
+                and type(b) is _nd
+                and (mode != _INTEGRAL or a.dtype.kind in "biu")
+            ):
+                try:
+                    r = op(a, b)
+                except ValueError:
+                    pass  # _binary below raises PyTorch's error
+                else:
+                    return _wrap_r(r)
+        return _binary(op, self, other, mode)  # type: ignore[no-any-return]
 
-    method.__name__ = method.__qualname__ = name
     return method
 
 
-def _method2(name: str) -> Callable[[Tensor, Any], Tensor]:
-    """A Tensor method ``t.name(other)`` that calls ``taeda.tensor.name(t, other)``."""
+def _rbinop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
+    """A reflected operator method (``other op self``)."""
 
     def method(self: Tensor, other: Any) -> Tensor:
-        return getattr(_m, name)(self, other)  # type: ignore[no-any-return]
+        return _binary(op, other, self, mode)  # type: ignore[no-any-return]
 
-    method.__name__ = method.__qualname__ = name
     return method
 
 
@@ -245,7 +292,7 @@ _TYPE_NAMES = {
 }
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """A multi-dimensional array with PyTorch's API on NumPy (CPU) or CuPy (GPU) storage.
 
     ``Tensor(*sizes)`` makes an uninitialised tensor of the default dtype and ``Tensor(sequence)`` copies data
@@ -490,12 +537,12 @@ class Tensor:
         """Move this CPU tensor's storage into shared memory (see ``taeda.tensor.share_memory_``)."""
         from taeda.tensor._sharing import share_memory_
 
-        return share_memory_(self)  # type: ignore[no-any-return]
+        return share_memory_(self)
 
     def is_shared(self) -> builtins.bool:
         from taeda.tensor._sharing import is_shared
 
-        return is_shared(self)  # type: ignore[no-any-return]
+        return is_shared(self)
 
     def type(self, dtype: Any = None) -> Any:
         """Without an argument, the type name (``'taeda.FloatTensor'``); with a dtype, a converted tensor."""
@@ -617,10 +664,10 @@ class Tensor:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for +") from None
                 if type(r) is not _nd:
                     r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
+                u: Tensor = _new(Tensor)
+                u._array = r
+                u._vc = None
+                return u
         return _binary(operator.add, self, other)  # type: ignore[no-any-return]
 
     def __radd__(self, other: Any) -> Tensor:
@@ -647,10 +694,10 @@ class Tensor:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for -") from None
                 if type(r) is not _nd:
                     r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
+                u: Tensor = _new(Tensor)
+                u._array = r
+                u._vc = None
+                return u
         return _m.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -679,10 +726,10 @@ class Tensor:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for *") from None
                 if type(r) is not _nd:
                     r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
+                u: Tensor = _new(Tensor)
+                u._array = r
+                u._vc = None
+                return u
         return _binary(operator.mul, self, other)  # type: ignore[no-any-return]
 
     def __rmul__(self, other: Any) -> Tensor:
@@ -709,26 +756,22 @@ class Tensor:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for /") from None
                 if type(r) is not _nd:
                     r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
+                u: Tensor = _new(Tensor)
+                u._array = r
+                u._vc = None
+                return u
         return _binary(operator.truediv, self, other, _TO_FLOAT)  # type: ignore[no-any-return]
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _binary(operator.truediv, other, self, _TO_FLOAT)  # type: ignore[no-any-return]
 
-    def __floordiv__(self, other: Any) -> Tensor:
-        return _binary(operator.floordiv, self, other)  # type: ignore[no-any-return]
+    __floordiv__ = _binop(operator.floordiv, _PROMOTE)
 
-    def __rfloordiv__(self, other: Any) -> Tensor:
-        return _binary(operator.floordiv, other, self)  # type: ignore[no-any-return]
+    __rfloordiv__ = _rbinop(operator.floordiv, _PROMOTE)
 
-    def __mod__(self, other: Any) -> Tensor:
-        return _binary(operator.mod, self, other)  # type: ignore[no-any-return]
+    __mod__ = _binop(operator.mod, _PROMOTE)
 
-    def __rmod__(self, other: Any) -> Tensor:
-        return _binary(operator.mod, other, self)  # type: ignore[no-any-return]
+    __rmod__ = _rbinop(operator.mod, _PROMOTE)
 
     __pow__ = _method2("pow")
 
@@ -747,7 +790,11 @@ class Tensor:
             return NotImplemented
         return _mm._matmul(other, self)
 
-    __neg__ = _method1("neg")
+    def __neg__(self) -> Tensor:
+        a = self._array
+        if a.dtype.kind == "b" or type(a) is not _nd:
+            return _m.neg(self)
+        return _wrap_r(-a)
 
     def __pos__(self) -> Tensor:
         return self
@@ -756,47 +803,33 @@ class Tensor:
 
     __invert__ = _method1("bitwise_not")
 
-    def __and__(self, other: Any) -> Tensor:
-        return _binary(operator.and_, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+    __and__ = _binop(operator.and_, _INTEGRAL)
 
-    def __rand__(self, other: Any) -> Tensor:
-        return _binary(operator.and_, other, self, _INTEGRAL)  # type: ignore[no-any-return]
+    __rand__ = _rbinop(operator.and_, _INTEGRAL)
 
-    def __or__(self, other: Any) -> Tensor:
-        return _binary(operator.or_, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+    __or__ = _binop(operator.or_, _INTEGRAL)
 
-    def __ror__(self, other: Any) -> Tensor:
-        return _binary(operator.or_, other, self, _INTEGRAL)  # type: ignore[no-any-return]
+    __ror__ = _rbinop(operator.or_, _INTEGRAL)
 
-    def __xor__(self, other: Any) -> Tensor:
-        return _binary(operator.xor, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+    __xor__ = _binop(operator.xor, _INTEGRAL)
 
-    def __rxor__(self, other: Any) -> Tensor:
-        return _binary(operator.xor, other, self, _INTEGRAL)  # type: ignore[no-any-return]
+    __rxor__ = _rbinop(operator.xor, _INTEGRAL)
 
-    def __lshift__(self, other: Any) -> Tensor:
-        return _binary(operator.lshift, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+    __lshift__ = _binop(operator.lshift, _INTEGRAL)
 
-    def __rshift__(self, other: Any) -> Tensor:
-        return _binary(operator.rshift, self, other, _INTEGRAL)  # type: ignore[no-any-return]
+    __rshift__ = _binop(operator.rshift, _INTEGRAL)
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _binary(operator.eq, self, other, _NO_CAST)  # type: ignore[no-any-return]
+    __eq__ = _binop(operator.eq, _NO_CAST)  # type: ignore[assignment]
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _binary(operator.ne, self, other, _NO_CAST)  # type: ignore[no-any-return]
+    __ne__ = _binop(operator.ne, _NO_CAST)  # type: ignore[assignment]
 
-    def __lt__(self, other: Any) -> Tensor:
-        return _binary(operator.lt, self, other, _NO_CAST)  # type: ignore[no-any-return]
+    __lt__ = _binop(operator.lt, _NO_CAST)
 
-    def __le__(self, other: Any) -> Tensor:
-        return _binary(operator.le, self, other, _NO_CAST)  # type: ignore[no-any-return]
+    __le__ = _binop(operator.le, _NO_CAST)
 
-    def __gt__(self, other: Any) -> Tensor:
-        return _binary(operator.gt, self, other, _NO_CAST)  # type: ignore[no-any-return]
+    __gt__ = _binop(operator.gt, _NO_CAST)
 
-    def __ge__(self, other: Any) -> Tensor:
-        return _binary(operator.ge, self, other, _NO_CAST)  # type: ignore[no-any-return]
+    __ge__ = _binop(operator.ge, _NO_CAST)
 
     # in-place operators
     def __iadd__(self, other: Any) -> Tensor:
@@ -858,7 +891,7 @@ class Tensor:
         if dim is None and dtype is None:
             a = self._array
             if type(a) is _nd and a.dtype.kind == "f":
-                r = _add_reduce(a, None, None, None, keepdim)
+                r = _add_reduce(a, None, None, None, keepdim)  # type: ignore[call-overload]
                 if type(r) is not _nd:
                     r = _asarray(r)
                 t: Tensor = _new(Tensor)
@@ -1024,29 +1057,17 @@ class Tensor:
     def uniform_(self, from_: builtins.float = 0.0, to: builtins.float = 1.0, *, generator: Any = None) -> Tensor:
         from taeda.tensor._random import uniform_
 
-        return uniform_(self, from_, to, generator=generator)  # type: ignore[no-any-return]
+        return uniform_(self, from_, to, generator=generator)
 
     def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator: Any = None) -> Tensor:
         from taeda.tensor._random import normal_
 
-        return normal_(self, mean, std, generator=generator)  # type: ignore[no-any-return]
+        return normal_(self, mean, std, generator=generator)
 
     def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
         from taeda.tensor._random import bernoulli_
 
-        return bernoulli_(self, p, generator=generator)  # type: ignore[no-any-return]
-
-    def _unary_(self, name: str) -> Tensor:
-        a = self._array
-        if a.dtype.kind not in "fc" and name not in ("neg", "abs", "sign", "floor", "ceil", "round", "trunc", "square"):
-            raise RuntimeError(
-                f"result type {_dt.torch_name(_default_float())} can't be cast to the desired output type "
-                f"{_dt.torch_name(a.dtype)}"
-            )
-        r = getattr(_m, name)(self)._array
-        a[...] = r
-        _bump(self)
-        return self
+        return bernoulli_(self, p, generator=generator)
 
     neg_ = _inplace1("neg")
 
@@ -1087,410 +1108,6 @@ class Tensor:
     sin_ = _inplace1("sin")
 
     cos_ = _inplace1("cos")
-
-    # ----------------------------------------------------------------- elementwise methods (see _ops_math)
-    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return _m.add(self, other, alpha=alpha)
-
-    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return _m.sub(self, other, alpha=alpha)
-
-    subtract = sub
-
-    mul = _method2("mul")
-
-    multiply = mul
-
-    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        return _m.div(self, other, rounding_mode=rounding_mode)
-
-    divide = div
-
-    true_divide = _method2("true_divide")
-
-    floor_divide = _method2("floor_divide")
-
-    remainder = _method2("remainder")
-
-    fmod = _method2("fmod")
-
-    def pow(self, exponent: Any) -> Tensor:
-        return _m.pow(self, exponent)
-
-    atan2 = _method2("atan2")
-
-    arctan2 = atan2
-
-    maximum = _method2("maximum")
-
-    minimum = _method2("minimum")
-
-    def lerp(self, end: Any, weight: Any) -> Tensor:
-        return _m.lerp(self, end, weight)
-
-    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-        return _m.addcmul(self, tensor1, tensor2, value=value)
-
-    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-        return _m.addcdiv(self, tensor1, tensor2, value=value)
-
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
-        return _m.clamp(self, min, max)
-
-    clip = clamp
-
-    def where(self, condition: Any, other: Any) -> Tensor:
-        return _m.where(condition, self, other)
-
-    def nan_to_num(self, nan: builtins.float = 0.0, posinf: builtins.float | None = None, neginf: builtins.float | None = None) -> Tensor:
-        return _m.nan_to_num(self, nan, posinf, neginf)
-
-    eq = _method2("eq")
-
-    ne = _method2("ne")
-
-    lt = _method2("lt")
-
-    le = _method2("le")
-
-    gt = _method2("gt")
-
-    ge = _method2("ge")
-
-    def equal(self, other: Any) -> builtins.bool:
-        return _m.equal(self, other)
-
-    def allclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False) -> builtins.bool:
-        return _m.allclose(self, other, rtol, atol, equal_nan)
-
-    def isclose(self, other: Any, rtol: builtins.float = 1e-05, atol: builtins.float = 1e-08, equal_nan: builtins.bool = False) -> Tensor:
-        return _m.isclose(self, other, rtol, atol, equal_nan)
-
-    logical_and = _method2("logical_and")
-
-    logical_or = _method2("logical_or")
-
-    logical_xor = _method2("logical_xor")
-
-    logical_not = _method1("logical_not")
-
-    bitwise_not = _method1("bitwise_not")
-
-    neg = _method1("neg")
-
-    negative = neg
-
-    abs = _method1("abs")
-
-    absolute = abs
-
-    sign = _method1("sign")
-
-    exp = _method1("exp")
-
-    exp2 = _method1("exp2")
-
-    expm1 = _method1("expm1")
-
-    log = _method1("log")
-
-    log2 = _method1("log2")
-
-    log10 = _method1("log10")
-
-    log1p = _method1("log1p")
-
-    sqrt = _method1("sqrt")
-
-    rsqrt = _method1("rsqrt")
-
-    square = _method1("square")
-
-    reciprocal = _method1("reciprocal")
-
-    sin = _method1("sin")
-
-    cos = _method1("cos")
-
-    tan = _method1("tan")
-
-    asin = _method1("asin")
-
-    arcsin = asin
-
-    acos = _method1("acos")
-
-    arccos = acos
-
-    atan = _method1("atan")
-
-    arctan = atan
-
-    sinh = _method1("sinh")
-
-    cosh = _method1("cosh")
-
-    tanh = _method1("tanh")
-
-    sigmoid = _method1("sigmoid")
-
-    relu = _method1("relu")
-
-    erf = _method1("erf")
-
-    erfc = _method1("erfc")
-
-    erfinv = _method1("erfinv")
-
-    lgamma = _method1("lgamma")
-
-    digamma = _method1("digamma")
-
-    floor = _method1("floor")
-
-    ceil = _method1("ceil")
-
-    def round(self, *, decimals: builtins.int = 0) -> Tensor:
-        return _m.round(self, decimals=decimals)
-
-    trunc = _method1("trunc")
-
-    fix = trunc
-
-    frac = _method1("frac")
-
-    isnan = _method1("isnan")
-
-    isinf = _method1("isinf")
-
-    isfinite = _method1("isfinite")
-
-    # ----------------------------------------------------------------- reductions (see _ops_reduce)
-    def prod(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
-        return _r.prod(self, dim, keepdim, dtype=dtype)
-
-    def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-        return _r.max(self, dim, keepdim)
-
-    def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-        return _r.min(self, dim, keepdim)
-
-    def amax(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
-        return _r.amax(self, dim, keepdim)
-
-    def amin(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
-        return _r.amin(self, dim, keepdim)
-
-    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
-        return _r.argmax(self, dim, keepdim)
-
-    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
-        return _r.argmin(self, dim, keepdim)
-
-    def var(
-        self, dim: Any = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *, correction: Any = None
-    ) -> Tensor:
-        return _r.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(
-        self, dim: Any = None, unbiased: builtins.bool | None = None, keepdim: builtins.bool = False, *, correction: Any = None
-    ) -> Tensor:
-        return _r.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
-        return _r.norm(self, p, dim, keepdim, dtype=dtype)
-
-    def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Tensor:
-        return _r.logsumexp(self, dim, keepdim)
-
-    def cumsum(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
-        return _r.cumsum(self, dim, dtype=dtype)
-
-    def cumprod(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
-        return _r.cumprod(self, dim, dtype=dtype)
-
-    def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
-        return _r.all(self, dim, keepdim)
-
-    def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
-        return _r.any(self, dim, keepdim)
-
-    def median(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Any:
-        return _r.median(self, dim, keepdim)
-
-    def mode(self, dim: builtins.int = -1, keepdim: builtins.bool = False) -> Any:
-        return _r.mode(self, dim, keepdim)
-
-    def count_nonzero(self, dim: Any = None) -> Tensor:
-        return _r.count_nonzero(self, dim)
-
-    # ----------------------------------------------------------------- sorting (see _ops_sort)
-    def sort(self, dim: builtins.int = -1, descending: builtins.bool = False, stable: builtins.bool = False) -> Any:
-        return _so.sort(self, dim, descending, stable=stable)
-
-    def argsort(self, dim: builtins.int = -1, descending: builtins.bool = False, stable: builtins.bool = False) -> Tensor:
-        return _so.argsort(self, dim, descending, stable=stable)
-
-    def topk(self, k: builtins.int, dim: builtins.int = -1, largest: builtins.bool = True, sorted: builtins.bool = True) -> Any:
-        return _so.topk(self, k, dim, largest, sorted)
-
-    def kthvalue(self, k: builtins.int, dim: builtins.int = -1, keepdim: builtins.bool = False) -> Any:
-        return _so.kthvalue(self, k, dim, keepdim)
-
-    def unique(
-        self,
-        sorted: builtins.bool = True,
-        return_inverse: builtins.bool = False,
-        return_counts: builtins.bool = False,
-        dim: builtins.int | None = None,
-    ) -> Any:
-        return _so.unique(self, sorted, return_inverse, return_counts, dim)
-
-    # ----------------------------------------------------------------- linear algebra (see _ops_matmul)
-    def matmul(self, other: Any) -> Tensor:
-        return _mm.matmul(self, other)
-
-    def mm(self, mat2: Any) -> Tensor:
-        return _mm.mm(self, mat2)
-
-    def bmm(self, mat2: Any) -> Tensor:
-        return _mm.bmm(self, mat2)
-
-    def mv(self, vec: Any) -> Tensor:
-        return _mm.mv(self, vec)
-
-    def dot(self, other: Any) -> Tensor:
-        return _mm.dot(self, other)
-
-    def outer(self, vec2: Any) -> Tensor:
-        return _mm.outer(self, vec2)
-
-    ger = outer
-
-    def inverse(self) -> Tensor:
-        from taeda.tensor.linalg import inv
-
-        return inv(self)  # type: ignore[no-any-return]
-
-    def det(self) -> Tensor:
-        from taeda.tensor.linalg import det
-
-        return det(self)  # type: ignore[no-any-return]
-
-    # ----------------------------------------------------------------- shape (see _ops_shape)
-    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
-        return _s.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim: builtins.int, sizes: Sequence[builtins.int]) -> Tensor:
-        return _s.unflatten(self, dim, sizes)
-
-    def ravel(self) -> Tensor:
-        return _s.flatten(self)
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return _s.squeeze(self, dim)
-
-    def unsqueeze(self, dim: builtins.int) -> Tensor:
-        return _s.unsqueeze(self, dim)
-
-    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
-        return _s.transpose(self, dim0, dim1)
-
-    swapaxes = transpose
-    swapdims = transpose
-
-    def t(self) -> Tensor:
-        return _s.t(self)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return _s.permute(self, *dims)
-
-    def movedim(self, source: Any, destination: Any) -> Tensor:
-        return _s.movedim(self, source, destination)
-
-    moveaxis = movedim
-
-    def expand(self, *sizes: Any) -> Tensor:
-        return _s.expand(self, *sizes)
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        return _s.expand(self, other.shape)
-
-    def broadcast_to(self, shape: Sequence[builtins.int]) -> Tensor:
-        return _s.broadcast_to(self, shape)
-
-    def repeat(self, *sizes: Any) -> Tensor:
-        return _s.repeat(self, *sizes)
-
-    def tile(self, *dims: Any) -> Tensor:
-        return _s.tile(self, *dims)
-
-    def flip(self, *dims: Any) -> Tensor:
-        return _s.flip(self, *dims)
-
-    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
-        return _s.roll(self, shifts, dims)
-
-    def narrow(self, dim: builtins.int, start: builtins.int, length: builtins.int) -> Tensor:
-        return _s.narrow(self, dim, start, length)
-
-    def select(self, dim: builtins.int, index: builtins.int) -> Tensor:
-        return _s.select(self, dim, index)
-
-    def unbind(self, dim: builtins.int = 0) -> tuple[Tensor, ...]:
-        return _s.unbind(self, dim)
-
-    def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> tuple[Tensor, ...]:
-        return _s.chunk(self, chunks, dim)
-
-    def split(self, split_size_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
-        return _s.split(self, split_size_or_sections, dim)
-
-    def tensor_split(self, indices_or_sections: Any, dim: builtins.int = 0) -> tuple[Tensor, ...]:
-        return _s.tensor_split(self, indices_or_sections, dim)
-
-    def tril(self, diagonal: builtins.int = 0) -> Tensor:
-        return _s.tril(self, diagonal)
-
-    def triu(self, diagonal: builtins.int = 0) -> Tensor:
-        return _s.triu(self, diagonal)
-
-    def tril_(self, diagonal: builtins.int = 0) -> Tensor:
-        return self.copy_(_s.tril(self, diagonal))
-
-    def triu_(self, diagonal: builtins.int = 0) -> Tensor:
-        return self.copy_(_s.triu(self, diagonal))
-
-    def diag(self, diagonal: builtins.int = 0) -> Tensor:
-        return _s.diag(self, diagonal)
-
-    def diagonal(self, offset: builtins.int = 0, dim1: builtins.int = 0, dim2: builtins.int = 1) -> Tensor:
-        return _s.diagonal(self, offset, dim1, dim2)
-
-    # ----------------------------------------------------------------- indexing functions (see _ops_index)
-    def masked_fill(self, mask: Any, value: Any) -> Tensor:
-        return _ix.masked_fill(self, mask, value)
-
-    def index_select(self, dim: builtins.int, index: Any) -> Tensor:
-        return _ix.index_select(self, dim, index)
-
-    def gather(self, dim: builtins.int, index: Any) -> Tensor:
-        return _ix.gather(self, dim, index)
-
-    def scatter(self, dim: builtins.int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
-        return _ix.scatter(self, dim, index, src, reduce=reduce)
-
-    def scatter_add(self, dim: builtins.int, index: Any, src: Any) -> Tensor:
-        return _ix.scatter_add(self, dim, index, src)
-
-    def take(self, index: Any) -> Tensor:
-        return _ix.take(self, index)
-
-    def nonzero(self, *, as_tuple: builtins.bool = False) -> Any:
-        return _ix.nonzero(self, as_tuple=as_tuple)
-
-    def masked_select(self, mask: Any) -> Tensor:
-        return _ix.masked_select(self, mask)
 
 
 class ValuesIndices(NamedTuple):

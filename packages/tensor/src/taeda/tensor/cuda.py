@@ -13,7 +13,8 @@ def _load_cupy() -> ModuleType | None:
         import cupy
     except Exception:  # ImportError, or a broken CUDA install that fails at import time
         return None
-    return cupy
+    mod: ModuleType = cupy
+    return mod
 
 
 cupy: ModuleType | None = _load_cupy()

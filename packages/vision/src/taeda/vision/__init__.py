@@ -3,7 +3,8 @@
 Example:
     >>> from taeda.vision import datasets, transforms
     >>> ds = datasets.SyntheticDigits(16, seed=0, transform=transforms.ToTensor())
-    >>> ds[0][0].shape
+    >>> image, label = ds[0]
+    >>> tuple(image.shape)
     (1, 28, 28)
 """
 

@@ -50,7 +50,7 @@ def make_grid(
 
     Example:
         >>> import taeda.tensor as tt
-        >>> make_grid(tt.zeros(5, 3, 4, 4), nrow=4).shape
+        >>> tuple(make_grid(tt.zeros(5, 3, 4, 4), nrow=4).shape)
         (3, 14, 26)
     """
     a = _batch(tensor)

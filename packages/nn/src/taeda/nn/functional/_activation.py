@@ -193,12 +193,8 @@ Softplus = _make(
     lambda xp, a, y, g, beta, th: xp.where(a * beta > th, g, g * _sigmoid(xp, a * beta)),
     "x",
 )
-LogSigmoid = _make(
-    "LogSigmoid", lambda xp, a: -_softplus(xp, -a), lambda xp, a, y, g: g * _sigmoid(xp, -a), "x"
-)
-Softsign = _make(
-    "Softsign", lambda xp, a: a / (1 + xp.abs(a)), lambda xp, a, y, g: g / (1 + xp.abs(a)) ** 2, "x"
-)
+LogSigmoid = _make("LogSigmoid", lambda xp, a: -_softplus(xp, -a), lambda xp, a, y, g: g * _sigmoid(xp, -a), "x")
+Softsign = _make("Softsign", lambda xp, a: a / (1 + xp.abs(a)), lambda xp, a, y, g: g / (1 + xp.abs(a)) ** 2, "x")
 Hardshrink = _make(
     "Hardshrink",
     lambda xp, a, lam: xp.where((a > lam) | (a < -lam), a, 0).astype(a.dtype, copy=False),

@@ -107,9 +107,7 @@ def alpha_dropout(input: TensorLike, p: float = 0.5, training: bool = False, inp
     return _alpha(input, tuple(input.shape), p)
 
 
-def feature_alpha_dropout(
-    input: TensorLike, p: float = 0.5, training: bool = False, inplace: bool = False
-) -> Variable:
+def feature_alpha_dropout(input: TensorLike, p: float = 0.5, training: bool = False, inplace: bool = False) -> Variable:
     """Alpha dropout of whole channels."""
     _check_p(p)
     if not training or p == 0.0:

@@ -172,9 +172,9 @@ def conv_backward(
         assert x is not None
         cols = im2col(x, g)
         own_cols = True
-    gyh = take(xp, (n, p, g.o), gy.dtype)
     gy3 = gy.reshape(n, g.o, p)
     dws = [xp.empty((gr, og, kk), gy.dtype), xp.empty((gr, og, kk), gy.dtype)] if need_w else []
+    prod = take(xp, (n, gr, og, kk), gy.dtype) if need_w else None
     dx = xp.empty((n, g.c, *g.spatial), gy.dtype) if need_x else None
     dxpad = take(xp, (n, *g.padded, g.c), gy.dtype) if need_x else None
     tmp = take(xp, (n, p, g.c), gy.dtype) if need_x else None
@@ -189,25 +189,27 @@ def conv_backward(
             if need_w:
                 dws[part_no][...] = 0
             return
-        gh = gyh[a:z]
-        xp.copyto(gh, gy3[a:z].transpose(0, 2, 1))
-        gflat = gh.reshape(m * p, gr, og).transpose(1, 0, 2)  # (g, M, Og)
+        # the gradient stays (N, O, P): every product below is one small GEMM per sample (and group)
+        gg = gy3[a:z].reshape(m, gr, og, p)
         if need_w:
-            assert cols is not None
-            cm = cols[a:z].reshape(m * p, gr, kk).transpose(1, 0, 2)  # (g, M, K*Cg)
-            xp.matmul(gflat.transpose(0, 2, 1), cm, out=dws[part_no])
+            assert cols is not None and prod is not None
+            c = cols[a:z].reshape(m, p, gr, kk).transpose(0, 2, 1, 3)  # (m, g, P, K*Cg)
+            pr = prod[a:z]
+            xp.matmul(gg, c, out=pr)
+            pr.sum(axis=0, out=dws[part_no])
         if need_x:
             assert dxpad is not None and tmp is not None and wk is not None and dx is not None
             dp = dxpad[a:z]
             dp[...] = 0
             t = tmp[a:z]
-            t3 = t.reshape(m * p, gr, cg).transpose(1, 0, 2)  # (g, M, Cg) view into (M, C)
+            ggt = gg.transpose(0, 1, 3, 2)  # (m, g, P, Og)
+            tg = t.reshape(m, p, gr, cg).transpose(0, 2, 1, 3)  # (m, g, P, Cg) view into (m, P, C)
             tv = t.reshape(m, *g.out, g.c)
             for i, off in enumerate(offsets):
                 if gr == 1:
-                    xp.matmul(gflat[0], wk[i, 0], out=t3[0])
+                    xp.matmul(ggt[:, 0], wk[i, 0], out=t)
                 else:
-                    t3[...] = xp.matmul(gflat, wk[i])
+                    tg[...] = xp.matmul(ggt, wk[i])
                 sl = tuple(
                     slice(k * dl, k * dl + st * (o - 1) + 1, st) for k, dl, st, o in zip(off, g.dil, g.stride, g.out)
                 )
@@ -217,7 +219,7 @@ def conv_backward(
     parts = split_batch(
         part, n, xp, (cols.size if cols is not None else 0) + (dx.size * kprod if dx is not None else 0)
     )
-    give(gyh)
+    give(prod)
     give(dxpad)
     give(tmp)
     if own_cols:

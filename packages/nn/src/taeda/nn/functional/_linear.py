@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
-from taeda.nn.functional._util import TensorLike, arr, xp_of
+from taeda.nn.functional._util import TensorLike, xp_of
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["bilinear", "linear"]

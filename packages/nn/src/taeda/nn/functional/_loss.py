@@ -81,7 +81,7 @@ def _check_target_shape(input_shape: tuple[int, ...], target_shape: tuple[int, .
 class _Classes:
     """Per-row bookkeeping for class-index targets: clipped targets, validity and per-row weights."""
 
-    __slots__ = ("tc", "valid", "wt", "rows")
+    __slots__ = ("rows", "tc", "valid", "wt")
 
     def __init__(self, xp: Any, t: Array, w: Array | None, ignore_index: int, n_classes: int, dtype: Any) -> None:
         t = t.reshape(-1)

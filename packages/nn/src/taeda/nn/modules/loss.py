@@ -313,7 +313,13 @@ class TripletMarginLoss(_Loss):
 
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Variable:
         return F.triplet_margin_loss(
-            anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps, swap=self.swap,
+            anchor,
+            positive,
+            negative,
+            margin=self.margin,
+            p=self.p,
+            eps=self.eps,
+            swap=self.swap,
             reduction=self.reduction,
         )
 

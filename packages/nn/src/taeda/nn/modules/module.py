@@ -131,8 +131,7 @@ class Module:
                 if res is not None:
                     if not (isinstance(res, tuple) and len(res) == 2):
                         raise RuntimeError(
-                            "forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
-                            f"but got {res}."
+                            f"forward pre-hook must return None or a tuple of (new_args, new_kwargs), but got {res}."
                         )
                     args, kwargs = res
             else:
@@ -631,7 +630,9 @@ class Module:
         load(self, "")
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
+                errors.insert(
+                    0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected))
+                )
             if missing:
                 errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
         if errors:

@@ -171,7 +171,9 @@ class RNNBase(Module):
         if x.ndim != expected:
             raise ValueError(f"{self.mode} expected input of {expected} dims, got {x.ndim}")
         if x.shape[-1] != self.input_size:
-            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {x.shape[-1]}")
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {x.shape[-1]}"
+            )
 
     def _check_hidden(self, h: Any, expected: tuple[int, ...], what: str) -> None:
         if tuple(h.shape) != expected:
@@ -348,9 +350,7 @@ class RNNCellBase(Module):
         if input.ndim not in (1, 2):
             raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.ndim}D instead")
         if input.shape[-1] != self.input_size:
-            raise RuntimeError(
-                f"input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size}"
-            )
+            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size}")
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
         batch = x.shape[0]

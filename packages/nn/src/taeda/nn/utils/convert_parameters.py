@@ -23,7 +23,9 @@ def parameters_to_vector(parameters: Iterable[Variable]) -> Variable:
     device = params[0].device
     for p in params:
         if p.device != device:
-            raise TypeError(f"Found two parameters on different devices, this is currently not supported: {device} and {p.device}")
+            raise TypeError(
+                f"Found two parameters on different devices, this is currently not supported: {device} and {p.device}"
+            )
     out: Variable = tt.cat([p.reshape(-1) for p in params])
     return out
 

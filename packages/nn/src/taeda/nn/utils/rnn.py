@@ -63,9 +63,13 @@ def pack_padded_sequence(
         x = x.transpose(0, 1)
     steps, batch = x.shape[0], x.shape[1]
     if lens.shape[0] != batch:
-        raise ValueError(f"Expected `len(lengths)` to be equal to batch_size, but got {lens.shape[0]} (batch_size={batch})")
+        raise ValueError(
+            f"Expected `len(lengths)` to be equal to batch_size, but got {lens.shape[0]} (batch_size={batch})"
+        )
     if lens.size and lens.min() <= 0:
-        raise RuntimeError("Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0")
+        raise RuntimeError(
+            "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0"
+        )
     if lens.size and lens.max() > steps:
         raise RuntimeError(f"Length {int(lens.max())} exceeds the padded sequence length {steps}")
     sorted_indices = unsorted_indices = None

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from taeda.tensor._dtype import torch_name
-
-if TYPE_CHECKING:
-    from taeda.tensor._tensor import Tensor
+from taeda.tensor._tensor import Tensor, _wrap_r
 
 __all__ = ["LinAlgError", "SlogdetResult", "SVDResult", "QRResult", "EighResult", "matrix_input", "wrap", "raising"]
 
@@ -29,6 +26,9 @@ class LinAlgError(RuntimeError):
         ...     print(str(e)[:44])
         linalg.inv: The diagonal element 1 is zero
     """
+
+
+LinAlgError.__module__ = "taeda.tensor.linalg"
 
 
 class SlogdetResult(NamedTuple):
@@ -93,21 +93,20 @@ def matrix_input(x: Any, fname: str, *, square: bool = False, arg: str = "A") ->
 
 def wrap(arr: Any) -> Tensor:
     """Wrap a result (NumPy returns scalars for 0-d results) as a Tensor."""
-    from taeda.tensor._tensor import _wrap_r
-
     return _wrap_r(arr)
 
 
-@contextlib.contextmanager
-def raising(xp: Any) -> Iterator[type[Exception]]:
-    """Make the array module raise on failed factorisations (CuPy returns NaNs unless told); yields its error type."""
+_NULL_CONTEXT = contextlib.nullcontext()
+
+
+def raising(xp: Any) -> tuple[contextlib.AbstractContextManager[Any], type[Exception]]:
+    """A context in which the array module raises on failed factorisations (CuPy returns NaNs unless told), and
+    the error type it raises."""
     if xp is np:
-        yield np.linalg.LinAlgError
-        return
+        return _NULL_CONTEXT, np.linalg.LinAlgError
     import cupyx
 
-    with cupyx.errstate(linalg="raise"):
-        yield xp.linalg.LinAlgError
+    return cupyx.errstate(linalg="raise"), xp.linalg.LinAlgError
 
 
 def host(arr: Any) -> np.ndarray[Any, Any]:

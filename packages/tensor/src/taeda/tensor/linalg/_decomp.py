@@ -41,7 +41,8 @@ def svd(A: Tensor, full_matrices: bool = True) -> SVDResult:
     """
     arr = matrix_input(A, "linalg.svd")
     xp = A.device.xp
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             u, s, vh = xp.linalg.svd(arr, full_matrices=full_matrices)
         except err:
@@ -60,7 +61,8 @@ def svdvals(A: Tensor) -> Tensor:
     """
     arr = matrix_input(A, "linalg.svdvals")
     xp = A.device.xp
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             return wrap(xp.linalg.svd(arr, compute_uv=False))
         except err:
@@ -117,7 +119,8 @@ def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """
     arr = matrix_input(A, "linalg.cholesky", square=True)
     xp = A.device.xp
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             low = xp.linalg.cholesky(arr)
         except err:
@@ -142,7 +145,8 @@ def eigh(A: Tensor, UPLO: str = "L") -> EighResult:
     """
     arr = matrix_input(A, "linalg.eigh", square=True)
     xp = A.device.xp
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             w, v = xp.linalg.eigh(arr, UPLO=_uplo(UPLO))
         except err:
@@ -161,7 +165,8 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """
     arr = matrix_input(A, "linalg.eigvalsh", square=True)
     xp = A.device.xp
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             return wrap(xp.linalg.eigvalsh(arr, UPLO=_uplo(UPLO)))
         except err:

@@ -53,7 +53,8 @@ def inv(A: Tensor) -> Tensor:
     """
     arr = matrix_input(A, "linalg.inv", square=True)
     xp = A.device.xp
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             return wrap(xp.linalg.inv(arr))
         except err:
@@ -145,7 +146,8 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         ) from None
     a = xp.broadcast_to(a, (*batch, n, n))
     b2 = xp.broadcast_to(b2, (*batch, *b2.shape[-2:]))
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             x = xp.linalg.solve(a, b2)
         except err:
@@ -188,7 +190,8 @@ def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = Fal
     arr = matrix_input(A, "linalg.pinv", square=hermitian)
     xp = A.device.xp
     m, n = arr.shape[-2:]
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             if hermitian:
                 w, v = xp.linalg.eigh(arr)
@@ -219,7 +222,8 @@ def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: boo
     arr = matrix_input(A, "linalg.matrix_rank", square=hermitian)
     xp = A.device.xp
     m, n = arr.shape[-2:]
-    with raising(xp) as err:
+    ctx, err = raising(xp)
+    with ctx:
         try:
             s = xp.abs(xp.linalg.eigvalsh(arr)) if hermitian else xp.linalg.svd(arr, compute_uv=False)
         except err:

@@ -65,7 +65,12 @@ def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> npt.NDArr
             out = np.empty(shape, dtype=dtype.newbyteorder("="))
             expected = out.nbytes
             view = memoryview(out.reshape(-1).view(np.uint8))  # type: ignore[arg-type]
-            got = f.readinto(view) if expected else 0  # type: ignore[attr-defined]
+            got = 0
+            while got < expected:  # decompress straight into the array; loop in case a read comes back short
+                n = f.readinto(view[got:])  # type: ignore[attr-defined]
+                if not n:
+                    break
+                got += n
             if got != expected:
                 raise RuntimeError(
                     f"{name}: truncated IDX file: header {shape} needs {expected} data bytes, found {got}"

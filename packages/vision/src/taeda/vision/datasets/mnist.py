@@ -13,17 +13,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
-from taeda.vision._bridge import Tensor, to_numpy, wrap
+from taeda.vision.datasets._arrays import ArrayImageDataset
 from taeda.vision.datasets._idx import read_image_file, read_label_file
 from taeda.vision.datasets.utils import download_file, extract_archive
-from taeda.vision.datasets.vision import VisionDataset
 
 __all__ = ["EMNIST", "MNIST", "FashionMNIST", "KMNIST"]
 
 
-class MNIST(VisionDataset):
+class MNIST(ArrayImageDataset):
     """The MNIST digits: 60,000 training and 10,000 test images, 1x28x28 uint8, labels 0-9.
 
     Args:
@@ -91,10 +89,7 @@ class MNIST(VisionDataset):
         images, labels = self._load(images_path, labels_path)
         if len(images) != len(labels):
             raise RuntimeError(f"{images_path} holds {len(images)} images but {labels_path} {len(labels)} labels")
-        self._images: npt.NDArray[np.uint8] = images
-        self._labels: npt.NDArray[np.int64] = labels
-        self._data_t: Tensor | None = None
-        self._targets_t: Tensor | None = None
+        self._set_arrays(images, labels)
 
     # --- files ---------------------------------------------------------------------------------------------
     @property
@@ -135,42 +130,6 @@ class MNIST(VisionDataset):
                 continue  # an already extracted copy (torchvision's own downloads leave these)
             urls = [m.rstrip("/") + "/" + filename for m in self.mirrors]
             download_file(urls, os.path.join(self.raw_folder, filename), md5)
-
-    # --- data ----------------------------------------------------------------------------------------------
-    @property
-    def data(self) -> Tensor:
-        """All images as a uint8 ``Tensor`` ``(N, H, W)`` sharing memory with the dataset."""
-        if self._data_t is None:
-            self._data_t = wrap(self._images)
-        return self._data_t
-
-    @data.setter
-    def data(self, value: Tensor | npt.NDArray[Any]) -> None:
-        self._images = np.asarray(to_numpy(value), dtype=np.uint8)
-        self._data_t = None
-
-    @property
-    def targets(self) -> Tensor:
-        """All labels as an int64 ``Tensor`` ``(N,)``."""
-        if self._targets_t is None:
-            self._targets_t = wrap(self._labels)
-        return self._targets_t
-
-    @targets.setter
-    def targets(self, value: Tensor | npt.NDArray[Any]) -> None:
-        self._labels = np.asarray(to_numpy(value), dtype=np.int64)
-        self._targets_t = None
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    def __len__(self) -> int:
-        return len(self._images)
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = Image.fromarray(self._images[index])
-        return self._apply(img, int(self._labels[index]))
 
     def extra_repr(self) -> str:
         return f"Split: {'Train' if self.train else 'Test'}"

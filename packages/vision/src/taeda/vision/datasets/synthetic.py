@@ -17,8 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from taeda.vision._bridge import Tensor, wrap
-from taeda.vision.datasets.vision import VisionDataset
+from taeda.vision.datasets._arrays import ArrayImageDataset
 
 __all__ = ["SyntheticDigits"]
 
@@ -100,12 +99,13 @@ def render_digits(labels: npt.NDArray[np.int64], image_size: int, rng: np.random
     return out
 
 
-class SyntheticDigits(VisionDataset):
+class SyntheticDigits(ArrayImageDataset):
     """``n`` rendered digits in MNIST's format: ``(PIL.Image "L" 28x28, int)``, ``data`` uint8 ``(N, 28, 28)``.
 
     Labels cycle 0-9 in a shuffled order (balanced classes). The whole dataset is a pure function of
-    ``(n, image_size, seed)``: the same arguments always give the same bytes. A small LeNet reaches well over 95%
-    on held-out samples (different seed) after two epochs on 10,000 samples.
+    ``(n, image_size, seed)``: the same arguments always give the same bytes. A LeNet-5 trained for three epochs
+    on 5,000 samples reaches about 98% on held-out samples of another seed. ``data`` and ``targets`` can be
+    reassigned (tensors or arrays), as on MNIST.
 
     Example:
         >>> ds = SyntheticDigits(100, seed=0)
@@ -135,34 +135,7 @@ class SyntheticDigits(VisionDataset):
         self.n, self.image_size, self.seed = n, image_size, seed
         rng = np.random.Generator(np.random.PCG64(seed))
         labels = rng.permutation(np.arange(n, dtype=np.int64) % 10)
-        self._images = render_digits(labels, image_size, rng)
-        self._labels = labels
-        self._data_t: Tensor | None = None
-        self._targets_t: Tensor | None = None
-
-    @property
-    def data(self) -> Tensor:
-        """All images as a uint8 ``Tensor`` ``(N, image_size, image_size)``."""
-        if self._data_t is None:
-            self._data_t = wrap(self._images)
-        return self._data_t
-
-    @property
-    def targets(self) -> Tensor:
-        """All labels as an int64 ``Tensor`` ``(N,)``."""
-        if self._targets_t is None:
-            self._targets_t = wrap(self._labels)
-        return self._targets_t
-
-    @property
-    def class_to_idx(self) -> dict[str, int]:
-        return {c: i for i, c in enumerate(self.classes)}
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        return self._apply(Image.fromarray(self._images[index]), int(self._labels[index]))
+        self._set_arrays(render_digits(labels, image_size, rng), labels)
 
     def extra_repr(self) -> str:
         return f"Image size: {self.image_size}, seed: {self.seed}"

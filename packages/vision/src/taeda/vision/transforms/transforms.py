@@ -74,6 +74,10 @@ def _range(value: float | Sequence[float], name: str, center: float = 0.0) -> tu
     return seq[0], seq[1]
 
 
+def _mode_name(mode: InterpolationMode | int) -> str:
+    return mode.value if isinstance(mode, InterpolationMode) else str(mode)
+
+
 class _Repr:
     def _args(self) -> str:
         return ""
@@ -87,7 +91,7 @@ class Compose(_Repr):
 
     Example:
         >>> from PIL import Image
-        >>> Compose([ToTensor(), Normalize([0.5], [0.5])])(Image.new("L", (2, 2))).shape
+        >>> tuple(Compose([ToTensor(), Normalize([0.5], [0.5])])(Image.new("L", (2, 2))).shape)
         (1, 2, 2)
     """
 
@@ -194,7 +198,7 @@ class Resize(_Repr):
         return F.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
     def _args(self) -> str:
-        return f"size={self.size}, interpolation={self.interpolation.value}, max_size={self.max_size}"
+        return f"size={self.size}, interpolation={_mode_name(self.interpolation)}, max_size={self.max_size}"
 
 
 class CenterCrop(_Repr):
@@ -420,7 +424,7 @@ class RandomResizedCrop(_Random):
         return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, self.antialias)
 
     def _args(self) -> str:
-        return f"size={self.size}, scale={self.scale}, ratio={self.ratio}, interpolation={self.interpolation.value}"
+        return f"size={self.size}, scale={self.scale}, ratio={self.ratio}, interpolation={_mode_name(self.interpolation)}"
 
 
 class RandomRotation(_Random):
@@ -440,12 +444,16 @@ class RandomRotation(_Random):
         self.interpolation, self.expand, self.center, self.fill = interpolation, expand, center, fill
         self.generator = generator
 
+    def get_params(self) -> float:
+        """The rotation angle, uniform in ``degrees``."""
+        return self._uniform(*self.degrees)
+
     def __call__(self, img: Any) -> Any:
-        angle = self._uniform(*self.degrees)
+        angle = self.get_params()
         return F.rotate(img, angle, self.interpolation, self.expand, self.center, self.fill)
 
     def _args(self) -> str:
-        return f"degrees={self.degrees}, interpolation={self.interpolation.value}, expand={self.expand}"
+        return f"degrees={self.degrees}, interpolation={_mode_name(self.interpolation)}, expand={self.expand}"
 
 
 class RandomAffine(_Random):
@@ -553,12 +561,18 @@ class ColorJitter(_Random):
             raise ValueError(f"{name} values should be between {bound}, but got {(low, high)}.")
         return None if low == high == center else (low, high)
 
-    def __call__(self, img: Any) -> Any:
-        order = np.argsort(B.rand(4, self.generator), kind="stable")
+    def get_params(self) -> tuple[list[int], float | None, float | None, float | None, float | None]:
+        """``(order, brightness, contrast, saturation, hue)``: a permutation of the four adjustments and the
+        factors drawn for the enabled ones (None for the others)."""
+        order = [int(i) for i in np.argsort(B.rand(4, self.generator), kind="stable")]
         b = None if self.brightness is None else self._uniform(*self.brightness)
         c = None if self.contrast is None else self._uniform(*self.contrast)
         s = None if self.saturation is None else self._uniform(*self.saturation)
         h = None if self.hue is None else self._uniform(*self.hue)
+        return order, b, c, s, h
+
+    def __call__(self, img: Any) -> Any:
+        order, b, c, s, h = self.get_params()
         for fn_id in order:
             if fn_id == 0 and b is not None:
                 img = F.adjust_brightness(img, b)

@@ -1,0 +1,91 @@
+"""Linear, Bilinear, Identity, Flatten, Unflatten: forward against NumPy, gradcheck, init, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import taeda.nn as nn
+import taeda.nn.functional as F
+import taeda.tensor as tt
+from taeda.autograd import Variable, gradcheck
+
+RNG = np.random.default_rng(0)
+
+
+def var(a: np.ndarray, rg: bool = True) -> Variable:
+    return Variable(tt.as_tensor(np.ascontiguousarray(a)), requires_grad=rg)
+
+
+@pytest.mark.parametrize("shape", [(5, 4), (2, 3, 4), (4,), (0, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_forward_matches_numpy(shape: tuple[int, ...], bias: bool) -> None:
+    x = RNG.standard_normal(shape).astype(np.float32)
+    lin = nn.Linear(4, 3, bias=bias)
+    w = lin.weight.data.numpy()
+    ref = x @ w.T + (lin.bias.data.numpy() if bias else 0)
+    out = lin(tt.as_tensor(x))
+    assert out.dtype == tt.float32
+    np.testing.assert_allclose(out.data.numpy(), ref, rtol=1e-5, atol=1e-6)
+
+
+def test_linear_non_contiguous_input() -> None:
+    x = RNG.standard_normal((4, 6))
+    xt = tt.as_tensor(x).t()  # (6, 4) transposed view
+    w, b = RNG.standard_normal((3, 4)), RNG.standard_normal(3)
+    out = F.linear(xt, tt.as_tensor(w), tt.as_tensor(b))
+    np.testing.assert_allclose(out.data.numpy(), x.T @ w.T + b)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 2, 4), (4,)])
+def test_linear_gradcheck(shape: tuple[int, ...]) -> None:
+    x, w, b = var(RNG.standard_normal(shape)), var(RNG.standard_normal((3, 4))), var(RNG.standard_normal(3))
+    assert gradcheck(F.linear, (x, w, b))
+    assert gradcheck(lambda a, c: F.linear(a, c), (x, w))
+
+
+def test_linear_errors_name_both_shapes() -> None:
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x5 and 4x3\)"):
+        F.linear(tt.ones(2, 5), tt.ones(3, 4))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        F.linear(tt.ones(2, 4, dtype=tt.float64), tt.ones(3, 4))
+
+
+def test_linear_default_init_bounds() -> None:
+    tt.manual_seed(0)
+    lin = nn.Linear(100, 50)
+    bound = 1 / math.sqrt(100)
+    w, b = lin.weight.data.numpy(), lin.bias.data.numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+    assert np.abs(b).max() <= bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01
+    assert repr(lin) == "Linear(in_features=100, out_features=50, bias=True)"
+    assert list(lin.state_dict()) == ["weight", "bias"]
+
+
+def test_bilinear_forward_and_gradcheck() -> None:
+    x1, x2 = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 4))
+    w, b = RNG.standard_normal((2, 3, 4)), RNG.standard_normal(2)
+    ref = np.einsum("ni,kij,nj->nk", x1, w, x2) + b
+    out = F.bilinear(tt.as_tensor(x1), tt.as_tensor(x2), tt.as_tensor(w), tt.as_tensor(b))
+    np.testing.assert_allclose(out.data.numpy(), ref, rtol=1e-10)
+    assert gradcheck(F.bilinear, (var(x1), var(x2), var(w), var(b)))
+    m = nn.Bilinear(3, 4, 2)
+    assert tuple(m(tt.randn(6, 3), tt.randn(6, 4)).shape) == (6, 2)
+    assert repr(m) == "Bilinear(in1_features=3, in2_features=4, out_features=2, bias=True)"
+    with pytest.raises(RuntimeError, match="do not match"):
+        F.bilinear(tt.ones(2, 3), tt.ones(2, 5), tt.ones(2, 3, 4))
+
+
+def test_identity_flatten_unflatten() -> None:
+    x = tt.randn(2, 3, 4, 5)
+    assert nn.Identity(1, a=2)(x) is x
+    assert tuple(nn.Flatten()(x).shape) == (2, 60)
+    assert tuple(nn.Flatten(0, 2)(x).shape) == (24, 5)
+    assert tuple(nn.Unflatten(1, (3, 1))(tt.randn(2, 3, 4)).shape) == (2, 3, 1, 4)
+    assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
+    assert repr(nn.Unflatten(1, (2, 5))) == "Unflatten(dim=1, unflattened_size=(2, 5))"
+    v = var(RNG.standard_normal((2, 3, 4)))
+    assert gradcheck(lambda a: nn.Flatten()(a), (v,))
