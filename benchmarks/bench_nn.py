@@ -241,7 +241,7 @@ def cases(quick: bool = False) -> list[Case]:
     if torch is not None:
         tnn = torch.nn
 
-        class TorchLeNet(tnn.Module):  # type: ignore[misc]
+        class TorchLeNet(tnn.Module):  # type: ignore[misc,name-defined]
             def __init__(self) -> None:
                 super().__init__()
                 self.conv1, self.conv2 = tnn.Conv2d(1, 6, 5), tnn.Conv2d(6, 16, 5)

@@ -6,6 +6,8 @@ Run: ``hatch run python examples/tutorials/t04_losses_optimizers.py``
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import Any
 
 import taeda.nn as nn
 import taeda.optim as optim
@@ -28,12 +30,13 @@ def main(argv: list[str] | None = None) -> None:
     steps = 20 if args.smoke else 300
     tt.manual_seed(0)
     x, y = make_problem(512)
-    for name, make in [
+    makers: list[tuple[str, Callable[[Any], optim.Optimizer]]] = [
         ("SGD+momentum", lambda p: optim.SGD(p, lr=0.1, momentum=0.9)),
         ("Adam", lambda p: optim.Adam(p, lr=0.01)),
         ("RMSprop", lambda p: optim.RMSprop(p, lr=0.01)),
         ("Adagrad", lambda p: optim.Adagrad(p, lr=0.1)),
-    ]:
+    ]
+    for name, make in makers:
         tt.manual_seed(1)
         model = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 2))
         opt = make(model.parameters())

@@ -36,7 +36,7 @@ class Net(nn.Module):
     def forward(self, x: Variable) -> Variable:
         x = self.pool(F.relu(self.conv1(x)))
         x = self.pool(F.relu(self.conv2(x)))
-        x = tt.flatten(x, 1)
+        x = x.flatten(1)
         x = F.relu(self.fc1(x))
         x = F.relu(self.fc2(x))
         out: Variable = self.fc3(x)

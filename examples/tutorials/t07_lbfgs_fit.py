@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def closure() -> Variable:
         optimizer.zero_grad()
-        loss = criterion(model(Variable(x)), Variable(y))
+        loss: Variable = criterion(model(Variable(x)), Variable(y))
         loss.backward()
         return loss
 

@@ -14,16 +14,22 @@ from taeda import autograd
 from taeda.autograd import Variable, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
 
 
+def G(v: Variable) -> Variable:
+    """``v.grad``, asserted to exist."""
+    assert v.grad is not None
+    return v.grad
+
+
 def test_seed_example() -> None:
     x = Variable(tt.ones(2, 2), requires_grad=True)
     y = x + 2
     z = y * y * 3
     out = z.mean()
     out.backward()
-    assert isinstance(x.grad, Variable)
-    assert isinstance(x.grad.data, tt.Tensor)
-    np.testing.assert_allclose(x.grad.data.numpy(), np.full((2, 2), 4.5))
-    assert x.grad.dtype == tt.float32
+    assert isinstance(G(x), Variable)
+    assert isinstance(G(x).data, tt.Tensor)
+    np.testing.assert_allclose(G(x).data.numpy(), np.full((2, 2), 4.5))
+    assert G(x).dtype == tt.float32
     assert out.grad_fn.name() == "MeanBackward"
     assert type(z.grad_fn).__name__ == "MulBackward"
     nxt = z.grad_fn.next_functions
@@ -34,7 +40,7 @@ def test_grad_fn_graph_structure() -> None:
     x = Variable(tt.ones(3), requires_grad=True)
     y = x * 2
     assert y.grad_fn.name() == "MulBackward"
-    (acc, nr), = [e for e in y.grad_fn.next_functions if e[0] is not None]
+    ((acc, nr),) = [e for e in y.grad_fn.next_functions if e[0] is not None]
     assert isinstance(acc, autograd.AccumulateGrad)
     assert acc.variable is x and nr == 0
     assert x.is_leaf and not y.is_leaf
@@ -45,13 +51,13 @@ def test_gradients_accumulate_until_zeroed() -> None:
     x = Variable(tt.tensor([1.0, 2.0]), requires_grad=True)
     (x * x).sum().backward()
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data.numpy(), [4.0, 8.0])
-    x.grad.data.zero_()
+    np.testing.assert_allclose(G(x).data.numpy(), [4.0, 8.0])
+    G(x).data.zero_()
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data.numpy(), [3.0, 3.0])
+    np.testing.assert_allclose(G(x).data.numpy(), [3.0, 3.0])
     x.grad = None
     x.sum().backward()
-    np.testing.assert_allclose(x.grad.data.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(G(x).data.numpy(), [1.0, 1.0])
 
 
 def test_leaf_grads_never_alias() -> None:
@@ -59,15 +65,15 @@ def test_leaf_grads_never_alias() -> None:
     b = Variable(tt.ones(3), requires_grad=True)
     g = tt.tensor([1.0, 2.0, 3.0])
     (a + b).backward(g)
-    assert a.grad.data.array is not b.grad.data.array
-    a.grad.data.mul_(10)
-    np.testing.assert_allclose(b.grad.data.numpy(), [1, 2, 3])
+    assert G(a).data.array is not G(b).data.array
+    G(a).data.mul_(10)
+    np.testing.assert_allclose(G(b).data.numpy(), [1, 2, 3])
     np.testing.assert_allclose(g.numpy(), [1, 2, 3])
     c = Variable(tt.ones(3), requires_grad=True)
     d = c.sum()
     d.backward()
-    c.grad.data.add_(1)  # the broadcast view of the root gradient must have been copied
-    np.testing.assert_allclose(c.grad.data.numpy(), [2, 2, 2])
+    G(c).data.add_(1)  # the broadcast view of the root gradient must have been copied
+    np.testing.assert_allclose(G(c).data.numpy(), [2, 2, 2])
 
 
 def test_non_scalar_needs_gradient() -> None:
@@ -75,7 +81,7 @@ def test_non_scalar_needs_gradient() -> None:
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
         (x * 2).backward()
     (x * 2).backward(tt.tensor([1.0, 0.0, 2.0]))
-    np.testing.assert_allclose(x.grad.data.numpy(), [2.0, 0.0, 4.0])
+    np.testing.assert_allclose(G(x).data.numpy(), [2.0, 0.0, 4.0])
     with pytest.raises(RuntimeError, match="Mismatch in shape"):
         (x * 2).backward(tt.ones(2))
 
@@ -85,7 +91,7 @@ def test_backward_twice_needs_retain_graph() -> None:
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad.data.numpy(), [4.0, 8.0])
+    np.testing.assert_allclose(G(x).data.numpy(), [4.0, 8.0])
     with pytest.raises(RuntimeError, match=r"retain_graph=True"):
         y.backward()
     with pytest.raises(RuntimeError, match="second time"):
@@ -128,7 +134,7 @@ def test_inplace_rules() -> None:
     y.mul_(3)
     y[1] = 0.0
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data.numpy(), [6.0, 0.0, 6.0])
+    np.testing.assert_allclose(G(x).data.numpy(), [6.0, 0.0, 6.0])
     # a Variable that does not require grad becomes part of the graph when it absorbs one that does
     buf = Variable(tt.zeros(3))
     buf.add_(x)
@@ -178,7 +184,7 @@ def test_detach_and_no_grad_stop_graph() -> None:
     assert not z.requires_grad
     w = (x * 2 + x.detach()).sum()
     w.backward()
-    np.testing.assert_allclose(x.grad.data.numpy(), [2.0, 2.0])
+    np.testing.assert_allclose(G(x).data.numpy(), [2.0, 2.0])
 
 
 def test_grad_mode_context_decorator_thread_local() -> None:
@@ -226,9 +232,9 @@ def test_hooks_and_retain_grad() -> None:
     y.register_hook(lambda g: g * 2)
     (y * y).sum().backward()
     # dL/dy = 2y = [6, 12], doubled by the hook: [12, 24]; retain_grad keeps the hooked value
-    assert y.grad.tolist() == [12.0, 24.0]
+    assert G(y).tolist() == [12.0, 24.0]
     assert seen == [[36.0, 72.0]]
-    assert x.grad.tolist() == [36.0, 72.0]
+    assert G(x).tolist() == [36.0, 72.0]
     h.remove()
     x.grad = None
     (x * 1).sum().backward()
@@ -241,7 +247,7 @@ def test_leaf_hook_replaces_gradient() -> None:
     x = Variable(tt.tensor([1.0, 2.0]), requires_grad=True)
     x.register_hook(lambda g: g * 0 + 5)
     (x * 3).sum().backward()
-    assert x.grad.tolist() == [5.0, 5.0]
+    assert G(x).tolist() == [5.0, 5.0]
 
 
 def test_autograd_grad_api() -> None:
@@ -249,21 +255,24 @@ def test_autograd_grad_api() -> None:
     y = Variable(tt.tensor([1.0], dtype=tt.float64), requires_grad=True)
     out = (x**3).sum()
     (g,) = grad(out, x, create_graph=True)
+    assert g is not None
     np.testing.assert_allclose(g.data.numpy(), [3.0, 12.0, 27.0])
     assert x.grad is None  # grad() leaves .grad alone
     # Hessian-vector product: d/dx (g . v) = 6 x * v
     v = tt.tensor([1.0, 0.0, 2.0], dtype=tt.float64)
     (hv,) = grad((g * v).sum(), x)
+    assert hv is not None
     np.testing.assert_allclose(hv.data.numpy(), [6.0, 0.0, 36.0])
     with pytest.raises(RuntimeError, match="allow_unused=True"):
         grad((x * 2).sum(), [x, y])
     gx, gy = grad((x * 2).sum(), [x, y], allow_unused=True)
-    assert gy is None and gx.tolist() == [2.0, 2.0, 2.0]
+    assert gy is None and gx is not None and gx.tolist() == [2.0, 2.0, 2.0]
     with pytest.raises(RuntimeError, match="does not require grad"):
         grad((x * 2).sum(), Variable(tt.ones(1)))
     # gradient with respect to an intermediate result
     mid = x * 2
     (gm,) = grad((mid * mid).sum(), mid)
+    assert gm is not None
     np.testing.assert_allclose(gm.data.numpy(), [4.0, 8.0, 12.0])
 
 
@@ -272,10 +281,11 @@ def test_gradient_penalty_double_backward() -> None:
     x = Variable(tt.tensor([0.5, -1.0], dtype=tt.float64), requires_grad=True)
     out = (w @ x).tanh().sum()
     (gx,) = grad(out, x, create_graph=True)
+    assert gx is not None
     penalty = (gx * gx).sum()
     penalty.backward()
     assert w.grad is not None and x.grad is not None
-    assert np.all(np.isfinite(w.grad.data.numpy()))
+    assert np.all(np.isfinite(G(w).data.numpy()))
 
 
 def test_backward_function_multiple_roots() -> None:
@@ -283,11 +293,11 @@ def test_backward_function_multiple_roots() -> None:
     a = (x * 2).sum()
     b = (x * x).sum()
     autograd.backward([a, b])
-    assert x.grad.tolist() == [4.0, 6.0]
+    assert G(x).tolist() == [4.0, 6.0]
     x.grad = None
     y = x * 2
     autograd.backward([y], [tt.tensor([1.0, 10.0])])
-    assert x.grad.tolist() == [2.0, 20.0]
+    assert G(x).tolist() == [2.0, 20.0]
 
 
 def test_long_chain_no_recursion() -> None:
@@ -296,7 +306,7 @@ def test_long_chain_no_recursion() -> None:
     for _ in range(100_000):
         y = y + 1.0
     y.backward()
-    assert x.grad.tolist() == [1.0]
+    assert G(x).tolist() == [1.0]
     del y
 
 
@@ -331,8 +341,8 @@ def test_training_loop_memory_flat() -> None:
         b.grad = None
         loss.backward()
         with no_grad():
-            w.sub_(w.grad * 0.1)
-            b.sub_(b.grad * 0.1)
+            w.sub_(G(w) * 0.1)
+            b.sub_(G(b) * 0.1)
 
     for _ in range(5):
         step()
@@ -352,7 +362,7 @@ def test_set_data_and_grad_types() -> None:
     x.data = tt.zeros(3)
     assert x.shape == (3,)
     (x * 2).sum().backward()
-    assert x.grad.shape == (3,)
+    assert G(x).shape == (3,)
     assert x.size() == (3,) and x.dim() == 1 and x.numel() == 3
     assert x.dtype == tt.float32 and x.device.type == "cpu"
     assert x.sum().item() == 0.0
@@ -363,7 +373,7 @@ def test_mixed_precision_gradients_cast_back() -> None:
     x = Variable(tt.ones(3), requires_grad=True)
     y = Variable(tt.ones(3, dtype=tt.float64), requires_grad=True)
     (x * y).sum().backward()
-    assert x.grad.dtype == tt.float32 and y.grad.dtype == tt.float64
+    assert G(x).dtype == tt.float32 and G(y).dtype == tt.float64
     x.grad = None
     x.double().sum().backward()
-    assert x.grad.dtype == tt.float32
+    assert G(x).dtype == tt.float32

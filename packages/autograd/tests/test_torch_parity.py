@@ -24,6 +24,12 @@ EXPRESSIONS: list[tuple[str, Callable[[Any, Any], Any]]] = [
 ]
 
 
+def G(v: Variable) -> Variable:
+    """``v.grad``, asserted to exist."""
+    assert v.grad is not None
+    return v.grad
+
+
 @pytest.mark.parametrize(("name", "fn"), EXPRESSIONS, ids=[e[0] for e in EXPRESSIONS])
 def test_matches_torch(name: str, fn: Callable[[Any, Any], Any]) -> None:
     rng = np.random.default_rng(0)
@@ -37,6 +43,7 @@ def test_matches_torch(name: str, fn: Callable[[Any, Any], Any]) -> None:
     ref = fn(xt, wt)
     np.testing.assert_allclose(out.item(), ref.item(), rtol=1e-10, atol=1e-12)
     gx, gw = grad(out, [x, w], create_graph=True)
+    assert gx is not None and gw is not None
     rx, rw = torch.autograd.grad(ref, [xt, wt], create_graph=True)
     np.testing.assert_allclose(gx.data.numpy(), rx.detach().numpy(), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(gw.data.numpy(), rw.detach().numpy(), rtol=1e-9, atol=1e-12)

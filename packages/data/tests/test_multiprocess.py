@@ -303,3 +303,13 @@ def test_unpicklable_batch_reported_and_iteration_goes_on() -> None:
     with pytest.raises(Exception, match="sending the batch"):
         next(it)
     assert next(it)["f"] == 3
+
+
+def test_persistent_workers_with_iterable_dataset_restart_each_epoch() -> None:
+    loader = DataLoader(
+        Sharded(10), batch_size=3, num_workers=2, persistent_workers=True, multiprocessing_context="fork"
+    )
+    for _ in range(3):
+        batches = [b.array.tolist() for b in loader]
+        assert sorted(i for b in batches for i in b) == list(range(10))
+    loader._iterator.close()

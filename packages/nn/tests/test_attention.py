@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,12 +16,12 @@ from taeda.autograd import Variable, gradcheck
 RNG = np.random.default_rng(4)
 
 
-def softmax(x: np.ndarray) -> np.ndarray:
+def softmax(x: np.ndarray) -> Any:
     e = np.exp(x - x.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
 
 
-def sdpa_ref(q: np.ndarray, k: np.ndarray, v: np.ndarray, add: np.ndarray | None = None) -> np.ndarray:
+def sdpa_ref(q: np.ndarray, k: np.ndarray, v: np.ndarray, add: np.ndarray | None = None) -> Any:
     s = q @ np.swapaxes(k, -1, -2) / math.sqrt(q.shape[-1])
     if add is not None:
         s = s + add
@@ -58,12 +59,15 @@ def test_sdpa_gradcheck() -> None:
     assert gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, is_causal=True), (q, k, v))
 
 
+def split(a: Any) -> Any:
+    return a.reshape(5, 3, 2, 4).transpose(1, 2, 0, 3)
+
+
 def test_multihead_attention_against_manual_computation() -> None:
     mha = nn.MultiheadAttention(8, 2).double()
     assert list(mha.state_dict()) == ["in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
-    assert repr(mha) == (
-        "MultiheadAttention(\n  (out_proj): NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)\n)"
-    )
+    proj = "NonDynamicallyQuantizableLinear(in_features=8, out_features=8, bias=True)"
+    assert repr(mha) == f"MultiheadAttention(\n  (out_proj): {proj}\n)"
     p = {k: v.numpy() for k, v in mha.state_dict().items()}
     assert np.all(p["in_proj_bias"] == 0) and np.all(p["out_proj.bias"] == 0)
     x = RNG.standard_normal((5, 3, 8))  # (L, N, E)
@@ -72,7 +76,6 @@ def test_multihead_attention_against_manual_computation() -> None:
     out, w = mha(tt.as_tensor(x), tt.as_tensor(x), tt.as_tensor(x), key_padding_mask=tt.as_tensor(pad))
     wq, wk, wv = np.split(p["in_proj_weight"], 3)
     q, k, v = x @ wq.T, x @ wk.T, x @ wv.T
-    split = lambda a: a.reshape(5, 3, 2, 4).transpose(1, 2, 0, 3)  # noqa: E731
     add = np.where(pad, -np.inf, 0)[:, None, None, :]
     att = softmax(split(q) @ np.swapaxes(split(k), -1, -2) / 2 + add)
     o = (att @ split(v)).transpose(2, 0, 1, 3).reshape(5, 3, 8) @ p["out_proj.weight"].T

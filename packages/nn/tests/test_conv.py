@@ -23,6 +23,18 @@ def V(a: Array, grad: bool = True) -> Variable:
     return Variable(tt.from_numpy(np.ascontiguousarray(a)), requires_grad=grad)
 
 
+def G(v: Variable) -> Array:
+    """The gradient of ``v`` as an ndarray."""
+    assert v.grad is not None
+    out: np.ndarray[Any, Any] = v.grad.data.numpy()
+    return out
+
+
+def at(*parts: Any) -> Any:
+    """An index tuple (typed loosely for mypy)."""
+    return parts
+
+
 def direct_conv(x: Array, w: Array, b: Array | None, stride: Any, pad: Any, dil: Any, groups: int) -> Array:
     """Cross-correlation by explicit loops over output positions and kernel offsets (any number of dims)."""
     n, c = x.shape[:2]
@@ -36,10 +48,10 @@ def direct_conv(x: Array, w: Array, b: Array | None, stride: Any, pad: Any, dil:
     for pos in itertools.product(*(range(v) for v in out)):
         for off in itertools.product(*(range(v) for v in k)):
             idx = tuple(p * s + q * dl for p, s, q, dl in zip(pos, stride, off, dil))
-            patch = xp[(slice(None), slice(None), *idx)]  # (n, c)
+            patch = xp[at(slice(None), slice(None), *idx)]  # (n, c)
             for g in range(groups):
-                wg = w[(slice(g * og, (g + 1) * og), slice(None), *off)]  # (og, cg)
-                y[(slice(None), slice(g * og, (g + 1) * og), *pos)] += patch[:, g * cg : (g + 1) * cg] @ wg.T
+                wg = w[at(slice(g * og, (g + 1) * og), slice(None), *off)]  # (og, cg)
+                y[at(slice(None), slice(g * og, (g + 1) * og), *pos)] += patch[:, g * cg : (g + 1) * cg] @ wg.T
     if b is not None:
         y += b.reshape(1, -1, *([1] * d))
     return y
@@ -136,11 +148,12 @@ def direct_conv_transpose(x: Array, w: Array, stride: Any, pad: Any, out_pad: An
         for off in itertools.product(*(range(v) for v in k)):
             idx = tuple(p * s + q * dl for p, s, q, dl in zip(pos, stride, off, dil))
             for g in range(groups):
-                xv = x[(slice(None), slice(g * cg, (g + 1) * cg), *pos)]  # (n, cg)
-                wg = w[(slice(g * cg, (g + 1) * cg), slice(None), *off)]  # (cg, og)
-                y[(slice(None), slice(g * og, (g + 1) * og), *idx)] += xv @ wg
+                xv = x[at(slice(None), slice(g * cg, (g + 1) * cg), *pos)]  # (n, cg)
+                wg = w[at(slice(g * cg, (g + 1) * cg), slice(None), *off)]  # (cg, og)
+                y[at(slice(None), slice(g * og, (g + 1) * og), *idx)] += xv @ wg
     crop = tuple(slice(p, f - p) for p, f in zip(pad, full))
-    return y[(slice(None), slice(None), *crop)]
+    out: Array = y[at(slice(None), slice(None), *crop)]
+    return out
 
 
 @pytest.mark.parametrize(
@@ -205,9 +218,9 @@ def test_two_thread_split_matches_single_thread_and_retain_graph() -> None:
             y = F.conv2d(xv, wv, padding=1)
             g = tt.from_numpy(np.ones(tuple(y.shape), np.float32))
             y.backward(g, retain_graph=True)
-            first = (xv.grad.data.numpy().copy(), wv.grad.data.numpy().copy())
+            first = (G(xv).copy(), G(wv).copy())
             y.backward(g)  # the column buffer went back to the pool: it is rebuilt from the saved input
-            np.testing.assert_allclose(wv.grad.data.numpy(), 2 * first[1], rtol=1e-5)
+            np.testing.assert_allclose(G(wv), 2 * first[1], rtol=1e-5)
             results.append((y.data.numpy(), *first))
         finally:
             _kern_runtime.set_kernel_threads(old)
@@ -271,7 +284,7 @@ def test_conv_module_padding_modes(mode: str) -> None:
     x = rng.standard_normal((2, 3, 6, 7))
     conv = nn.Conv2d(3, 4, 3, padding=(1, 2), padding_mode=mode).double()
     w, b = conv.weight.data.numpy(), conv.bias.data.numpy()
-    np_mode = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    np_mode: Any = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
     xp = np.pad(x, [(0, 0), (0, 0), (1, 1), (2, 2)], mode=np_mode)
     y = conv(V(x)).data.numpy()
     np.testing.assert_allclose(y, direct_conv(xp, w, b, (1, 1), (0, 0), (1, 1), 1), atol=1e-12)
@@ -302,8 +315,8 @@ def test_conv_parity_with_torch() -> None:
         np.testing.assert_allclose(y.data.numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
         y.sum().backward()
         yt.sum().backward()
-        np.testing.assert_allclose(xv.grad.data.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
-        np.testing.assert_allclose(conv.weight.grad.data.numpy(), tconv.weight.grad.numpy(), rtol=1e-4, atol=1e-3)
+        np.testing.assert_allclose(G(xv), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(G(conv.weight), tconv.weight.grad.numpy(), rtol=1e-4, atol=1e-3)
     ct = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
     tct = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
     with torch.no_grad():

@@ -25,16 +25,16 @@ def V(a: np.ndarray) -> Variable:
     return Variable(tt.as_tensor(a.copy()), requires_grad=True)
 
 
-def red(x: np.ndarray, reduction: str) -> np.ndarray:
+def red(x: np.ndarray, reduction: str) -> Any:
     return {"none": x, "mean": np.mean(x), "sum": np.sum(x)}[reduction]
 
 
-def log_softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:
+def log_softmax(x: np.ndarray, axis: int = 1) -> Any:
     m = x.max(axis, keepdims=True)
     return x - m - np.log(np.exp(x - m).sum(axis, keepdims=True))
 
 
-def ce_ref(x: np.ndarray, t: np.ndarray, w: np.ndarray | None, ignore: int, reduction: str, eps: float) -> np.ndarray:
+def ce_ref(x: np.ndarray, t: np.ndarray, w: np.ndarray | None, ignore: int, reduction: str, eps: float) -> Any:
     """Cross-entropy straight from PyTorch's documented formula (class indices, K-dim)."""
     c = x.shape[1]
     lp = np.moveaxis(log_softmax(x, 1), 1, -1).reshape(-1, c)

@@ -82,9 +82,9 @@ def test_setattr_guard_errors() -> None:
         EarlyModule()
     net = Net()
     with pytest.raises(TypeError, match="cannot assign 'int' as parameter 'weight'"):
-        net.fc1.weight = 3
+        net.fc1.weight = 3  # type: ignore[assignment]
     with pytest.raises(TypeError, match="as child module 'fc1'"):
-        net.fc1 = 3
+        net.fc1 = 3  # type: ignore[assignment]
     with pytest.raises(TypeError, match="as buffer 'running'"):
         net.running = 3
     with pytest.raises(KeyError, match="attribute 'fc1' already exists"):
@@ -93,7 +93,7 @@ def test_setattr_guard_errors() -> None:
         net.register_parameter("a.b", None)
     with pytest.raises(TypeError, match="Parameter or None required"):
         net.register_parameter("w", tt.ones(1))  # type: ignore[arg-type]
-    net.fc1.bias = None
+    net.fc1.bias = None  # type: ignore[assignment]
     assert net.fc1.bias is None
     assert "fc1.bias" not in net.state_dict()
     x = Variable(tt.ones(2), requires_grad=True)
@@ -158,7 +158,7 @@ def test_train_eval_apply_requires_grad_zero_grad() -> None:
     net.train()
     assert net[1].training
     with pytest.raises(ValueError, match="boolean"):
-        net.train("yes")  # type: ignore[arg-type]
+        net.train("yes")
     visited: list[str] = []
     net.apply(lambda m: visited.append(type(m).__name__))
     assert visited == ["Linear", "Dropout", "Sequential"]
@@ -232,7 +232,7 @@ def test_load_state_dict_reports_keys_by_name() -> None:
     assert res.missing_keys == ["fc1.bias"] and res.unexpected_keys == ["extra.weight"]
     bad = dict(net.state_dict())
     bad["fc2.weight"] = tt.zeros(3, 3)
-    with pytest.raises(RuntimeError, match="size mismatch for fc2.weight: copying a param with shape"):
+    with pytest.raises(RuntimeError, match=r"size mismatch for fc2\.weight: copying a param with shape"):
         net.load_state_dict(bad, strict=False)
 
 

@@ -22,6 +22,18 @@ def V(a: Array, grad: bool = True) -> Variable:
     return Variable(tt.from_numpy(np.ascontiguousarray(a)), requires_grad=grad)
 
 
+def G(v: Variable) -> Array:
+    """The gradient of ``v`` as an ndarray."""
+    assert v.grad is not None
+    out: np.ndarray[Any, Any] = v.grad.data.numpy()
+    return out
+
+
+def at(*parts: Any) -> Any:
+    """An index tuple (typed loosely for mypy)."""
+    return parts
+
+
 def out_len(n: int, k: int, s: int, p: int, d: int, ceil: bool) -> int:
     num = n + 2 * p - d * (k - 1) - 1
     o = (math.ceil(num / s) if ceil else num // s) + 1
@@ -43,17 +55,17 @@ def direct_pool(x: Array, k: Any, s: Any, p: Any, d: Any, ceil: bool, kind: str,
         for off in itertools.product(*(range(v) for v in k)):
             q = [pos[i] * s[i] - p[i] + off[i] * d[i] for i in range(nd)]
             if all(0 <= q[i] < sp[i] for i in range(nd)):
-                vals.append(x[(Ellipsis, *q)])
+                vals.append(x[at(Ellipsis, *q)])
                 flats.append(int(np.ravel_multi_index(q, sp)))
             if all(q[i] < sp[i] + p[i] for i in range(nd)):
                 inside_pad += 1
         stack = np.stack(vals, -1)
         if kind == "max":
             am = stack.argmax(-1)
-            y[(Ellipsis, *pos)] = stack.max(-1)
-            idx[(Ellipsis, *pos)] = np.asarray(flats)[am]
+            y[at(Ellipsis, *pos)] = stack.max(-1)
+            idx[at(Ellipsis, *pos)] = np.asarray(flats)[am]
         else:
-            y[(Ellipsis, *pos)] = stack.sum(-1) / (inside_pad if count_include_pad else len(vals))
+            y[at(Ellipsis, *pos)] = stack.sum(-1) / (inside_pad if count_include_pad else len(vals))
     return y, idx
 
 
@@ -89,7 +101,7 @@ def test_max_pool_ties_nan_and_int() -> None:
     x = np.zeros((1, 1, 2, 2))
     v = V(x)
     F.max_pool2d(v, 2).sum().backward()
-    np.testing.assert_array_equal(v.grad.data.numpy(), [[[[1.0, 0.0], [0.0, 0.0]]]])  # the first maximum wins
+    np.testing.assert_array_equal(G(v), [[[[1.0, 0.0], [0.0, 0.0]]]])  # the first maximum wins
     xn = np.array([[[[1.0, np.nan], [3.0, 2.0]]]])
     assert np.isnan(F.max_pool2d(V(xn), 2).data.numpy()).all()
     xi = tt.from_numpy(np.arange(16, dtype=np.int64).reshape(1, 1, 4, 4))
@@ -127,12 +139,10 @@ def adaptive_ref(x: Array, out: tuple[int, ...], kind: str) -> Array:
     sp = x.shape[-nd:]
     y = np.zeros((*x.shape[:-nd], *out))
     for pos in itertools.product(*(range(o) for o in out)):
-        sl = tuple(
-            slice((pos[i] * sp[i]) // out[i], -(-((pos[i] + 1) * sp[i]) // out[i])) for i in range(nd)
-        )
-        win = x[(Ellipsis, *sl)]
+        sl = tuple(slice((pos[i] * sp[i]) // out[i], -(-((pos[i] + 1) * sp[i]) // out[i])) for i in range(nd))
+        win = x[at(Ellipsis, *sl)]
         axes = tuple(range(-nd, 0))
-        y[(Ellipsis, *pos)] = win.max(axes) if kind == "max" else win.mean(axes)
+        y[at(Ellipsis, *pos)] = win.max(axes) if kind == "max" else win.mean(axes)
     return y
 
 
@@ -210,7 +220,7 @@ def test_pool_parity_with_torch() -> None:
     tf = torch.nn.functional
     x = rng.standard_normal((2, 3, 11, 10)).astype(np.float32)
     xt = torch.tensor(x)
-    cases = [
+    cases: list[tuple[Any, Any]] = [
         (lambda a: F.max_pool2d(a, 3, 2, 1, 1, True), lambda a: tf.max_pool2d(a, 3, 2, 1, 1, True)),
         (lambda a: F.avg_pool2d(a, 3, 2, 1, True, False), lambda a: tf.avg_pool2d(a, 3, 2, 1, True, False)),
         (lambda a: F.adaptive_avg_pool2d(a, (4, 3)), lambda a: tf.adaptive_avg_pool2d(a, (4, 3))),

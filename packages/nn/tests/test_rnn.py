@@ -16,7 +16,7 @@ from taeda.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 RNG = np.random.default_rng(3)
 
 
-def sig(x: np.ndarray) -> np.ndarray:
+def sig(x: np.ndarray) -> Any:
     return 1 / (1 + np.exp(-x))
 
 
@@ -29,7 +29,7 @@ def ref_layer(mode: str, x: np.ndarray, h: np.ndarray, c: np.ndarray | None, p: 
     wih, whh = p[f"weight_ih_{sfx}"], p[f"weight_hh_{sfx}"]
     bih = p.get(f"bias_ih_{sfx}", np.zeros(wih.shape[0]))
     bhh = p.get(f"bias_hh_{sfx}", np.zeros(wih.shape[0]))
-    outs = [None] * x.shape[0]
+    outs: list[Any] = [None] * x.shape[0]
     steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
     for t in steps:
         gi = x[t] @ wih.T + bih
@@ -61,7 +61,8 @@ def test_forward_matches_numpy_reference(mode: str, bidirectional: bool) -> None
     out, state = m(tt.as_tensor(x))
     d = 2 if bidirectional else 1
     layer_in = x
-    hs, cs = [], []
+    hs: list[Any] = []
+    cs: list[Any] = []
     for layer in range(2):
         outs = []
         for direction in range(d):
@@ -159,7 +160,7 @@ def test_unbatched_initial_states_and_errors() -> None:
     assert tuple(h.shape) == (2, 2, 4)
     with pytest.raises(RuntimeError, match="Expected hidden size"):
         m(tt.randn(5, 2, 3), tt.zeros(1, 2, 4))
-    with pytest.raises(RuntimeError, match="input.size"):
+    with pytest.raises(RuntimeError, match=r"input\.size"):
         m(tt.randn(5, 2, 7))
     with pytest.warns(UserWarning, match="dropout"):
         nn.LSTM(2, 3, dropout=0.5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -57,7 +59,7 @@ def test_embedding_bag_matches_numpy(mode: str) -> None:
     flat = np.array([1, 2, 4, 5, 4, 3, 2, 9])
     offsets = np.array([0, 4, 4])  # the middle bag is empty
     bags = [flat[0:4], flat[4:4], flat[4:]]
-    red = {"sum": np.sum, "mean": np.mean, "max": np.max}[mode]
+    red: Any = {"sum": np.sum, "mean": np.mean, "max": np.max}[mode]
     ref = np.stack([red(w[b], axis=0) if len(b) else np.zeros(3) for b in bags])
     out = F.embedding_bag(tt.as_tensor(flat), tt.as_tensor(w), tt.as_tensor(offsets), mode=mode)
     np.testing.assert_allclose(out.data.numpy(), ref, rtol=1e-12)

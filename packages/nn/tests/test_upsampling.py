@@ -83,13 +83,14 @@ def test_interpolate_parity_with_torch() -> None:
     torch = pytest.importorskip("torch")
     x = rng.standard_normal((2, 3, 5, 7)).astype(np.float32)
     xt = torch.tensor(x)
-    for kw in (
+    kws: list[dict[str, Any]] = [
         {"scale_factor": 1.5, "mode": "nearest"},
         {"size": (8, 3), "mode": "nearest"},
         {"scale_factor": 2.3, "mode": "bilinear", "align_corners": False},
         {"size": (9, 4), "mode": "bilinear", "align_corners": True},
         {"size": (3, 5), "mode": "area"},
         {"size": (8, 9), "mode": "nearest-exact"},
-    ):
-        ours = F.interpolate(V(x), **kw).data.numpy()  # type: ignore[arg-type]
+    ]
+    for kw in kws:
+        ours = F.interpolate(V(x), **kw).data.numpy()
         np.testing.assert_allclose(ours, torch.nn.functional.interpolate(xt, **kw).numpy(), rtol=1e-5, atol=1e-6)

@@ -95,9 +95,11 @@ def test_pack_and_unpack_round_trip() -> None:
     with pytest.raises(RuntimeError, match="sorted in decreasing order"):
         pack_padded_sequence(tt.as_tensor(x), lengths)
     xb = Variable(tt.as_tensor(x.transpose(1, 0, 2).copy()), requires_grad=True)
-    fn = lambda a: pad_packed_sequence(
-        pack_padded_sequence(a, lengths, batch_first=True, enforce_sorted=False), batch_first=True
-    )[0]
+
+    def fn(a: Variable) -> Variable:
+        packed = pack_padded_sequence(a, lengths, batch_first=True, enforce_sorted=False)
+        return pad_packed_sequence(packed, batch_first=True)[0]
+
     assert gradcheck(fn, (xb,))
     seq = pack_sequence([tt.ones(3, 1), tt.ones(2, 1)])
     assert seq.batch_sizes.tolist() == [2, 2, 1]

@@ -339,3 +339,33 @@ def test_float16_parameters_are_updated_in_float32(
     assert all(v.array.dtype == F32 for v in state.values() if hasattr(v, "array"))
     np.testing.assert_array_equal(half.data.array.astype(F32), master.data.array)
     assert not np.array_equal(half.data.array, p0.astype(np.float16))
+
+
+ONE_PER_OPTIMIZER = {cls: (ref, kw) for cls, ref, kw in reversed(CASES)}  # the richest option set of each
+
+
+@pytest.mark.parametrize("layout", ["0-d", "empty", "non-contiguous", "float64"])
+@pytest.mark.parametrize("cls", list(ONE_PER_OPTIMIZER), ids=lambda c: c.__name__)
+def test_shapes_layouts_and_dtypes(
+    cls: type[optim.Optimizer], layout: str, make_param: MakeParam, set_grad: SetGrad
+) -> None:
+    ref, kw = ONE_PER_OPTIMIZER[cls]
+    shape = {"0-d": (), "empty": (0, 3), "non-contiguous": (4, 3), "float64": (2, 3)}[layout]
+    dtype = np.float64 if layout == "float64" else F32
+    p0, grads = _p0(5, shape).astype(dtype), [g.astype(dtype) for g in _grads(6, 10, shape)]
+    if layout == "non-contiguous":
+        p = make_param(np.zeros((3, 8)), dtype)
+        base = p.data.array
+        p.data = p.data[:, ::2].t()  # a transposed, strided view of a larger storage
+        p.data.array[...] = p0
+        assert not p.data.array.flags.c_contiguous
+    else:
+        p = make_param(p0, dtype)
+    opt = cls([p], **kw)
+    for g, expected in zip(grads, ref(p0.copy(), grads, **kw)):
+        set_grad(p, g)
+        opt.step()
+        assert p.data.array.dtype == dtype and p.data.array.shape == shape
+        np.testing.assert_allclose(p.data.array, expected, rtol=1e-5, atol=1e-6)
+    if layout == "non-contiguous":
+        np.testing.assert_array_equal(base[:, ::2].T, p.data.array)

@@ -254,3 +254,18 @@ def test_custom_optimizer_subclass(make_param: MakeParam, set_grad: SetGrad) -> 
     opt.step()
     np.testing.assert_allclose(a.data.array, [0.9, 1.1])
     assert isinstance(a, Variable)
+
+
+def test_named_parameters(make_param: MakeParam, set_grad: SetGrad) -> None:
+    w, b = make_param([1.0, 2.0]), make_param([0.5])
+    opt = optim.Adam([("weight", w), ("bias", b)], lr=0.1)
+    assert opt.param_groups[0]["params"] == [w, b]
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    set_grad(w, [1.0, 1.0])
+    opt.step()
+    sd = opt.state_dict()
+    assert sd["param_groups"][0]["param_names"] == ["weight", "bias"] and sd["param_groups"][0]["params"] == [0, 1]
+    with pytest.raises(ValueError, match="Some param names are missing"):
+        optim.SGD([("weight", w), b], lr=0.1)
+    with pytest.raises(ValueError, match="cannot add param group without names to the optimizer"):
+        opt.add_param_group({"params": [make_param([3.0])]})

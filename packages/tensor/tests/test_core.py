@@ -64,7 +64,8 @@ def test_pandas_like_array_likes() -> None:
 def test_attributes() -> None:
     t = tt.zeros(2, 3, dtype=tt.float64)
     assert isinstance(t.shape, tt.Size) and t.shape == (2, 3) and t.size() == (2, 3) and t.size(-1) == 3
-    assert repr(t.shape) == "taeda.Size([2, 3])" and t.shape.numel() == 6
+    assert repr(t.shape) == "taeda.Size([2, 3])"
+    assert tt.zeros(2, 3).shape.numel() == 6
     assert t.ndim == 2 and t.dim() == 2 and t.numel() == 6 and t.element_size() == 8 and t.nbytes == 48
     assert t.device == tt.device("cpu") and t.device.type == "cpu" and t.device.xp is np
     assert t.is_contiguous() and not t.t().is_contiguous() and t.t().contiguous().is_contiguous()
@@ -134,7 +135,7 @@ def test_version_counter_shared_by_views() -> None:
     c = base.clone()
     c.fill_(1)
     assert base._version == 4 and c._version == 1
-    for op in (
+    ops: list[Any] = [
         lambda t: t.sub_(1),
         lambda t: t.div_(2),
         lambda t: t.copy_(tt.ones(2, 3)),
@@ -148,7 +149,8 @@ def test_version_counter_shared_by_views() -> None:
         lambda t: t.normal_(),
         lambda t: t.exp_(),
         lambda t: t.abs_(),
-    ):
+    ]
+    for op in ops:
         before = base._version
         op(base)
         assert base._version == before + 1
@@ -323,3 +325,25 @@ def test_data_property() -> None:
     assert t.tolist() == [1.0, 1.0]
     t.data = tt.ones(3)
     assert t.shape == (3,)
+
+
+def test_device_mismatch_names_both_devices() -> None:
+    from taeda.tensor._checks import check_same_device
+
+    class FakeGpuArray:  # stands in for a cupy.ndarray on device 1
+        shape = (2,)
+
+        class device:  # noqa: N801
+            id = 1
+
+    with pytest.raises(tt.DeviceMismatchError, match="cpu and cuda:1"):
+        check_same_device(np.zeros(2), FakeGpuArray())
+    check_same_device(np.zeros(2), np.ones(3), 2.0)  # same device: no error
+
+
+def test_size_and_stride_of_views() -> None:
+    t = tt.zeros(4, 6)[::2, 1::3]
+    assert t.shape == (2, 2) and t.stride() == (12, 3) and t.stride(1) == 3 and not t.is_contiguous()
+    assert t.contiguous().stride() == (2, 1)
+    base = tt.zeros(4, 6)
+    assert base[1].data_ptr() == base.data_ptr() + 6 * 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ PAIRS = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((2, 1, 4), (3, 1)), ((), (2, 3)),
 def make(shape: tuple[int, ...], dtype: Any, noncontig: bool = False, positive: bool = False) -> np.ndarray[Any, Any]:
     """Random data of ``shape``; with ``noncontig`` a strided view of a larger array."""
     full = shape[:-1] + (shape[-1] * 2,) if noncontig and shape else shape
-    x = RNG.standard_normal(full) * 3
+    x: np.ndarray[Any, Any] = RNG.standard_normal(full) * 3
     if positive:
         x = np.abs(x) + 0.5
     if np.dtype(dtype).kind in "iu":
@@ -106,7 +106,7 @@ def test_operators_match_functions() -> None:
     m = tt.from_numpy(make((2, 3), np.float64))
     n = tt.from_numpy(make((3, 2), np.float64))
     np.testing.assert_allclose((m @ n).numpy(), m.numpy() @ n.numpy())
-    np.testing.assert_allclose((m.numpy() @ n).numpy(), m.numpy() @ n.numpy())
+    np.testing.assert_allclose(cast(tt.Tensor, m.numpy() @ n).numpy(), m.numpy() @ n.numpy())
 
 
 def test_ndarray_on_the_left_returns_tensor() -> None:
@@ -114,7 +114,7 @@ def test_ndarray_on_the_left_returns_tensor() -> None:
     t = tt.ones(3)
     for r in (a + t, a - t, a * t, a / t, a**t, a > t, a == t, a // t, a % t):
         assert isinstance(r, tt.Tensor)
-    assert (a + t).dtype == tt.float64  # float32 tensor + float64 ndarray -> float64
+    assert cast(tt.Tensor, a + t).dtype == tt.float64  # float32 tensor + float64 ndarray -> float64
     assert (t + a).dtype == tt.float64
     assert (np.float64(2.0) * t).dtype == tt.float32  # a NumPy scalar acts like a 0-d tensor
 
@@ -367,15 +367,32 @@ def test_foreign_operands_are_not_implemented() -> None:
         def __radd__(self, other: Any) -> str:
             return "other"
 
-    assert tt.ones(2) + Other() == "other"  # type: ignore[operator, comparison-overlap]
+    assert tt.ones(2) + Other() == "other"
     with pytest.raises(TypeError):
-        tt.ones(2) + "x"  # type: ignore[operator]
-    assert (tt.ones(2) == None) is False  # noqa: E711
+        tt.ones(2) + "x"
+    assert (tt.ones(2) == None) is False  # type: ignore[comparison-overlap]  # noqa: E711
 
 
 METHOD_PAIRS = [
-    "exp", "log1p", "sqrt", "sigmoid", "tanh", "abs", "neg", "floor", "frac", "sign", "asinh", "deg2rad", "isnan",
-    "signbit", "relu", "reciprocal", "square", "erf", "lgamma",
+    "exp",
+    "log1p",
+    "sqrt",
+    "sigmoid",
+    "tanh",
+    "abs",
+    "neg",
+    "floor",
+    "frac",
+    "sign",
+    "asinh",
+    "deg2rad",
+    "isnan",
+    "signbit",
+    "relu",
+    "reciprocal",
+    "square",
+    "erf",
+    "lgamma",
 ]
 
 

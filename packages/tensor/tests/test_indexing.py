@@ -155,6 +155,13 @@ def test_index_select_masked_take_nonzero() -> None:
     assert tt.searchsorted(tt.tensor([1, 3, 5]), tt.tensor([3, 6])).tolist() == [1, 3]
     assert tt.searchsorted(tt.tensor([1, 3, 5]), tt.tensor([3]), right=True).tolist() == [2]
     assert tt.bucketize(tt.tensor([0, 4]), tt.tensor([1, 3, 5])).tolist() == [0, 2]
+    rows = np.sort(RNG.standard_normal((3, 6)), 1)
+    vals = RNG.standard_normal((3, 4))
+    for side in ("left", "right"):
+        got = tt.searchsorted(tt.from_numpy(rows), tt.from_numpy(vals), side=side).numpy()
+        np.testing.assert_array_equal(got, [np.searchsorted(r, x, side=side) for r, x in zip(rows, vals)])
+    with pytest.raises(RuntimeError, match="boundaries"):
+        tt.searchsorted(tt.from_numpy(rows), tt.ones(2, 4))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64])
@@ -205,7 +212,7 @@ def test_products_against_numpy(dtype: Any) -> None:
     v, w = RNG.standard_normal(4).astype(dtype), RNG.standard_normal(4).astype(dtype)
     ba, bb = RNG.standard_normal((2, 3, 4)).astype(dtype), RNG.standard_normal((2, 4, 5)).astype(dtype)
     T = tt.from_numpy
-    tol = {"rtol": 1e-5, "atol": 1e-5}
+    tol: dict[str, Any] = {"rtol": 1e-5, "atol": 1e-5}
     np.testing.assert_allclose(tt.matmul(T(a), T(b)).numpy(), a @ b, **tol)
     np.testing.assert_allclose(tt.matmul(T(ba), T(b)).numpy(), ba @ b, **tol)
     np.testing.assert_allclose(tt.matmul(T(v), T(b)).numpy(), v @ b, **tol)

@@ -311,3 +311,29 @@ def test_named_tuples() -> None:
     assert LA.slogdet(a)._fields == ("sign", "logabsdet")
     u, s, vh = LA.svd(a)
     assert isinstance(u, tt.Tensor) and isinstance(s, tt.Tensor) and isinstance(vh, tt.Tensor)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not tt.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_cuda_matches_cpu() -> None:
+    a = _spd((2,), 4)
+    g = _t(a).cuda()
+    np.testing.assert_allclose(LA.inv(g).cpu().numpy(), np.linalg.inv(a), rtol=1e-8)
+    np.testing.assert_allclose(LA.cholesky(g).cpu().numpy(), np.linalg.cholesky(a), rtol=1e-8)
+    np.testing.assert_allclose(LA.eigh(g).eigenvalues.cpu().numpy(), np.linalg.eigvalsh(a), rtol=1e-8)
+    np.testing.assert_allclose(LA.norm(g).cpu().numpy(), np.linalg.norm(a.reshape(-1)), rtol=1e-10)
+    with pytest.raises(LA.LinAlgError, match="singular"):
+        LA.inv(_t(SINGULAR).cuda())
+
+
+def test_dispatch_protocol() -> None:
+    class Box:
+        def __init__(self, t: tt.Tensor) -> None:
+            self.t = t
+
+        def __taeda_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+            return ("handled", func.__name__, args[0].t.shape)
+
+    assert LA.inv(Box(tt.eye(2))) == ("handled", "inv", (2, 2))  # type: ignore[arg-type]
+    assert LA.svd(Box(tt.eye(3))) == ("handled", "svd", (3, 3))  # type: ignore[arg-type,comparison-overlap]
+    assert tt.rand_like(Box(tt.eye(3))) == ("handled", "rand_like", (3, 3))  # type: ignore[arg-type]

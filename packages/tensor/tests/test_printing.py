@@ -57,8 +57,7 @@ def test_device_suffix_and_extra_suffixes() -> None:
     s = format_array(np.ones(2, np.float32), "cuda:0", extra_suffixes=("requires_grad=True",))
     assert s == "tensor([1., 1.], device='cuda:0', requires_grad=True)"
     wide = tt.format_tensor(tt.arange(20.0).reshape(2, 10), suffixes=("grad_fn=<MulBackward>",))
-    assert wide.endswith("],
-       grad_fn=<MulBackward>)")
+    assert wide.endswith("],\n       grad_fn=<MulBackward>)")
 
 
 def test_set_printoptions_and_context() -> None:
@@ -142,3 +141,10 @@ def test_parity_with_torch(opts: dict[str, Any]) -> None:
             assert repr(tt.from_numpy(arr)) == expected, arr
     finally:
         torch.set_printoptions(profile="default")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not tt.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_cuda_tensor_repr() -> None:
+    assert repr(tt.ones(2, device="cuda:0")) == "tensor([1., 1.], device='cuda:0')"
+    assert "..." in repr(tt.zeros(2000, device="cuda:0"))

@@ -265,3 +265,22 @@ def test_signatures_accept_torch_calls() -> None:
         a, b = getattr(torch, name)(*args, **kt), getattr(tt, name)(*args, **kx)
         assert tuple(a.shape) == tuple(b.shape), name
         assert str(a.dtype).replace("torch.", "") == str(b.dtype), name
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not tt.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_cuda_sampling() -> None:
+    tt.manual_seed(0)
+    a = tt.rand(1000, device="cuda")
+    assert a.device.type == "cuda" and a.dtype == tt.float32
+    tt.manual_seed(0)
+    assert bool((tt.rand(1000, device="cuda") == a).all())
+    g = tt.Generator("cuda").manual_seed(1)
+    x = tt.randn(3, generator=g, device="cuda")
+    assert x.device.type == "cuda"
+    with pytest.raises(RuntimeError, match="device type for generator"):
+        tt.rand(2, generator=tt.Generator(), device="cuda")
+    s = tt.multinomial(tt.ones(2, 5, device="cuda"), 3)
+    assert s.device.type == "cuda" and s.shape == (2, 3)
+    y = tt.zeros(4, device="cuda").uniform_(-1, 1)
+    assert bool(((y >= -1) & (y < 1)).all())

@@ -13,7 +13,7 @@ RNG = np.random.default_rng(1)
 
 
 def inputs(dtype: Any) -> list[np.ndarray[Any, Any]]:
-    x = RNG.standard_normal((3, 4, 5)) * 4
+    x: np.ndarray[Any, Any] = RNG.standard_normal((3, 4, 5)) * 4
     if np.dtype(dtype).kind in "iu":
         x = np.round(x)
     if np.dtype(dtype).kind == "b":
@@ -137,7 +137,7 @@ def test_max_min_with_dim_return_values_and_indices(dtype: Any) -> None:
         for d in (0, 1, -1):
             for keepdim in (False, True):
                 r = tt.max(t, d, keepdim)
-                assert isinstance(r, tuple) and r._fields == ("values", "indices")
+                assert isinstance(r, tuple) and getattr(r, "_fields", None) == ("values", "indices")
                 v, i = r
                 np.testing.assert_array_equal(v.numpy(), x.max(axis=d, keepdims=keepdim))
                 np.testing.assert_array_equal(i.numpy(), np.argmax(x, axis=d, keepdims=keepdim))
@@ -227,3 +227,16 @@ def test_bad_dim_names_the_valid_range() -> None:
         t.unsqueeze(4)
     with pytest.raises(RuntimeError, match="multiple times"):
         t.sum((0, 0))
+
+
+def test_reduction_out_argument() -> None:
+    x = tt.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for fn, want in ((tt.sum, [4.0, 6.0]), (tt.mean, [2.0, 3.0]), (tt.amax, [3.0, 4.0]), (tt.prod, [3.0, 8.0])):
+        out = tt.empty(2)
+        assert fn(x, 0, out=out) is out and out.tolist() == want and out._version == 1
+    out = tt.empty(())
+    tt.sum(x, out=out)
+    assert out.item() == 10.0
+    flags = tt.empty(2, dtype=tt.bool)
+    tt.any(x > 3, 1, out=flags)
+    assert flags.tolist() == [False, True]

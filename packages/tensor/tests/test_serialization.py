@@ -277,3 +277,13 @@ def test_save_hints_data_attribute() -> None:
 
     with pytest.raises(TypeError, match=r"save its \.data"):
         tt.save(Boxed(), io.BytesIO())
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not tt.cuda.is_available(), reason="needs CuPy and a CUDA GPU")
+def test_cuda_round_trip() -> None:
+    x = tt.arange(6.0).reshape(2, 3).cuda()
+    back = _round_trip({"x": x})
+    assert back["x"].device == x.device and back["x"].cpu().tolist() == x.cpu().tolist()
+    assert _round_trip(x, map_location="cpu").device == tt.device("cpu")
+    assert _round_trip(tt.ones(2), map_location="cuda:0").device == tt.device("cuda:0")

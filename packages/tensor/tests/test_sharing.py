@@ -3,6 +3,7 @@ parent's memory, and no shared-memory block outlives its last owner."""
 
 from __future__ import annotations
 
+import copy
 import gc
 import multiprocessing as mp
 import os
@@ -10,6 +11,7 @@ import pickle
 import sys
 import textwrap
 from collections.abc import Iterator
+from multiprocessing.shared_memory import SharedMemory
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +19,7 @@ import numpy as np
 import pytest
 
 import taeda.tensor as tt
+from taeda.tensor import _sharing
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs POSIX shared memory in /dev/shm")
 
@@ -61,19 +64,38 @@ def helpers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
         sys.modules.pop("taeda_sharing_helpers", None)
 
 
-def _blocks() -> set[str]:
-    return {n for n in os.listdir("/dev/shm") if n.startswith("psm_")}
+def _exists(name: str) -> bool:
+    return os.path.exists(os.path.join("/dev/shm", name))
+
+
+def _name(t: tt.Tensor) -> str:
+    """The shared-memory block behind a shared tensor (from its pickling handle)."""
+    rebuild, args = _sharing.reduce_tensor(t)
+    assert rebuild is _sharing._rebuild_shared
+    return str(args[0])
 
 
 @pytest.fixture
-def no_leaks() -> Iterator[None]:
-    before = _blocks()
-    yield
-    gc.collect()
-    assert _blocks() - before == set()
+def no_leaks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Records the blocks this process creates during the test and checks that none is left in /dev/shm.
+
+    (Other processes on the machine create blocks too, so the check is by name, not by listing /dev/shm.)
+    """
+    created: list[str] = []
+
+    class Recording(SharedMemory):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            created.append(self.name)
+
+    monkeypatch.setattr(_sharing, "SharedMemory", Recording)
+    yield created
+    if any(_exists(n) for n in created):  # reference cycles (a traceback ...) may hold the last owner
+        gc.collect()
+    assert [n for n in created if _exists(n)] == []
 
 
-def test_share_memory_in_place(no_leaks: None) -> None:
+def test_share_memory_in_place(no_leaks: list[str]) -> None:
     t = tt.arange(6.0).reshape(2, 3)
     arr_before = t.numpy()
     assert not t.is_shared()
@@ -87,21 +109,20 @@ def test_share_memory_in_place(no_leaks: None) -> None:
     del t, e
 
 
-def test_block_released_with_last_owner() -> None:
-    before = _blocks()
+def test_block_released_with_last_owner(no_leaks: list[str]) -> None:
     t = tt.ones(1000).share_memory_()
     view = t[10:20]
-    (name,) = _blocks() - before
+    name = _name(t)
+    assert no_leaks == [name] and _exists(name)
     del t
     gc.collect()
-    assert name in _blocks()  # the view still owns the block
+    assert _exists(name)  # the view still owns the block
     assert view.sum().item() == 10.0
     del view
-    gc.collect()
-    assert name not in _blocks()
+    assert not _exists(name)  # released as soon as the last owner goes, without waiting for a gc run
 
 
-def test_pickle_by_value_and_by_handle(no_leaks: None) -> None:
+def test_pickle_by_value_and_by_handle(no_leaks: list[str]) -> None:
     plain = tt.arange(4.0)
     copy = pickle.loads(pickle.dumps(plain))
     copy[0] = 9.0
@@ -119,7 +140,15 @@ def test_pickle_by_value_and_by_handle(no_leaks: None) -> None:
     del shared, alias, s
 
 
-def test_missing_block_gives_clear_error() -> None:
+def test_copies_of_shared_tensor_are_private(no_leaks: list[str]) -> None:
+    t = tt.arange(3.0).share_memory_()
+    d = copy.deepcopy(t)
+    d[0] = 5.0
+    assert t[0].item() == 0.0
+    del t, d
+
+
+def test_missing_block_gives_clear_error(no_leaks: list[str]) -> None:
     t = tt.ones(3).share_memory_()
     data = pickle.dumps(t)
     del t
@@ -129,7 +158,7 @@ def test_missing_block_gives_clear_error() -> None:
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_process_argument_shares_memory(method: str, helpers: ModuleType, no_leaks: None) -> None:
+def test_process_argument_shares_memory(method: str, helpers: ModuleType, no_leaks: list[str]) -> None:
     if method not in mp.get_all_start_methods():
         pytest.skip(f"start method {method} unavailable")
     ctx: Any = mp.get_context(method)
@@ -143,7 +172,7 @@ def test_process_argument_shares_memory(method: str, helpers: ModuleType, no_lea
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_queue_shares_memory(method: str, helpers: ModuleType, no_leaks: None) -> None:
+def test_queue_shares_memory(method: str, helpers: ModuleType, no_leaks: list[str]) -> None:
     if method not in mp.get_all_start_methods():
         pytest.skip(f"start method {method} unavailable")
     ctx: Any = mp.get_context(method)
@@ -160,7 +189,7 @@ def test_queue_shares_memory(method: str, helpers: ModuleType, no_leaks: None) -
     del t
 
 
-def test_pool_workers_write_rows(helpers: ModuleType, no_leaks: None) -> None:
+def test_pool_workers_write_rows(helpers: ModuleType, no_leaks: list[str]) -> None:
     ctx: Any = mp.get_context("spawn")
     t = tt.zeros(4, 3).share_memory_()
     with ctx.Pool(2) as pool:
@@ -170,21 +199,23 @@ def test_pool_workers_write_rows(helpers: ModuleType, no_leaks: None) -> None:
     del t
 
 
-def test_tensor_shared_by_child(helpers: ModuleType, no_leaks: None) -> None:
+def test_tensor_shared_by_child(helpers: ModuleType, no_leaks: list[str]) -> None:
     ctx: Any = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     q: Any = ctx.Queue()
     p = ctx.Process(target=helpers.share_and_send, args=(q,))
     p.start()
     t = q.get(timeout=60)
     assert t.is_shared() and t.tolist() == [0.0, 0.0, 0.0]
+    name = _name(t)
     q.put("done")
     p.join(60)
+    assert p.exitcode == 0 and not _exists(name)  # the child (its creator) unlinked it when it dropped it
     t[1] = 3.0  # our mapping stays valid after the creator released the block
     assert t.tolist() == [0.0, 3.0, 0.0]
     del t
 
 
-def test_forked_child_dropping_tensor_keeps_parent_block(no_leaks: None) -> None:
+def test_forked_child_dropping_tensor_keeps_parent_block(no_leaks: list[str]) -> None:
     if "fork" not in mp.get_all_start_methods():
         pytest.skip("fork unavailable")
     t = tt.ones(2).share_memory_()
@@ -204,4 +235,4 @@ def test_cuda_tensor_share_is_noop() -> None:
     assert t.share_memory_().is_shared()
     if tt.cuda.is_available():
         g = tt.ones(2, device="cuda")
-        assert g.share_memory_() is g
+        assert g.share_memory_() is g and g.is_shared()

@@ -10,7 +10,7 @@ import pytest
 
 import taeda.tensor as tt
 
-torch = pytest.importorskip("torch")
+torch: Any = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
@@ -86,7 +86,7 @@ def test_reductions_match_pytorch() -> None:
 
 
 def test_error_messages_match_pytorch() -> None:
-    cases = [
+    cases: list[tuple[Any, Any]] = [
         (lambda m: m.ones(2, 3) + m.ones(2, 4), RuntimeError),
         (lambda m: m.zeros(2, 3).sum(3), IndexError),
         (lambda m: m.zeros(2, 3).view(-1, -1), RuntimeError),

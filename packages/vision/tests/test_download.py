@@ -235,3 +235,22 @@ def test_emnist_download(http_root: tuple[Path, str], tmp_path: Path, fmt: Simpl
     raw = tmp_path / "TinyEMNIST" / "raw"
     assert len(os.listdir(raw)) == 24  # the IDX members only; the zip itself is deleted after extraction
     assert len(TinyEMNIST(tmp_path, split="letters", train=False, download=True, mirrors=[url + "gone/"])) == 2
+
+
+def test_qmnist_download(http_root: tuple[Path, str], tmp_path: Path, fmt: SimpleNamespace) -> None:
+    from taeda.vision.datasets import QMNIST
+
+    served, url = http_root
+    images = np.zeros((3, 28, 28), np.uint8)
+    labels = np.arange(24, dtype=np.int32).reshape(3, 8)
+    fmt.write_idx(served / "qmnist-test-images-idx3-ubyte.gz", images)
+    fmt.write_idx(served / "qmnist-test-labels-idx2-int.gz", labels)
+
+    class TinyQMNIST(QMNIST):
+        qmnist_resources = {
+            **QMNIST.qmnist_resources,
+            "test": [(p.name, _md5(p.read_bytes())) for p in sorted(served.iterdir())],
+        }
+
+    ds = TinyQMNIST(tmp_path, what="test", download=True, mirrors=[url])
+    assert len(ds) == 3 and ds[2][1] == 16

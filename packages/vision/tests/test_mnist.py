@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from PIL import Image
 
 import taeda.tensor as tt
 from taeda.vision import transforms
-from taeda.vision.datasets import EMNIST, KMNIST, MNIST, FashionMNIST
+from taeda.vision.datasets import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 
 
 @pytest.mark.parametrize("gz", [True, False])
@@ -99,3 +100,41 @@ def test_emnist_classes() -> None:
 
     sizes = {k: len(v) for k, v in m._EMNIST_CLASSES.items()}
     assert sizes == {"byclass": 62, "bymerge": 47, "balanced": 47, "letters": 27, "digits": 10, "mnist": 10}
+
+
+def _qmnist_files(raw: Path, fmt: SimpleNamespace, prefix: str, n: int, ext: str = ".gz") -> tuple[Any, Any]:
+    import lzma
+
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, (n, 8)).astype(np.int32)
+    if ext == ".xz":
+        raw.mkdir(parents=True, exist_ok=True)
+        (raw / f"{prefix}-images-idx3-ubyte.xz").write_bytes(lzma.compress(fmt.idx_bytes(images)))
+        (raw / f"{prefix}-labels-idx2-int.xz").write_bytes(lzma.compress(fmt.idx_bytes(labels)))
+    else:
+        fmt.write_idx(raw / f"{prefix}-images-idx3-ubyte{ext}", images)
+        fmt.write_idx(raw / f"{prefix}-labels-idx2-int{ext}", labels)
+    return images, labels
+
+
+def test_qmnist(fmt: SimpleNamespace, tmp_path: Path) -> None:
+    raw = tmp_path / "QMNIST" / "raw"
+    images, labels = _qmnist_files(raw, fmt, "qmnist-test", 10_003)
+    ds = QMNIST(tmp_path, train=False)
+    assert len(ds) == 10_003 and tuple(ds.targets.shape) == (10_003, 8) and ds.targets.dtype == tt.int64
+    img, y = ds[5]
+    assert y == int(labels[5, 0]) and np.array_equal(np.asarray(img), images[5])
+    full = QMNIST(tmp_path, what="test", compat=False)[7][1]
+    assert isinstance(full, tt.Tensor) and full.array.tolist() == labels[7].tolist()
+    assert len(QMNIST(tmp_path, what="test10k")) == 10_000
+    t50 = QMNIST(tmp_path, what="test50k")
+    assert len(t50) == 3 and t50[0][1] == int(labels[10_000, 0])
+    _qmnist_files(raw, fmt, "xnist", 4, ext=".xz")
+    assert len(QMNIST(tmp_path, what="nist")) == 4
+    with pytest.raises(ValueError, match="Unknown value 'x' for argument what"):
+        QMNIST(tmp_path, what="x")
+    fmt.write_idx(raw / "qmnist-train-images-idx3-ubyte.gz", images[:2])
+    fmt.write_idx(raw / "qmnist-train-labels-idx2-int.gz", labels[:2, :3].copy())
+    with pytest.raises(RuntimeError, match=r"qmnist-train-labels-idx2-int.gz: expected int32 labels \(N, 8\)"):
+        QMNIST(tmp_path, train=True)

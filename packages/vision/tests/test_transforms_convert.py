@@ -117,3 +117,32 @@ def test_torch_parity() -> None:
     np.testing.assert_array_equal(ours, ((torch.from_numpy(x) - m) / s).numpy())
     u8 = RGB.transpose(2, 0, 1).copy()
     np.testing.assert_array_equal(F.to_tensor(RGB).array, torch.from_numpy(u8).float().div(255).numpy())
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+@pytest.mark.parametrize("per_channel", [True, False])
+def test_fused_to_tensor_normalize_is_bit_identical(mode: str, per_channel: bool) -> None:
+    arr = rng.integers(0, 256, (6, 5, 4), dtype=np.uint8)
+    img = Image.fromarray(arr).convert(mode)
+    c = len(mode)
+    mean = [0.1307, 0.2, 0.3, 0.4][:c] if per_channel else [0.5]
+    std = [0.3081, 0.25, 0.5, 0.125][:c] if per_channel else [0.2]
+    fused = T.Compose([T.ToTensor(), T.Normalize(mean, std)])(img)
+    plain = T.Normalize(mean, std)(T.ToTensor()(img))
+    assert fused.dtype == tt.float32 and tuple(fused.shape) == (c, 6, 5)
+    np.testing.assert_array_equal(fused.array, plain.array)
+
+
+def test_compose_follows_changes() -> None:
+    img = Image.fromarray(GRAY)
+    norm = T.Normalize([0.5], [0.5])
+    pipeline = T.Compose([T.ToTensor(), norm])
+    a = pipeline(img).array.copy()
+    norm.mean = [0.0]  # a changed Normalize is honoured
+    np.testing.assert_array_equal(pipeline(img).array, F.to_tensor(img).array / np.float32(0.5))
+    pipeline.transforms.append(T.Lambda(lambda t: t.array.sum()))  # so is a changed list
+    assert isinstance(pipeline(img), np.floating)
+    assert not np.array_equal(a, pipeline.transforms[0](img).array)
+    np.testing.assert_array_equal(T.Compose([T.ToTensor(), T.Normalize([0.5], [0.5])])(GRAY[:, :, None]).array, a)
+    with pytest.raises(ValueError, match="std evaluated to zero"):
+        T.Compose([T.ToTensor(), T.Normalize([0.5], [0.0])])(img)

@@ -116,3 +116,12 @@ def test_decode_errors(tmp_path: Path) -> None:
         vio.decode_image(tt.from_numpy(np.zeros((2, 2), np.uint8)))
     with pytest.raises(ValueError, match="quality"):
         vio.encode_jpeg(tt.from_numpy(np.zeros((3, 2, 2), np.uint8)), quality=0)
+
+
+def test_sixteen_bit_png(tmp_path: Path) -> None:
+    deep = rng.integers(0, 65536, (5, 6), dtype=np.uint16)
+    Image.fromarray(deep).save(tmp_path / "d.png")
+    img = vio.read_image(tmp_path / "d.png")
+    assert img.dtype == tt.uint16 and tuple(img.shape) == (1, 5, 6)
+    np.testing.assert_array_equal(img.array[0], deep)
+    assert vio.read_image(tmp_path / "d.png", vio.ImageReadMode.GRAY).dtype == tt.uint8

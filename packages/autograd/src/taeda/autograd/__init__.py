@@ -11,8 +11,9 @@ Example::
     [[4.5, 4.5], [4.5, 4.5]]
 """
 
+# isort: off
 from taeda.autograd.__about__ import __version__
-from taeda.autograd._function import (  # import first: _function and _variable import each other
+from taeda.autograd._function import (  # first: _function, _variable and _engine import each other
     AccumulateGrad,
     BackwardNode,
     Function,
@@ -20,7 +21,9 @@ from taeda.autograd._function import (  # import first: _function and _variable 
     RemovableHandle,
     once_differentiable,
 )
-from taeda.autograd._variable import Variable  # noqa: I001
+from taeda.autograd._variable import Variable
+
+# isort: on
 from taeda.autograd._api import backward, grad
 from taeda.autograd._factories import (
     arange,

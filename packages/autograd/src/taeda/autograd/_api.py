@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import taeda.tensor as tt
-
 from taeda.autograd._engine import run_backward
 from taeda.autograd._variable import Variable
 

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import taeda.tensor as tt
-
 from taeda.autograd import _ops_arith as A
 from taeda.autograd import _ops_linalg as L
 from taeda.autograd import _ops_shape as S
@@ -76,7 +75,11 @@ def _atleast(t: Any, n: int) -> Any:
     shape = tuple(t.shape)
     if n == 2:
         return t.reshape(1, *shape) if len(shape) == 1 else t.reshape(1, 1)
-    return t.reshape(1, *shape, 1) if len(shape) == 1 else (t.reshape(*shape, 1) if len(shape) == 2 else t.reshape(1, 1, 1))
+    return (
+        t.reshape(1, *shape, 1)
+        if len(shape) == 1
+        else (t.reshape(*shape, 1) if len(shape) == 2 else t.reshape(1, 1, 1))
+    )
 
 
 def _hstack(tensors: Any, **kw: Any) -> Any:
@@ -179,24 +182,175 @@ _SPECIAL: dict[str, Callable[..., Any]] = {
 }
 
 # Methods of Variable reachable as taeda.tensor.<name>(v, ...)
-_METHODS = set(
-    "neg negative abs absolute exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square reciprocal sin cos tan asin acos "
-    "atan arcsin arccos arctan sinh cosh tanh sigmoid erf erfc erfinv lgamma sign sgn floor ceil "
-    "round trunc fix frac relu clamp clip clamp_min clamp_max lerp sum mean prod amax amin max min median mode "
-    "kthvalue sort topk var std norm logsumexp cumsum cumprod view reshape flatten unflatten squeeze unsqueeze "
-    "permute transpose swapaxes swapdims t movedim moveaxis expand broadcast_to repeat tile flip fliplr flipud roll "
-    "tril triu diagonal diag narrow select unbind split chunk tensor_split gather scatter scatter_add index_select "
-    "masked_fill masked_select take mm bmm mv dot inner outer ger clone contiguous".split()
-)
+_METHODS = {
+    "neg",
+    "negative",
+    "abs",
+    "absolute",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "square",
+    "reciprocal",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "sigmoid",
+    "erf",
+    "erfc",
+    "erfinv",
+    "lgamma",
+    "sign",
+    "sgn",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "fix",
+    "frac",
+    "relu",
+    "clamp",
+    "clip",
+    "clamp_min",
+    "clamp_max",
+    "lerp",
+    "sum",
+    "mean",
+    "prod",
+    "amax",
+    "amin",
+    "max",
+    "min",
+    "median",
+    "mode",
+    "kthvalue",
+    "sort",
+    "topk",
+    "var",
+    "std",
+    "norm",
+    "logsumexp",
+    "cumsum",
+    "cumprod",
+    "view",
+    "reshape",
+    "flatten",
+    "unflatten",
+    "squeeze",
+    "unsqueeze",
+    "permute",
+    "transpose",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "movedim",
+    "moveaxis",
+    "expand",
+    "broadcast_to",
+    "repeat",
+    "tile",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "tril",
+    "triu",
+    "diagonal",
+    "diag",
+    "narrow",
+    "select",
+    "unbind",
+    "split",
+    "chunk",
+    "tensor_split",
+    "gather",
+    "scatter",
+    "scatter_add",
+    "index_select",
+    "masked_fill",
+    "masked_select",
+    "take",
+    "mm",
+    "bmm",
+    "mv",
+    "dot",
+    "inner",
+    "outer",
+    "ger",
+    "clone",
+    "contiguous",
+}
 
 # Functions with no gradient: run on the data, results do not require grad.
-_NONDIFF = set(
-    "eq ne lt le gt ge equal allclose isclose isnan isinf isfinite isposinf isneginf argmax argmin argsort all any "
-    "count_nonzero nonzero unique floor_divide logical_and logical_or logical_xor logical_not bitwise_and bitwise_or "
-    "bitwise_xor bitwise_not zeros_like ones_like empty_like full_like rand_like randn_like randint_like numel "
-    "is_tensor is_floating_point is_complex result_type can_cast promote_types broadcast_shapes save searchsorted "
-    "bucketize histc bincount get_array_module".split()
-)
+_NONDIFF = {
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "equal",
+    "allclose",
+    "isclose",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "isposinf",
+    "isneginf",
+    "argmax",
+    "argmin",
+    "argsort",
+    "all",
+    "any",
+    "count_nonzero",
+    "nonzero",
+    "unique",
+    "floor_divide",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "numel",
+    "is_tensor",
+    "is_floating_point",
+    "is_complex",
+    "result_type",
+    "can_cast",
+    "promote_types",
+    "broadcast_shapes",
+    "save",
+    "searchsorted",
+    "bucketize",
+    "histc",
+    "bincount",
+    "get_array_module",
+}
 
 
 def dispatch(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -46,6 +46,8 @@ def run_backward(
             node._deps = 0
             node._buf = None
             node._owned = 0
+            if node.__class__ is AccumulateGrad:
+                node._refresh()
             root_nodes.append(node)
             stack.append(node)
     while stack:
@@ -58,6 +60,8 @@ def run_backward(
                     m._deps = 1
                     m._buf = None
                     m._owned = 0
+                    if m.__class__ is AccumulateGrad:
+                        m._refresh()
                     stack.append(m)
                 else:
                     m._deps += 1
@@ -77,9 +81,7 @@ def run_backward(
         results = [None] * len(targets)
         runs = _needed(root_nodes, capture)
 
-    from taeda.autograd._variable import Variable
-
-    wrap = Variable._wrap
+    wrap = _Variable._wrap
     ready = [n for n in root_nodes if n._deps == 0]
     prev_mode = _state.enabled
     _state.enabled = create_graph
@@ -96,7 +98,7 @@ def run_backward(
                 if id(node) not in runs:  # type: ignore[operator]
                     _skip(node, ready)
                     continue
-            if type(node) is AccumulateGrad:
+            if node.__class__ is AccumulateGrad:
                 node._accumulate(buf[0], node._owned & 1, create_graph)  # type: ignore[attr-defined]
                 continue
             hooks = node._hooks
@@ -109,66 +111,76 @@ def run_backward(
             elif not _materialize(node, buf):
                 _skip(node, ready)
                 continue
-            outs = node._run_backward(buf)
+            outs = node._forward_cls.backward(node, *buf)  # type: ignore[attr-defined]
             nxt = node._next
-            if type(outs) is not tuple:
+            if outs.__class__ is not tuple:
                 outs = (outs,)
             if len(outs) != len(nxt):
                 outs = _fix_count(node, outs)
-            if not keep_graph:
-                node._release()
+            if not keep_graph and node._saved is not None:
+                node._saved = None
+                node._saved_src = None
+                node._freed = True
             if hooks is not None and "post" in hooks:
                 for fn in list(hooks["post"].values()):
                     fn(outs, tuple(buf))
-            i = -1
+            i = 0
             for e in nxt:
-                i += 1
-                if not e:
-                    continue
-                m, idx = e
-                g = outs[i]
-                if g is not None:
-                    if create_graph:
-                        if not isinstance(g, Variable):
-                            g = wrap(g)
-                        arr = g.data.array
-                    elif type(g) is not _Tensor:
-                        if isinstance(g, Variable):
-                            g = g.data
-                        arr = g.array
-                    else:
-                        arr = g.array
-                    shape, dtype = m._out_meta[idx]
-                    fresh = False
-                    if arr.shape != shape or arr.dtype != dtype:
-                        if shape is None:  # the leaf is gone: nothing to deliver
-                            g = None
-                        else:
-                            g = _validate(node, i, g, arr, shape, dtype)
-                            fresh = True
+                if e:
+                    m = e[0]
+                    g = outs[i]
                     if g is not None:
-                        b = m._buf
-                        if b is None:
-                            b = m._buf = [None] * len(m._out_meta)
-                        prev = b[idx]
-                        if prev is None:
-                            b[idx] = g
-                            if type(m) is AccumulateGrad and not create_graph:
-                                if fresh or (node._builtin and arr.base is None and _fresh(g, buf, outs, i)):
-                                    m._owned = 1
-                        elif create_graph:
-                            b[idx] = prev + g
-                        elif m._owned >> idx & 1:
-                            prev.add_(g)
+                        idx = e[1]
+                        if create_graph:
+                            if not isinstance(g, _Variable):
+                                g = wrap(g)
+                            arr = g.data.array
                         else:
-                            b[idx] = prev + g
-                            m._owned |= 1 << idx
-                m._deps -= 1
-                if m._deps == 0:
-                    ready.append(m)
+                            if g.__class__ is not _Tensor and isinstance(g, _Variable):
+                                g = g.data
+                            arr = g.array
+                        shape, dtype = m._out_meta[idx]
+                        fresh = False
+                        if arr.shape != shape or arr.dtype != dtype:
+                            if shape is None:  # the leaf is gone: nothing to deliver
+                                g = None
+                            else:
+                                g = _validate(node, i, g, arr, shape, dtype)
+                                fresh = True
+                        if g is not None:
+                            b = m._buf
+                            if b is None:
+                                m._buf = [g] if len(m._out_meta) == 1 else _slots(len(m._out_meta), idx, g)
+                                if (
+                                    m.__class__ is AccumulateGrad
+                                    and not create_graph
+                                    and (fresh or (node._builtin and arr.base is None and _fresh(g, buf, outs, i)))
+                                ):
+                                    m._owned = 1
+                            else:
+                                prev = b[idx]
+                                if prev is None:
+                                    b[idx] = g
+                                elif create_graph:
+                                    b[idx] = prev + g
+                                elif m._owned >> idx & 1:
+                                    prev.add_(g)
+                                else:
+                                    b[idx] = prev + g
+                                    m._owned |= 1 << idx
+                    m._deps -= 1
+                    if not m._deps:
+                        ready.append(m)
+                i += 1  # noqa: SIM113 - hot path: no enumerate object
     finally:
         _state.enabled = prev_mode
     return results
+
+
+def _slots(n: int, idx: int, g: Any) -> list[Any]:
+    buf: list[Any] = [None] * n
+    buf[idx] = g
+    return buf
 
 
 def _validate(node: Node, i: int, g: Any, arr: Any, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -177,7 +189,7 @@ def _validate(node: Node, i: int, g: Any, arr: Any, shape: tuple[int, ...], dtyp
     if arr.shape != shape:
         gshape = arr.shape
         lead = len(gshape) - len(shape)
-        if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, gshape[lead:])):
+        if lead < 0 or any(s not in (1, gs) for s, gs in zip(shape, gshape[lead:])):
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got {list(gshape)} but "
                 f"expected shape compatible with {list(shape)}"
@@ -195,13 +207,9 @@ def _validate(node: Node, i: int, g: Any, arr: Any, shape: tuple[int, ...], dtyp
 
 def _fresh(g: Any, grads_in: list[Any], outs: tuple[Any, ...], i: int) -> bool:
     """True when ``g`` is a new array made by the node (not a pass-through of its input nor returned twice)."""
-    for x in grads_in:
-        if g is x:
-            return False
-    for j, o in enumerate(outs):
-        if j != i and o is g:
-            return False
-    return True
+    if any(g is x for x in grads_in):
+        return False
+    return not any(j != i and o is g for j, o in enumerate(outs))
 
 
 def _skip(node: Node, ready: list[Node]) -> None:
@@ -290,3 +298,6 @@ def _needed(root_nodes: list[Node], capture: dict[int, list[tuple[int, int]]]) -
             if e and id(e[0]) not in needed:
                 stack.append((e[0], False))
     return runs
+
+
+from taeda.autograd._variable import Variable as _Variable  # noqa: E402  (loaded after _variable)

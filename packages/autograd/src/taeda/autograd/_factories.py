@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import taeda.tensor as tt
-
 from taeda.autograd._variable import Variable
 
 
@@ -48,7 +47,9 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None, r
     return Variable(tt.full(size, fill_value, dtype=dtype, device=device), requires_grad=requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:
+def eye(
+    n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Variable:
     """``taeda.tensor.eye`` as a Variable. Example: ``eye(3, requires_grad=True)``."""
     return Variable(tt.eye(n, m, dtype=dtype, device=device), requires_grad=requires_grad)
 
@@ -60,7 +61,9 @@ def arange(
     return Variable(tt.arange(start, end, step, dtype=dtype, device=device), requires_grad=requires_grad)
 
 
-def rand(*size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:
+def rand(
+    *size: Any, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Variable:
     """``taeda.tensor.rand`` as a Variable. Example: ``rand(3, requires_grad=True)``."""
     return Variable(tt.rand(*size, generator=generator, dtype=dtype, device=device), requires_grad=requires_grad)
 
@@ -72,23 +75,23 @@ def randn(
     return Variable(tt.randn(*size, generator=generator, dtype=dtype, device=device), requires_grad=requires_grad)
 
 
-def zeros_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:  # noqa: A002
+def zeros_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:
     """Zeros shaped like ``input`` (a Variable or Tensor). Example: ``zeros_like(w, requires_grad=True)``."""
     return Variable(tt.zeros_like(_plain(input), dtype=dtype, device=device), requires_grad=requires_grad)
 
 
-def ones_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:  # noqa: A002
+def ones_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:
     """Ones shaped like ``input``. Example: ``ones_like(w)``."""
     return Variable(tt.ones_like(_plain(input), dtype=dtype, device=device), requires_grad=requires_grad)
 
 
-def empty_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:  # noqa: A002
+def empty_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:
     """Uninitialised, shaped like ``input``. Example: ``empty_like(w)``."""
     return Variable(tt.empty_like(_plain(input), dtype=dtype, device=device), requires_grad=requires_grad)
 
 
 def full_like(
-    input: Any,  # noqa: A002
+    input: Any,
     fill_value: Any,
     *,
     dtype: Any = None,
@@ -99,11 +102,11 @@ def full_like(
     return Variable(tt.full_like(_plain(input), fill_value, dtype=dtype, device=device), requires_grad=requires_grad)
 
 
-def rand_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:  # noqa: A002
+def rand_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:
     """Uniform [0, 1) shaped like ``input``. Example: ``rand_like(w)``."""
     return Variable(tt.rand_like(_plain(input), dtype=dtype, device=device), requires_grad=requires_grad)
 
 
-def randn_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:  # noqa: A002
+def randn_like(input: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Variable:
     """Standard normal shaped like ``input``. Example: ``randn_like(w)``."""
     return Variable(tt.randn_like(_plain(input), dtype=dtype, device=device), requires_grad=requires_grad)

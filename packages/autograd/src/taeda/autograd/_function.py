@@ -39,29 +39,42 @@ class Node:
     """A node of the backward graph; for ``Function``s it is also the ``ctx`` passed to forward and backward."""
 
     __slots__ = (
-        "_next",
-        "needs_input_grad",
-        "_to_save",
-        "_saved",
-        "_saved_versions",
-        "_saved_src",
-        "_non_diff",
-        "_out_meta",
-        "_freed",
-        "_hooks",
-        "_gen",
-        "_deps",
-        "_buf",
-        "_owned",
-        "_materialize",
-        "info",
         "__dict__",
         "__weakref__",
+        "_buf",
+        "_deps",
+        "_freed",
+        "_gen",
+        "_hooks",
+        "_materialize",
+        "_next",
+        "_non_diff",
+        "_out_meta",
+        "_owned",
+        "_saved",
+        "_saved_src",
+        "_saved_versions",
+        "_to_save",
+        "info",
+        "needs_input_grad",
     )
 
-    _next: tuple[tuple[Node, int] | None, ...]
+    _next: tuple[Any, ...]
     needs_input_grad: tuple[bool, ...]
-    _out_meta: tuple[tuple[tuple[int, ...], Any], ...]
+    _to_save: tuple[Any, ...] | None
+    _saved: tuple[Any, ...] | None
+    _saved_versions: tuple[int, ...]
+    _saved_src: Any
+    _non_diff: tuple[Any, ...] | None
+    _out_meta: tuple[tuple[Any, Any], ...]
+    _freed: bool
+    _hooks: dict[Any, Any] | None
+    _gen: int
+    _deps: int
+    _buf: Any
+    _owned: int
+    _materialize: bool
+    info: Any
     _builtin: ClassVar[bool] = False
 
     def name(self) -> str:
@@ -109,7 +122,7 @@ class Node:
             t = saved[i]
             if t is not None and t._version != v:
                 raise RuntimeError(self._version_message(i, t))
-            i += 1
+            i += 1  # noqa: SIM113 - hot path: no enumerate object
         if not _state.enabled:
             return saved
         return tuple(self._unpack(i, t) for i, t in enumerate(saved))
@@ -227,19 +240,21 @@ class AccumulateGrad(Node):
         self._gen = 0
         self._buf = None
         self._owned = 0
+        self._refresh()
 
     @property
     def variable(self) -> Variable | None:
         """The leaf this node accumulates into (None once that leaf was garbage-collected)."""
         return self._var()
 
-    @property
-    def _out_meta(self) -> tuple[tuple[tuple[int, ...], Any], ...]:  # type: ignore[override]
+    def _refresh(self) -> None:
+        """Read the leaf's current shape and dtype (its ``.data`` may have been replaced) before a backward."""
         v = self._var()
         if v is None:
-            return ((None, None),)
-        arr = v.data.array
-        return ((arr.shape, arr.dtype),)
+            self._out_meta = ((None, None),)
+        else:
+            arr = v.data.array
+            self._out_meta = ((arr.shape, arr.dtype),)
 
 
 class _FunctionMeta(type):
@@ -248,7 +263,7 @@ class _FunctionMeta(type):
     def __init__(cls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> None:
         super().__init__(name, bases, ns)
         node_name = name if name.endswith("Backward") else name + "Backward"
-        cls._backward_cls = type(  # type: ignore[attr-defined]
+        cls._backward_cls = type(
             node_name,
             (BackwardNode,),
             {"__slots__": (), "_forward_cls": cls, "_builtin": bool(getattr(cls, "_builtin", False))},
@@ -411,10 +426,7 @@ def _wrap_outputs(node: Node, outs: tuple[Any, ...], targs: list[Any], args: tup
 
 
 def _contains(items: tuple[Any, ...], x: Any) -> bool:
-    for i in items:
-        if i is x:
-            return True
-    return False
+    return any(i is x for i in items)
 
 
 def _keep(node: Node, saved: tuple[Any, ...], targs: list[Any], args: tuple[Any, ...], outs: tuple[Any, ...]) -> None:
@@ -430,21 +442,21 @@ def _keep(node: Node, saved: tuple[Any, ...], targs: list[Any], args: tuple[Any,
             srcs.append(None)
             continue
         versions.append(t._version)
-        src = None
+        src: Any = None
         i = 0
         for ti in targs:
             if ti is t:
                 a = args[i]
                 src = a if isinstance(a, _Variable) and a._rg else None
                 break
-            i += 1
+            i += 1  # noqa: SIM113
         else:
             j = 0
             for o in outs:
                 if o is t:
                     src = j
                     break
-                j += 1
+                j += 1  # noqa: SIM113
         srcs.append(src)
     node._saved_versions = tuple(versions)
     node._saved_src = tuple(srcs)

@@ -65,7 +65,7 @@ class _GradModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+class no_grad(_GradModeContext):
     """Disable graph recording inside a ``with`` block or a decorated function.
 
     Example::
@@ -80,7 +80,7 @@ class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     _target = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
+class enable_grad(_GradModeContext):
     """Enable graph recording inside a ``with`` block or a decorated function (e.g. inside ``no_grad``).
 
     Example::
@@ -93,7 +93,7 @@ class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     _target = True
 
 
-class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
+class set_grad_enabled(_GradModeContext):
     """Set grad mode to ``mode``: immediately (as a function call) and, used with ``with``, restored on exit.
 
     Example::

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 import taeda.tensor as tt
-
 from taeda.autograd._api import grad
 from taeda.autograd._variable import Variable
 

@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 import taeda.tensor as tt
-
 from taeda.autograd._util import BuiltinFunction, TensorLike
 
 _Tensor = tt.Tensor
@@ -64,14 +63,15 @@ class _Binary(BuiltinFunction):
         if na or nb:
             uses = cls.uses_a if na else ""
             if nb:
-                uses += cls.uses_b
-            isa = isinstance(a, _Tensor)
-            isb = isinstance(b, _Tensor)
-            ta = isa and "a" in uses
-            tb = isb and "b" in uses
-            ty = "y" in uses
-            if ta or tb or ty:
-                ctx.save_for_backward(a if ta else None, b if tb else None, y if ty else None)
+                uses = uses + cls.uses_b if uses else cls.uses_b
+            isa = a.__class__ is _Tensor or isinstance(a, _Tensor)
+            isb = b.__class__ is _Tensor or isinstance(b, _Tensor)
+            if uses:
+                ta = isa and "a" in uses
+                tb = isb and "b" in uses
+                ty = "y" in uses
+                if ta or tb or ty:
+                    ctx.save_for_backward(a if ta else None, b if tb else None, y if ty else None)
             ctx.info = (None if isa else a, None if isb else b)
         return y
 
@@ -231,4 +231,3 @@ class Relu(BuiltinFunction):
     def backward(ctx: Any, g: TensorLike) -> Any:
         (y,) = ctx.saved_tensors
         return g.masked_fill(y <= 0, 0)
-

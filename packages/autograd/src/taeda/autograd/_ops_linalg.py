@@ -11,7 +11,6 @@ import string
 from typing import Any
 
 import taeda.tensor as tt
-
 from taeda.autograd._util import BuiltinFunction, TensorLike
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import taeda.tensor as tt
-
 from taeda.autograd._util import BuiltinFunction, TensorLike
 
 
@@ -26,9 +25,8 @@ def norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     for d in dims:
         d = int(d)
         if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})"
-            )
+            lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
         out.append(d % max(ndim, 1))
     return tuple(sorted(out))
 
@@ -50,11 +48,14 @@ def unreduce(g: TensorLike, shape: tuple[int, ...], dims: tuple[int, ...] | None
 class Sum(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, dim: Any, keepdim: bool, dtype: Any) -> Any:
-        shape = a.array.shape
-        dims = norm_dims(dim, len(shape))
-        ctx.info = (shape, dims, keepdim, a.array.dtype)
+        arr = a.array
+        if dim is None and dtype is None and not keepdim:
+            ctx.info = (arr.shape, None, False, arr.dtype)
+            return a.sum()
+        dims = norm_dims(dim, arr.ndim)
+        ctx.info = (arr.shape, dims, keepdim, arr.dtype)
         if dtype is None:
-            return a.sum() if dims is None and not keepdim else a.sum(dim=dims, keepdim=keepdim)
+            return a.sum(dim=dims, keepdim=keepdim)
         return a.sum(dim=dims, keepdim=keepdim, dtype=dtype)
 
     @staticmethod

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 import taeda.tensor as tt
-
 from taeda.autograd._util import BuiltinFunction, TensorLike, sum_to
 
 _Tensor = tt.Tensor

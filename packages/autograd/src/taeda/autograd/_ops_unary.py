@@ -29,12 +29,12 @@ class _Unary(BuiltinFunction):
         y = cls.f(x)
         if ctx.needs_input_grad[0]:
             uses = cls.uses
-            if uses == "x":
-                ctx.save_for_backward(x)
-            elif uses == "y":
-                ctx.save_for_backward(y)
+            if uses == "y":
+                ctx._to_save = (y,)
+            elif uses == "x":
+                ctx._to_save = (x,)
             elif uses == "xy":
-                ctx.save_for_backward(x, y)
+                ctx._to_save = (x, y)
         return y
 
     @classmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import taeda.tensor as tt
-
 from taeda.autograd._function import Function
 
 _Tensor = tt.Tensor

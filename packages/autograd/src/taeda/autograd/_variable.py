@@ -6,13 +6,13 @@ module holds the state, the graph-related API (``backward``, hooks, ``detach``, 
 
 from __future__ import annotations
 
+import builtins
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import taeda.tensor as tt
 from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
-from taeda.autograd._grad_mode import _state
 from taeda.autograd._variable_ops import VariableOps
 
 _Tensor = tt.Tensor
@@ -46,7 +46,7 @@ class Variable(VariableOps):
                 [4.5000, 4.5000]])
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_rg", "_out_nr", "_acc", "_extra", "__weakref__")
+    __slots__ = ("__weakref__", "_acc", "_extra", "_out_nr", "_rg", "data", "grad", "grad_fn")
 
     data: Any
     grad: Variable | None
@@ -150,6 +150,15 @@ class Variable(VariableOps):
             >>> x.grad.tolist()
             [2.0, 4.0]
         """
+        if gradient is None and not create_graph and inputs is None and self._rg:
+            arr = self.data.array
+            if arr.size == 1:  # the common case, a scalar loss: skip the general argument handling
+                fn = self.grad_fn
+                edge = (self._accumulator(), 0) if fn is None else (fn, self._out_nr)
+                one = self.data.device.xp.array(1, dtype=arr.dtype)
+                ones = tt.as_tensor(one.reshape(arr.shape) if arr.ndim else one)
+                _engine.run_backward([edge], [ones], bool(retain_graph), False)
+                return
         from taeda.autograd._api import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs=inputs)
@@ -334,7 +343,9 @@ class Variable(VariableOps):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Variable:
         if self.grad_fn is not None:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol"
+            )
         v = type(self).__new__(type(self))
         Variable.__init__(v, self.data.clone(), requires_grad=self._rg)
         if type(self) is not Variable and hasattr(self, "__dict__"):
@@ -350,7 +361,7 @@ class Variable(VariableOps):
         return (_rebuild, (self.data, self._rg))
 
     def __taeda_function__(
-        self, func: Callable[..., Any], types: tuple[type, ...], args: tuple[Any, ...], kwargs: dict[str, Any]
+        self, func: Callable[..., Any], types: tuple[builtins.type, ...], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
         from taeda.autograd._dispatch import dispatch
 
@@ -404,3 +415,6 @@ def _accumulate(self: AccumulateGrad, g: Any, owned: int, create_graph: bool) ->
 
 
 AccumulateGrad._accumulate = _accumulate  # type: ignore[attr-defined]
+
+
+from taeda.autograd import _engine  # noqa: E402  (a module reference: the engine imports Variable)

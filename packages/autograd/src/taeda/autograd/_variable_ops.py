@@ -6,11 +6,11 @@ come back as Variables that do not require grad.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import taeda.tensor as tt
-
 from taeda.autograd import _ops_arith as A
 from taeda.autograd import _ops_linalg as L
 from taeda.autograd import _ops_reduce as R
@@ -40,7 +40,7 @@ def _plain(x: Any) -> Any:
 
 
 def _sizes(args: tuple[Any, ...]) -> tuple[Any, ...]:
-    if len(args) == 1 and isinstance(args[0], (tuple, list)) or len(args) == 1 and type(args[0]).__name__ == "Size":
+    if (len(args) == 1 and isinstance(args[0], (tuple, list))) or (len(args) == 1 and type(args[0]).__name__ == "Size"):
         return tuple(args[0])
     return args
 
@@ -68,6 +68,7 @@ class VariableOps:
     """Mixin holding the differentiable Tensor API; ``Variable`` adds the state and graph API."""
 
     __slots__ = ()
+    __hash__ = object.__hash__  # __eq__ is elementwise (as on Tensor); identity hashing as in PyTorch
     __array_priority__ = 2000.0
     __array_ufunc__ = None  # ndarray/NumPy scalar (op) Variable defers to Variable's reflected operator
     data: Any
@@ -260,7 +261,7 @@ class VariableOps:
     def where(self, condition: Any, other: Any) -> Variable:
         return A.Where.apply(_plain(condition), self, other)  # type: ignore[no-any-return]
 
-    def clamp(self, min: Any = None, max: Any = None) -> Variable:  # noqa: A002 - PyTorch's names
+    def clamp(self, min: Any = None, max: Any = None) -> Variable:
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if getattr(min, "_rg", False) or getattr(max, "_rg", False):
@@ -274,10 +275,10 @@ class VariableOps:
 
     clip = clamp
 
-    def clamp_min(self, min: Any) -> Variable:  # noqa: A002
+    def clamp_min(self, min: Any) -> Variable:
         return self.clamp(min=min)
 
-    def clamp_max(self, max: Any) -> Variable:  # noqa: A002
+    def clamp_max(self, max: Any) -> Variable:
         return self.clamp(max=max)
 
     def relu(self) -> Variable:
@@ -454,7 +455,7 @@ class VariableOps:
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
         return self._select_dim("sort", dim, True, dim, descending)
 
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
         return self._select_dim("topk", dim, True, k, dim, largest, sorted)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Variable:
@@ -556,11 +557,11 @@ class VariableOps:
         return self.transpose(0, 1) if self.data.ndim == 2 else self * 1
 
     @property
-    def T(self) -> Variable:  # noqa: N802
+    def T(self) -> Variable:
         return S.Permute.apply(self, tuple(range(self.data.ndim))[::-1])  # type: ignore[no-any-return]
 
     @property
-    def mT(self) -> Variable:  # noqa: N802
+    def mT(self) -> Variable:
         if self.data.ndim < 2:
             raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
         return self.transpose(-2, -1)
@@ -732,10 +733,10 @@ class VariableOps:
         return L.Matmul.apply(self, other, "dot")  # type: ignore[no-any-return]
 
     def inner(self, other: Any) -> Variable:
-        return (self * other).sum() if self.data.ndim == 1 else self @ other.mT
+        return (self * other).sum() if self.data.ndim == 1 else self @ other.mT  # type: ignore[no-any-return]
 
     def outer(self, vec2: Any) -> Variable:
-        return self.unsqueeze(1) * vec2.unsqueeze(0)
+        return self.unsqueeze(1) * vec2.unsqueeze(0)  # type: ignore[no-any-return]
 
     ger = outer
 
@@ -810,7 +811,7 @@ class VariableOps:
         if _direct(self, *args):
             getattr(self.data, method)(*[_plain(a) for a in args], **{k: _plain(v) for k, v in kwargs.items()})
             return self  # type: ignore[return-value]
-        return _rebase(self, op())
+        return _rebase(self, op())  # type: ignore[no-any-return]
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Variable:
         return self._inplace("add_", lambda: self.add(other, alpha=alpha), other, alpha=alpha)
@@ -851,7 +852,7 @@ class VariableOps:
     def relu_(self) -> Variable:
         return self._inplace("clamp_", self.relu, 0)
 
-    def clamp_(self, min: Any = None, max: Any = None) -> Variable:  # noqa: A002
+    def clamp_(self, min: Any = None, max: Any = None) -> Variable:
         return self._inplace("clamp_", lambda: self.clamp(min, max), min, max)
 
     clip_ = clamp_
@@ -868,7 +869,7 @@ class VariableOps:
     def masked_fill_(self, mask: Any, value: Any) -> Variable:
         return self._inplace("masked_fill_", lambda: self.masked_fill(mask, value), mask, value)
 
-    def copy_(self, src: Any, non_blocking: bool = False) -> Variable:
+    def copy_(self, src: Any, non_blocking: builtins.bool = False) -> Variable:
         return self._inplace("copy_", lambda: self * 0 + src, src)
 
     def zero_(self) -> Variable:
@@ -877,12 +878,12 @@ class VariableOps:
     def fill_(self, value: Any) -> Variable:
         return self._inplace("fill_", lambda: self * 0 + value, value)
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Variable:
+    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator: Any = None) -> Variable:
         _check_leaf_inplace(self)
         self.data.uniform_(a, b, generator=generator)
         return self  # type: ignore[return-value]
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Variable:
+    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator: Any = None) -> Variable:
         _check_leaf_inplace(self)
         self.data.normal_(mean, std, generator=generator)
         return self  # type: ignore[return-value]

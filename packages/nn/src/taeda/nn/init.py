@@ -165,7 +165,7 @@ def dirac_(tensor: T, groups: int = 1) -> T:
     min_dim = min(out_per_group, sizes[1])
     xp = t.device.xp
     a = xp.zeros(sizes, dtype=t.dtype)
-    centre = tuple(s // 2 for s in sizes[2:])
+    centre: tuple[int, ...] = tuple(int(s) // 2 for s in sizes[2:])
     for g in range(groups):
         for d in range(min_dim):
             a[(g * out_per_group + d, d, *centre)] = 1

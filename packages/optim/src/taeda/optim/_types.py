@@ -14,8 +14,8 @@ from taeda.autograd import Variable
 Array: TypeAlias = NDArray[Any]
 #: The array module (``numpy`` or ``cupy``) an update runs with.
 ArrayModule: TypeAlias = Any
-#: What an optimizer accepts: Variables, or dicts describing parameter groups.
-ParamsT: TypeAlias = Iterable[Variable] | Iterable[dict[str, Any]]
+#: What an optimizer accepts: Variables, ``(name, Variable)`` pairs, or dicts describing parameter groups.
+ParamsT: TypeAlias = Iterable[Variable] | Iterable[tuple[str, Variable]] | Iterable[dict[str, Any]]
 #: A closure that re-evaluates the model and returns the loss.
 Closure: TypeAlias = Callable[[], Any]
 

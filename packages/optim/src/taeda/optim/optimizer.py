@@ -127,6 +127,12 @@ class Optimizer(ABC):
             )
         else:
             param_group["params"] = list(params)
+        named = [p for p in param_group["params"] if isinstance(p, tuple)]
+        if named:  # ``model.named_parameters()``: (name, parameter) pairs, names kept in "param_names"
+            if len(named) != len(param_group["params"]):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            param_group["param_names"] = [name for name, _ in named]
+            param_group["params"] = [p for _, p in named]
         for param in param_group["params"]:
             if not _is_param(param):
                 raise TypeError(
@@ -146,6 +152,13 @@ class Optimizer(ABC):
                 "see github.com/pytorch/pytorch/issues/40967 for more information",
                 stacklevel=3,
             )
+        for group in self.param_groups:
+            if ("param_names" in param_group) != ("param_names" in group):
+                text = "with names" if "param_names" in param_group else "without names"
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. "
+                    f"cannot add param group {text} to the optimizer"
+                )
         seen = {id(p) for group in self.param_groups for p in group["params"]}
         if not seen.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
@@ -216,6 +229,8 @@ class Optimizer(ABC):
                 state[param] = {name: self._cast_state(param, name, v) for name, v in value.items()}
         for g, s in zip(groups, saved_groups):
             s["params"] = g["params"]
+            if "param_names" in g and "param_names" not in s:
+                s["param_names"] = g["param_names"]
         self.state = state
         self.param_groups = saved_groups
 

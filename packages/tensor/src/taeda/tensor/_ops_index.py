@@ -367,10 +367,15 @@ def searchsorted(sorted_sequence: Any, input: Any, *, right: bool = False, side:
     if s.ndim <= 1:
         return _wrap_r(xp.asarray(xp.searchsorted(s, v, side=sd), dtype=np.int64))
     va = xp.asarray(v)
-    rows_s = s.reshape(-1, s.shape[-1])
-    rows_v = va.reshape(rows_s.shape[0], -1)
-    out = xp.stack([xp.searchsorted(rs, rv, side=sd) for rs, rv in zip(rows_s, rows_v)])
-    return _wrap(out.reshape(va.shape).astype(np.int64))
+    if va.shape[:-1] != s.shape[:-1]:
+        raise RuntimeError(
+            f"torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries "
+            f"tensor and input value tensor must match, but we got boundaries tensor {list(s.shape)} and input value "
+            f"tensor {list(va.shape)}"
+        )
+    # count, per row, the boundaries below each value (vectorised over rows and values)
+    below = (s[..., None, :] <= va[..., :, None]) if sd == "right" else (s[..., None, :] < va[..., :, None])
+    return _wrap(below.sum(axis=-1, dtype=np.int64))
 
 
 @taeda_function

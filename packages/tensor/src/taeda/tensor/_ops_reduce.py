@@ -72,7 +72,7 @@ def _sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
 
 
 @taeda_function
-def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Sum over all elements or over ``dim`` (an int or tuple); bool and integer inputs sum to int64.
 
     Example:
@@ -81,12 +81,14 @@ def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
         [4, 6]
     """
     if dim is None and dtype is None and type(input) is Tensor:
-        return input.sum(None, keepdim)
-    return _sum(input, dim, keepdim, dtype=dtype)
+        return write_out(input.sum(None, keepdim), out)
+    return write_out(_sum(input, dim, keepdim, dtype=dtype), out)
 
 
 @taeda_function
-def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def nansum(
+    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None
+) -> Tensor:
     """Sum treating NaN as zero.
 
     Example:
@@ -95,7 +97,9 @@ def nansum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         1.0
     """
     a = _arr(input)
-    return _wrap_r(xp_of(a).nansum(a, axis=_axis(dim, a.ndim), dtype=_int_to_long(a, dtype), keepdims=keepdim))
+    return write_out(
+        _wrap_r(xp_of(a).nansum(a, axis=_axis(dim, a.ndim), dtype=_int_to_long(a, dtype), keepdims=keepdim)), out
+    )
 
 
 def _need_float(a: Any, name: str, dtype: Any) -> Any:
@@ -117,7 +121,7 @@ def _mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = No
 
 
 @taeda_function
-def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Mean over all elements or over ``dim``; integer inputs raise as in PyTorch (pass ``dtype=``).
 
     Example:
@@ -125,7 +129,7 @@ def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
         >>> tt.mean(tt.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1).tolist()
         [1.5, 3.5]
     """
-    return _mean(input, dim, keepdim, dtype=dtype)
+    return write_out(_mean(input, dim, keepdim, dtype=dtype), out)
 
 
 @taeda_function
@@ -136,7 +140,7 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
 
 
 @taeda_function
-def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Product over all elements or over one ``dim``; bool and integer inputs give int64.
 
     Example:
@@ -145,7 +149,7 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
         [2, 12]
     """
     a = _arr(input)
-    return _wrap_r(a.prod(axis=_axis(dim, a.ndim), dtype=_int_to_long(a, dtype), keepdims=keepdim))
+    return write_out(_wrap_r(a.prod(axis=_axis(dim, a.ndim), dtype=_int_to_long(a, dtype), keepdims=keepdim)), out)
 
 
 def _check_nonempty(a: Any, axis: Any, name: str) -> None:
@@ -215,7 +219,7 @@ def _amaxmin(input: Any, dim: Any, keepdim: bool, is_max: bool) -> Tensor:
 
 
 @taeda_function
-def amax(input: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
+def amax(input: Any, dim: Any = (), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Maximum over ``dim`` (int or tuple; all dims by default), values only.
 
     Example:
@@ -223,11 +227,11 @@ def amax(input: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
         >>> tt.amax(tt.tensor([[1, 5], [7, 2]]), dim=(0, 1)).item()
         7
     """
-    return _amaxmin(input, dim, keepdim, True)
+    return write_out(_amaxmin(input, dim, keepdim, True), out)
 
 
 @taeda_function
-def amin(input: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
+def amin(input: Any, dim: Any = (), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Minimum over ``dim`` (int or tuple; all dims by default), values only.
 
     Example:
@@ -235,7 +239,7 @@ def amin(input: Any, dim: Any = (), keepdim: bool = False) -> Tensor:
         >>> tt.amin(tt.tensor([[1, 5], [7, 2]]), dim=1).tolist()
         [1, 2]
     """
-    return _amaxmin(input, dim, keepdim, False)
+    return write_out(_amaxmin(input, dim, keepdim, False), out)
 
 
 @taeda_function
@@ -322,7 +326,13 @@ def _var_impl(input: Any, dim: Any, unbiased: Any, keepdim: bool, correction: An
 
 @taeda_function
 def var(
-    input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None
+    input: Any,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+    out: Tensor | None = None,
 ) -> Tensor:
     """Variance, unbiased by default (``correction=1``); ``unbiased=False`` or ``correction=0`` for the population one.
 
@@ -331,12 +341,18 @@ def var(
         >>> tt.var(tt.tensor([1.0, 2.0, 3.0, 4.0])).item()
         1.6666666269302368
     """
-    return _wrap_r(_var_impl(input, dim, unbiased, keepdim, correction, "var"))
+    return write_out(_wrap_r(_var_impl(input, dim, unbiased, keepdim, correction, "var")), out)
 
 
 @taeda_function
 def std(
-    input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None
+    input: Any,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: Any = None,
+    out: Tensor | None = None,
 ) -> Tensor:
     """Standard deviation, unbiased by default (``correction=1``).
 
@@ -346,7 +362,7 @@ def std(
         1.291
     """
     v = _var_impl(input, dim, unbiased, keepdim, correction, "std")
-    return _wrap_r(xp_of(v).sqrt(v))
+    return write_out(_wrap_r(xp_of(v).sqrt(v)), out)
 
 
 @taeda_function
@@ -366,7 +382,9 @@ def std_mean(
 
 
 @taeda_function
-def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+def norm(
+    input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None, *, out: Tensor | None = None
+) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default; ``"fro"`` is 2), ``"nuc"`` for the nuclear norm.
 
     Example:
@@ -384,7 +402,7 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dty
     xp = xp_of(a)
     if p == "nuc":
         axes = (-2, -1) if dim is None else tuple(dim)
-        return _wrap_r(xp.linalg.norm(a, ord="nuc", axis=axes, keepdims=keepdim).astype(a.dtype))
+        return write_out(_wrap_r(xp.linalg.norm(a, ord="nuc", axis=axes, keepdims=keepdim).astype(a.dtype)), out)
     if p == "fro" or p is None:
         p = 2
     axis = _axis(dim, a.ndim)
@@ -408,11 +426,11 @@ def norm(input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dty
         r = x.sum(axis=axis, keepdims=keepdim)
     else:
         r = (x**p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
-    return _wrap_r(xp.asarray(r).astype(x.dtype, copy=False))
+    return write_out(_wrap_r(xp.asarray(r).astype(x.dtype, copy=False)), out)
 
 
 @taeda_function
-def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Any, dim: Any, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """``log(sum(exp(input), dim))`` computed stably.
 
     Example:
@@ -426,13 +444,13 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False) -> Tensor:
     xp = xp_of(a)
     axis = _axis(dim, a.ndim)
     if a.size == 0:
-        return _wrap_r(xp.log(xp.exp(a).sum(axis=axis, keepdims=keepdim)))
+        return write_out(_wrap_r(xp.log(xp.exp(a).sum(axis=axis, keepdims=keepdim))), out)
     m = a.max(axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
     r = xp.log(xp.exp(a - m).sum(axis=axis, keepdims=True)) + m
     if not keepdim:
         r = r.squeeze(axis) if axis is not None else r.reshape(())
-    return _wrap_r(r)
+    return write_out(_wrap_r(r), out)
 
 
 def _cum(input: Any, dim: int, dtype: Any, kind: str) -> Tensor:
@@ -497,7 +515,7 @@ def cummin(input: Any, dim: int) -> ValuesIndices:
 
 
 @taeda_function
-def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+def all(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Whether all elements (over ``dim``) are nonzero, as a bool tensor.
 
     Example:
@@ -506,11 +524,11 @@ def all(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
         [False, True]
     """
     a = _arr(input)
-    return _wrap_r(a.all(axis=_axis(dim, a.ndim), keepdims=keepdim))
+    return write_out(_wrap_r(a.all(axis=_axis(dim, a.ndim), keepdims=keepdim)), out)
 
 
 @taeda_function
-def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+def any(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
     """Whether any element (over ``dim``) is nonzero, as a bool tensor.
 
     Example:
@@ -519,7 +537,7 @@ def any(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
         True
     """
     a = _arr(input)
-    return _wrap_r(a.any(axis=_axis(dim, a.ndim), keepdims=keepdim))
+    return write_out(_wrap_r(a.any(axis=_axis(dim, a.ndim), keepdims=keepdim)), out)
 
 
 @taeda_function

@@ -7,7 +7,8 @@ same memory: writes on either side are seen by the other. Tensors that are not s
 
 Lifetime: the creating process owns the block. It is unlinked when the last array using it in that process is
 garbage collected (or at exit); processes that attached keep their mapping until they drop it. A receiver must
-attach (unpickle) while the creator still holds the tensor, as with PyTorch's ``file_system`` strategy.
+attach (unpickle) while the creator still holds the tensor, as with PyTorch's ``file_system`` strategy. A pickle of
+a shared tensor is therefore only good for passing it to another process: write files with ``taeda.tensor.save``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def _mapping_of(arr: Any) -> mmap.mmap | None:
 
 
 def is_shared(t: Tensor) -> bool:
-    """Whether a tensor's storage is in a shared-memory block (``share_memory_`` or received from another process).
+    """Whether a tensor's storage is in a shared-memory block (``share_memory_`` or received from another process);
+    always ``True`` for CUDA tensors, as in PyTorch.
 
     Example:
         >>> import taeda.tensor as tt
@@ -94,7 +96,10 @@ def is_shared(t: Tensor) -> bool:
         >>> x.share_memory_().is_shared()
         True
     """
-    return _mapping_of(t._array) is not None
+    arr = t._array
+    if not isinstance(arr, np.ndarray):
+        return True  # CUDA memory is shareable as is, and PyTorch reports it as shared
+    return _mapping_of(arr) is not None
 
 
 def share_memory_(t: Tensor) -> Tensor:

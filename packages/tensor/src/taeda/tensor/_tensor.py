@@ -644,17 +644,7 @@ class Tensor(TensorMethods):
 
     # ----------------------------------------------------------------- arithmetic operators
     def __add__(self, other: Any) -> Tensor:
-        if type(other) is float:
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a + other
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        elif type(other) is Tensor:
+        if type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
@@ -668,23 +658,23 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
-        return _binary(operator.add, self, other)  # type: ignore[no-any-return]
-
-    def __radd__(self, other: Any) -> Tensor:
-        return _binary(operator.add, other, self)  # type: ignore[no-any-return]
-
-    def __sub__(self, other: Any) -> Tensor:
-        if type(other) is float:
+        elif type(other) is float:
             a = self._array
             if a.dtype.kind == "f" and type(a) is _nd:
-                r = a - other
+                r = a + other
                 if type(r) is not _nd:
                     r = _asarray(r)
                 t: Tensor = _new(Tensor)
                 t._array = r
                 t._vc = None
                 return t
-        elif type(other) is Tensor:
+        return _binary(operator.add, self, other)  # type: ignore[no-any-return]
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _binary(operator.add, other, self)  # type: ignore[no-any-return]
+
+    def __sub__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind != "b":
@@ -698,6 +688,16 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
+        elif type(other) is float:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a - other
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
         return _m.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
@@ -706,17 +706,7 @@ class Tensor(TensorMethods):
         return _m.sub(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        if type(other) is float:
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a * other
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        elif type(other) is Tensor:
+        if type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
@@ -730,23 +720,23 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
-        return _binary(operator.mul, self, other)  # type: ignore[no-any-return]
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return _binary(operator.mul, other, self)  # type: ignore[no-any-return]
-
-    def __truediv__(self, other: Any) -> Tensor:
-        if type(other) is float:
+        elif type(other) is float:
             a = self._array
             if a.dtype.kind == "f" and type(a) is _nd:
-                r = a / other
+                r = a * other
                 if type(r) is not _nd:
                     r = _asarray(r)
                 t: Tensor = _new(Tensor)
                 t._array = r
                 t._vc = None
                 return t
-        elif type(other) is Tensor:
+        return _binary(operator.mul, self, other)  # type: ignore[no-any-return]
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _binary(operator.mul, other, self)  # type: ignore[no-any-return]
+
+    def __truediv__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:
             a = self._array
             b = other._array
             if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind in "fc":
@@ -760,6 +750,16 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
+        elif type(other) is float:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a / other
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
         return _binary(operator.truediv, self, other, _TO_FLOAT)  # type: ignore[no-any-return]
 
     def __rtruediv__(self, other: Any) -> Tensor:

@@ -35,6 +35,7 @@ from taeda.nn.functional._activation import (
     threshold,
 )
 from taeda.nn.functional._attention import multi_head_attention_forward, scaled_dot_product_attention
+from taeda.nn.functional._ctc import ctc_loss
 from taeda.nn.functional._distance import cosine_similarity, normalize, one_hot, pairwise_distance
 from taeda.nn.functional._dropout import (
     alpha_dropout,
@@ -75,6 +76,7 @@ __all__ = [
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",

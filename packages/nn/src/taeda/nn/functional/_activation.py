@@ -10,7 +10,7 @@ from typing import Any
 
 import taeda.tensor as tt
 from taeda.autograd import Function, Variable, once_differentiable
-from taeda.nn.functional._util import Array, TensorLike, arr, xp_of
+from taeda.nn.functional._util import Array, Kernel, TensorLike, arr, xp_of
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -93,7 +93,7 @@ def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str) -> type[Function]:
         gx = bwd(xp, None if x is None else x.array, None if y is None else y.array, g.array, *params)
         return (as_tensor(gx), *([None] * len(params)))
 
-    cls = type(name, (Function,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
+    cls = type(name, (Kernel,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
     return cls
 
 
@@ -325,7 +325,7 @@ def tanhshrink(input: TensorLike) -> Variable:
 
 
 # -------------------------------------------------------------------------------------------------- PReLU, GLU
-class PReLUFn(Function):
+class PReLUFn(Kernel):
     """x for x > 0, w_c * x otherwise, with one slope per channel (dimension 1) or a single shared slope."""
 
     @staticmethod
@@ -408,7 +408,7 @@ def _softmax_arr(xp: Any, a: Array, dim: int) -> Array:
     return e
 
 
-class Softmax(Function):
+class Softmax(Kernel):
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int) -> Tensor:
         a = x.array
@@ -429,7 +429,7 @@ class Softmax(Function):
         return as_tensor(gy), None
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Kernel):
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int) -> Tensor:
         a = x.array

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import taeda.tensor as tt
 from taeda.autograd import Variable
@@ -24,6 +25,15 @@ def _mask_to_additive(mask: TensorLike | None, dtype: object, like: Tensor) -> T
         xp = m.device.xp
         return tt.as_tensor(xp.where(m.array, 0.0, -xp.inf).astype(like.dtype))
     return m
+
+
+def _repeat_heads(x: Variable, rep: int) -> Variable:
+    """(..., H, L, E) -> (..., H * rep, L, E), each head repeated ``rep`` times in place (grouped-query attention)."""
+    shape = tuple(x.shape)
+    out: Variable = (
+        x.unsqueeze(-3).expand(*shape[:-2], rep, *shape[-2:]).reshape(*shape[:-3], shape[-3] * rep, *shape[-2:])
+    )
+    return out
 
 
 def scaled_dot_product_attention(
@@ -48,8 +58,8 @@ def scaled_dot_product_attention(
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if enable_gqa and q.ndim >= 3 and k.shape[-3] != q.shape[-3]:
         rep = q.shape[-3] // k.shape[-3]
-        k = k.repeat_interleave(rep, dim=-3)
-        v = v.repeat_interleave(rep, dim=-3)
+        k = _repeat_heads(k, rep)
+        v = _repeat_heads(v, rep)
     e = q.shape[-1]
     s = 1.0 / math.sqrt(e) if scale is None else scale
     scores = (q * s) @ k.transpose(-2, -1)
@@ -137,8 +147,8 @@ def multi_head_attention_forward(
         add_mask = add_mask.unsqueeze(0)
     kpm = None if key_padding_mask is None else _mask_to_additive(_invert_bool(key_padding_mask), None, data_of(q))
     if bias_k is not None and bias_v is not None:
-        k = tt.cat([k, as_var(bias_k).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
-        v = tt.cat([v, as_var(bias_v).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
+        k = _cat([k, as_var(bias_k).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
+        v = _cat([v, as_var(bias_v).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
         if add_mask is not None:
             add_mask = tt.cat([add_mask, tt.zeros(*add_mask.shape[:-1], 1, dtype=add_mask.dtype)], -1)
         if kpm is not None:
@@ -149,8 +159,8 @@ def multi_head_attention_forward(
     v = v.reshape(v.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
     if add_zero_attn:
         zk = tt.zeros(bsz, num_heads, 1, head_dim, dtype=q.dtype)
-        k = tt.cat([k, zk], 2)
-        v = tt.cat([v, zk], 2)
+        k = _cat([k, zk], 2)
+        v = _cat([v, zk], 2)
         if add_mask is not None:
             add_mask = tt.cat([add_mask, tt.zeros(*add_mask.shape[:-1], 1, dtype=add_mask.dtype)], -1)
         if kpm is not None:
@@ -181,6 +191,10 @@ def multi_head_attention_forward(
     if unbatched:
         out = out.squeeze(1)
     return out, weights
+
+
+def _cat(parts: list[Any], dim: int) -> Variable:
+    return cast(Variable, tt.cat(parts, dim))
 
 
 def _invert_bool(mask: TensorLike) -> Tensor:

@@ -18,7 +18,7 @@ def _pnorm(d: Variable, p: float, dim: int, keepdim: bool) -> Variable:
     elif p == float("inf"):
         out = d.abs().amax(dim, keepdim=keepdim)
     elif p == 0:
-        out = (data_of(d) != 0).to(d.dtype).sum(dim, keepdim=keepdim) + d.sum(dim, keepdim=keepdim) * 0
+        out = d.sum(dim, keepdim=keepdim) * 0 + (data_of(d) != 0).to(d.dtype).sum(dim, keepdim=keepdim)
     else:
         out = (d.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
     return out

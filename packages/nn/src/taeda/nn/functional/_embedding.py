@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import taeda.tensor as tt
-from taeda.autograd import Function, Variable, no_grad, once_differentiable
-from taeda.nn.functional._util import TensorLike, as_var, data_of
+from taeda.autograd import Variable, no_grad, once_differentiable
+from taeda.nn.functional._util import Kernel, TensorLike, as_var, data_of
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["embedding", "embedding_bag"]
 
 
-class Embedding(Function):
+class Embedding(Kernel):
     """Rows of ``weight`` at integer ``indices``; backward scatter-adds into a zero gradient."""
 
     @staticmethod

@@ -86,16 +86,25 @@ def max_pool_forward(x: Array, g: PoolGeom) -> tuple[Array, Array]:
     if len(offs) == 1:
         return y, arg
     mask = xp.empty(y.shape, dtype=bool)
-    nan = xp.empty(y.shape, dtype=bool) if x.dtype.kind == "f" else None
     for i, off in enumerate(offs[1:], 1):
         v = xpad[g.view_slices(off)]
         xp.greater(v, y, out=mask)
-        if nan is not None:  # NaN wins (propagates), unless a NaN already won
-            xp.isnan(v, out=nan)
-            nan &= ~xp.isnan(y)
-            mask |= nan
         xp.copyto(y, v, where=mask)
         xp.copyto(arg, i, where=mask)
+    if x.dtype.kind == "f" and bool(xp.isnan(y).any() | xp.isnan(x).any()):
+        # NaN propagates (as in PyTorch): the first NaN of a window wins
+        y[...] = xpad[g.view_slices(offs[0])]
+        arg[...] = 0
+        found = xp.isnan(y)
+        for i, off in enumerate(offs[1:], 1):
+            v = xpad[g.view_slices(off)]
+            xp.greater(v, y, out=mask)
+            mask &= ~found
+            nan = xp.isnan(v) & ~found
+            mask |= nan
+            found |= nan
+            xp.copyto(y, v, where=mask)
+            xp.copyto(arg, i, where=mask)
     return y, arg
 
 
@@ -103,15 +112,20 @@ def max_pool_backward(gy: Array, arg: Array, g: PoolGeom) -> Array:
     """Input gradient of max pooling from the winning offsets."""
     xp = _xp(gy)
     offs = g.offsets()
-    gpad = xp.zeros((*g.lead, *g.padded), dtype=gy.dtype)
     overlap = any(s < dl * (k - 1) + 1 for s, dl, k in zip(g.stride, g.dil, g.kernel))
+    gaps = any(s > dl * (k - 1) + 1 or dl > 1 for s, dl, k in zip(g.stride, g.dil, g.kernel))
+    tiled = not overlap and not gaps and g.padded == g.spatial and not any(g.pad)
+    tiled = tiled and all(o * s == n for o, s, n in zip(g.out, g.stride, g.spatial))
+    # windows that tile the input exactly write every position once: no zero fill needed
+    gpad = (xp.empty if tiled else xp.zeros)((*g.lead, *g.padded), dtype=gy.dtype)
+    mask = xp.empty(arg.shape, dtype=bool)
     for i, off in enumerate(offs):
-        contrib = xp.where(arg == i, gy, 0)
+        xp.equal(arg, i, out=mask)
         view = gpad[g.view_slices(off)]
         if overlap:
-            view += contrib
+            view += gy * mask
         else:
-            view[...] = contrib
+            xp.multiply(gy, mask, out=view)
     return gpad[g.interior()] if g.padded != g.spatial else gpad
 
 

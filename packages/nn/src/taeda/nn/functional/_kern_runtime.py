@@ -28,7 +28,7 @@ Array = Any
 _POOL: dict[tuple[tuple[int, ...], str], list[np.ndarray[Any, Any]]] = {}
 _POOL_BYTES = [0]
 _POOL_LIMIT = 512 * 1024 * 1024
-_PER_KEY = 4
+_PER_KEY = 16
 _LOCK = threading.Lock()
 
 

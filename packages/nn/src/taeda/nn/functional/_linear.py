@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from taeda.autograd import Function, Variable, once_differentiable
-from taeda.nn.functional._util import TensorLike, xp_of
+from taeda.autograd import Variable, once_differentiable
+from taeda.nn.functional._util import Kernel, TensorLike, xp_of
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["bilinear", "linear"]
 
 
-class Linear(Function):
+class Linear(Kernel):
     """y = x Wᵀ + b over the last dimension of ``x``."""
 
     @staticmethod
@@ -70,7 +70,7 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
     return out
 
 
-class Bilinear(Function):
+class Bilinear(Kernel):
     """y_k = x1ᵀ W_k x2 + b_k."""
 
     @staticmethod

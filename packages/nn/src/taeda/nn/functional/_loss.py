@@ -8,11 +8,12 @@ import math
 from typing import Any
 
 import taeda.tensor as tt
-from taeda.autograd import Function, Variable, once_differentiable
+from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._activation import logsigmoid
 from taeda.nn.functional._distance import pairwise_distance
 from taeda.nn.functional._util import (
     Array,
+    Kernel,
     TensorLike,
     as_var,
     check_reduction,
@@ -96,7 +97,7 @@ class _Classes:
         self.wt = (w[tc] * valid).astype(dtype, copy=False) if w is not None else valid.astype(dtype)
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Kernel):
     """Fused log-softmax + negative log-likelihood with weights, ignore_index, label smoothing and soft targets."""
 
     @staticmethod
@@ -197,7 +198,7 @@ class CrossEntropy(Function):
         return gx, gt, None, None, None, None
 
 
-class NLL(Function):
+class NLL(Kernel):
     """Negative log-likelihood of log-probabilities at class-index targets."""
 
     @staticmethod
@@ -319,7 +320,7 @@ def nll_loss(
 
 
 # ----------------------------------------------------------------------------------- binary cross-entropy
-class BCE(Function):
+class BCE(Kernel):
     """Elementwise binary cross-entropy of probabilities, with logs clamped at -100 (as PyTorch)."""
 
     @staticmethod
@@ -365,7 +366,7 @@ class _errstate:
             self._ctx.__exit__(*args)
 
 
-class BCEWithLogits(Function):
+class BCEWithLogits(Kernel):
     """Elementwise ``-[pw·y·log σ(x) + (1-y)·log(1-σ(x))]`` in the overflow-free form."""
 
     @staticmethod

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from taeda.autograd import Function, once_differentiable
-from taeda.nn.functional._util import Array
+from taeda.autograd import once_differentiable
+from taeda.nn.functional._util import Array, Kernel
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["RNNLayer"]
@@ -26,7 +26,7 @@ def _sig_(a: Array, xp: Any) -> Array:
     return a
 
 
-class RNNLayer(Function):
+class RNNLayer(Kernel):
     """Run ``mode`` ∈ {"RNN_TANH", "RNN_RELU", "LSTM", "GRU"} over ``x`` (T, B, I) from ``h0`` (and ``c0``)."""
 
     @staticmethod

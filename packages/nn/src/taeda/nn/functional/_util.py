@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import taeda.tensor as tt
-from taeda.autograd import Variable
+from taeda.autograd import Function, Variable
 from taeda.tensor import Tensor
 
 Array = Any
 TensorLike = Tensor | Variable
+
+
+class Kernel(Function):
+    """Base of nn's array-level ``Function``s. Their forwards compute on arrays only and their backwards return
+    freshly allocated gradients, which autograd's ``_builtin`` flag lets the engine adopt without a copy."""
+
+    _builtin = True
+
 
 _REDUCTIONS = ("none", "mean", "sum")
 

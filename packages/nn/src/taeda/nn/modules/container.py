@@ -41,10 +41,10 @@ class Sequential(Module):
             for key, module in args[0].items():
                 self.add_module(key, module)
         else:
-            for idx, module in enumerate(args):
-                if not isinstance(module, Module):
-                    raise TypeError(f"{type(module).__name__} is not a Module subclass")
-                self.add_module(str(idx), module)
+            for idx, item in enumerate(args):
+                if not isinstance(item, Module):
+                    raise TypeError(f"{type(item).__name__} is not a Module subclass")
+                self.add_module(str(idx), item)
 
     @overload
     def __getitem__(self, idx: slice) -> Sequential: ...

@@ -70,7 +70,8 @@ def _forward_unimplemented(self: Module, *args: Any, **kwargs: Any) -> Any:
 
 def _to_tensor(value: Any) -> Tensor:
     if isinstance(value, Variable):
-        return value.data
+        data: Tensor = value.data
+        return data
     if isinstance(value, Tensor):
         return value
     return tt.as_tensor(np.asarray(value))
@@ -495,7 +496,7 @@ class Module:
         for a in args:
             if isinstance(a, (Tensor, Variable)):
                 device, dtype = a.device, a.dtype
-            elif isinstance(a, str) or isinstance(a, tt.Device):
+            elif isinstance(a, (str, tt.Device)):
                 device = a
             elif isinstance(a, bool):
                 continue

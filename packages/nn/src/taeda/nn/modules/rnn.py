@@ -136,9 +136,7 @@ class RNNBase(Module):
             g.get(f"weight_hr_l{layer}{suffix}"),
         )
 
-    def _run(
-        self, x: Any, hx: Any, cx: Any, lengths: np.ndarray[Any, Any] | None
-    ) -> tuple[Variable, Variable, Variable | None]:
+    def _run(self, x: Any, hx: Any, cx: Any, lengths: np.ndarray[Any, Any] | None) -> tuple[Any, Any, Any]:
         """x: (T, B, I); hx: (L*D, B, Hout); cx: (L*D, B, H) or None."""
         num_directions = 2 if self.bidirectional else 1
         lstm = self.mode == "LSTM"
@@ -197,7 +195,7 @@ class RNNBase(Module):
                 x = x.unsqueeze(1)
             elif self.batch_first:
                 x = x.transpose(0, 1)
-        steps, batch = x.shape[0], x.shape[1]
+        batch = x.shape[1]
         num_directions = 2 if self.bidirectional else 1
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
         lstm = self.mode == "LSTM"

@@ -33,6 +33,9 @@ class MultiheadAttention(Module):
         >>> out, w = mha(x, x, x)     # x: (N, L, 16) -> (N, L, 16), (N, L, L)
     """
 
+    bias_k: Parameter | None
+    bias_v: Parameter | None
+
     def __init__(
         self,
         embed_dim: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,7 +40,7 @@ def get_total_norm(
         for a in arrays:
             acc += float((xp.abs(a) ** norm_type).sum()) if norm_type != 2.0 else float(xp.vdot(a.ravel(), a.ravel()))
         total = acc ** (1.0 / norm_type)
-    if error_if_nonfinite and not (total == total and total != float("inf")):
+    if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "

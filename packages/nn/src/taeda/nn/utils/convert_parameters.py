@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import taeda.tensor as tt
 from taeda.autograd import Variable, no_grad
@@ -26,7 +27,7 @@ def parameters_to_vector(parameters: Iterable[Variable]) -> Variable:
             raise TypeError(
                 f"Found two parameters on different devices, this is currently not supported: {device} and {p.device}"
             )
-    out: Variable = tt.cat([p.reshape(-1) for p in params])
+    out = cast(Variable, tt.cat([p.reshape(-1) for p in params]))
     return out
 
 

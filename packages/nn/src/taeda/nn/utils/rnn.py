@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -130,7 +130,7 @@ def pad_packed_sequence(
         valid = slot[None, :] < bs[:, None]
         idx[:steps] = np.where(valid, offsets[:, None] + slot[None, :], n)
     pad_row = tt.full((1, *data.shape[1:]), padding_value, dtype=data.dtype, device=data.device)
-    padded = tt.cat([data, pad_row], 0)[tt.as_tensor(idx.reshape(-1))]
+    padded: Variable = _as_var(cast(Variable, tt.cat([data, pad_row], 0)))[tt.as_tensor(idx.reshape(-1))]
     padded = padded.reshape(steps_out, batch, *data.shape[1:])
     lengths = (bs[None, :] > slot[:, None]).sum(axis=1) if steps else np.zeros(0, dtype=np.int64)
     if sequence.unsorted_indices is not None:

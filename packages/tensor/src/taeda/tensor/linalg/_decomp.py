@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import scipy.linalg
-
 from taeda.tensor._dispatch import taeda_function
 from taeda.tensor.linalg._common import (
     EighResult,
@@ -92,6 +90,8 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:
 
 
 def _not_positive_definite(arr: Any) -> LinAlgError:
+    import scipy.linalg  # only on this error path: importing SciPy costs about a second
+
     mats = host(arr).reshape(-1, *arr.shape[-2:])
     (potrf,) = scipy.linalg.get_lapack_funcs(("potrf",), (mats,))
     for i, m in enumerate(mats):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.linalg
 
 from taeda.tensor._dispatch import taeda_function
 from taeda.tensor._dtype import torch_name
@@ -29,6 +28,8 @@ __all__ = ["inv", "det", "slogdet", "solve", "pinv", "matrix_rank", "svd_toleran
 
 def _singular_inv(arr: Any) -> LinAlgError:
     """PyTorch's message for a singular matrix: which batch element, and which pivot of its LU is zero."""
+    import scipy.linalg  # only on this error path: importing SciPy costs about a second
+
     mats = host(arr).reshape(-1, *arr.shape[-2:])
     (getrf,) = scipy.linalg.get_lapack_funcs(("getrf",), (mats,))
     for i, m in enumerate(mats):
@@ -59,18 +60,6 @@ def inv(A: Tensor) -> Tensor:
             return wrap(xp.linalg.inv(arr))
         except err:
             raise _singular_inv(arr) from None
-
-
-@taeda_function
-def inverse(input: Tensor) -> Tensor:
-    """Alias of ``linalg.inv`` (PyTorch's ``torch.inverse``).
-
-    Example:
-        >>> import taeda.tensor as tt
-        >>> tt.inverse(tt.eye(2)).tolist()
-        [[1.0, 0.0], [0.0, 1.0]]
-    """
-    return inv(input)
 
 
 @taeda_function

@@ -4,7 +4,7 @@ from taeda.vision.datasets import utils
 from taeda.vision.datasets.cifar import CIFAR10, CIFAR100
 from taeda.vision.datasets.fakedata import FakeData
 from taeda.vision.datasets.folder import IMG_EXTENSIONS, DatasetFolder, ImageFolder, default_loader, pil_loader
-from taeda.vision.datasets.mnist import EMNIST, KMNIST, MNIST, FashionMNIST
+from taeda.vision.datasets.mnist import EMNIST, KMNIST, MNIST, QMNIST, FashionMNIST
 from taeda.vision.datasets.synthetic import SyntheticDigits
 from taeda.vision.datasets.vision import VisionDataset
 
@@ -15,6 +15,7 @@ __all__ = [
     "IMG_EXTENSIONS",
     "KMNIST",
     "MNIST",
+    "QMNIST",
     "DatasetFolder",
     "FakeData",
     "FashionMNIST",

@@ -13,12 +13,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
+from taeda.vision._bridge import wrap
 from taeda.vision.datasets._arrays import ArrayImageDataset
-from taeda.vision.datasets._idx import read_image_file, read_label_file
+from taeda.vision.datasets._idx import read_idx, read_image_file, read_label_file
 from taeda.vision.datasets.utils import download_file, extract_archive
 
-__all__ = ["EMNIST", "MNIST", "FashionMNIST", "KMNIST"]
+__all__ = ["EMNIST", "KMNIST", "MNIST", "QMNIST", "FashionMNIST"]
 
 
 class MNIST(ArrayImageDataset):
@@ -104,7 +106,7 @@ class MNIST(ArrayImageDataset):
         return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
 
     def _find(self, base: str) -> str | None:
-        for name in (base, base + ".gz"):
+        for name in (base, base + ".gz", base + ".xz"):
             path = os.path.join(self.raw_folder, name)
             if os.path.isfile(path):
                 return path
@@ -121,12 +123,15 @@ class MNIST(ArrayImageDataset):
     def _load(images_path: str, labels_path: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
         return read_image_file(images_path), read_label_file(labels_path)
 
+    def _resources(self) -> Sequence[tuple[str, str]]:
+        return self.resources
+
     def download(self) -> None:
         """Fetch every resource of this dataset not yet present (and verified) into ``raw_folder``."""
         os.makedirs(self.raw_folder, exist_ok=True)
-        for filename, md5 in self.resources:
-            plain = os.path.join(self.raw_folder, filename.removesuffix(".gz"))
-            if filename.endswith(".gz") and os.path.isfile(plain):
+        for filename, md5 in self._resources():
+            plain = os.path.join(self.raw_folder, filename.removesuffix(".gz").removesuffix(".xz"))
+            if filename.endswith((".gz", ".xz")) and os.path.isfile(plain):
                 continue  # an already extracted copy (torchvision's own downloads leave these)
             urls = [m.rstrip("/") + "/" + filename for m in self.mirrors]
             download_file(urls, os.path.join(self.raw_folder, filename), md5)
@@ -219,3 +224,74 @@ class EMNIST(MNIST):
 
     def extra_repr(self) -> str:
         return f"Split: {self.split} ({'Train' if self.train else 'Test'})"
+
+
+class QMNIST(MNIST):
+    """QMNIST: MNIST's digits rebuilt from NIST with extended labels (``root/QMNIST/raw/``).
+
+    ``what`` picks ``train`` (60,000), ``test`` (60,000), ``test10k`` (its first 10,000, MNIST's test set),
+    ``test50k`` (the other 50,000) or ``nist`` (all 402,953 NIST digits); when None, ``train`` chooses ``train`` or
+    ``test``. ``targets`` is an int64 ``Tensor (N, 8)`` (class, NIST HSF series, writer id, digit index, ...);
+    with ``compat=True`` a sample's target is the class as an int, otherwise its row of 8 values (a ``Tensor``).
+    """
+
+    subsets: ClassVar[dict[str, str]] = {
+        "train": "train", "test": "test", "test10k": "test", "test50k": "test", "nist": "nist",
+    }  # fmt: skip
+    mirrors: Sequence[str] = ["https://raw.githubusercontent.com/facebookresearch/qmnist/master/"]
+    qmnist_resources: ClassVar[dict[str, list[tuple[str, str]]]] = {
+        "train": [
+            ("qmnist-train-images-idx3-ubyte.gz", "ed72d4157d28c017586c42bc6afe6370"),
+            ("qmnist-train-labels-idx2-int.gz", "0058f8dd561b90ffdd0f734c6a30e5e4"),
+        ],
+        "test": [
+            ("qmnist-test-images-idx3-ubyte.gz", "1394631089c404de565df7b7aeaf9412"),
+            ("qmnist-test-labels-idx2-int.gz", "5b5b05890a5e13444e108efe57b788aa"),
+        ],
+        "nist": [
+            ("xnist-images-idx3-ubyte.xz", "7f124b3b8ab81486c9d8c2749c17f834"),
+            ("xnist-labels-idx2-int.xz", "5ed0e788978e45d4a8bd4b7caec3d79d"),
+        ],
+    }
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        what: str | None = None,
+        compat: bool = True,
+        train: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        what = what if what is not None else ("train" if train else "test")
+        if what not in self.subsets:
+            raise ValueError(
+                f"Unknown value '{what}' for argument what. Valid values are {{{', '.join(self.subsets)}}}."
+            )
+        self.what, self.compat = what, compat
+        super().__init__(root, train=train, **kwargs)
+        if what == "test10k":
+            self._set_arrays(self._images[:10000], self._labels[:10000])
+        elif what == "test50k":
+            self._set_arrays(self._images[10000:], self._labels[10000:])
+
+    def _resources(self) -> Sequence[tuple[str, str]]:
+        return self.qmnist_resources[self.subsets[self.what]]
+
+    def _split_names(self) -> tuple[str, str]:
+        images, labels = (name.removesuffix(".gz").removesuffix(".xz") for name, _ in self._resources())
+        return images, labels
+
+    @staticmethod
+    def _load(images_path: str, labels_path: str) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
+        labels = read_idx(labels_path, ndim=2)
+        if labels.dtype != np.int32 or labels.shape[1] != 8:
+            raise RuntimeError(f"{labels_path}: expected int32 labels (N, 8), got {labels.dtype} {labels.shape}")
+        return read_image_file(images_path), labels.astype(np.int64)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        img = Image.fromarray(self._images[index])
+        target: Any = int(self._labels[index, 0]) if self.compat else wrap(self._labels[index].copy())
+        return self._apply(img, target)
+
+    def extra_repr(self) -> str:
+        return f"Split: {self.what}"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 import taeda.tensor as tt
 from taeda.vision import _bridge as B
@@ -97,9 +98,24 @@ class Compose(_Repr):
 
     def __init__(self, transforms: Sequence[Callable[[Any], Any]]) -> None:
         self.transforms = list(transforms)
+        self._plan: list[Callable[[Any], Any]] = []
+        self._plan_key: tuple[int, ...] = ()
+
+    def _fuse(self) -> list[Callable[[Any], Any]]:
+        """The transforms with each ``ToTensor`` + ``Normalize`` pair replaced by one table lookup."""
+        plan: list[Callable[[Any], Any]] = []
+        for t in self.transforms:
+            if isinstance(t, Normalize) and not t.inplace and plan and type(plan[-1]) is ToTensor:
+                plan[-1] = _ToNormalizedTensor(t)
+            else:
+                plan.append(t)
+        return plan
 
     def __call__(self, img: Any) -> Any:
-        for t in self.transforms:
+        key = tuple(map(id, self.transforms))
+        if key != self._plan_key:
+            self._plan, self._plan_key = self._fuse(), key
+        for t in self._plan:
             img = t(img)
         return img
 
@@ -178,6 +194,48 @@ class Normalize(_Repr):
 
     def _args(self) -> str:
         return f"mean={self.mean}, std={self.std}" + (", inplace=True" if self.inplace else "")
+
+
+class _ToNormalizedTensor:
+    """``ToTensor`` then ``Normalize`` for 8-bit PIL images as one lookup in per-channel tables of 256 floats.
+
+    The tables hold ``(x / 255 - mean) / std`` computed with the very float32 operations of the two transforms,
+    so results are bit-identical; other inputs go through the two transforms.
+    """
+
+    __slots__ = ("_key", "_table", "normalize")
+
+    def __init__(self, normalize: Normalize) -> None:
+        self.normalize = normalize
+        self._key: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+        self._table: Any = None
+
+    def _lookup(self) -> Any:
+        key = (tuple(self.normalize.mean), tuple(self.normalize.std))
+        if key != self._key:
+            m = np.asarray(key[0], dtype=np.float32).reshape(-1, 1)
+            s = np.asarray(key[1], dtype=np.float32).reshape(-1, 1)
+            if (s == 0).any():
+                return None
+            table = F._U8_TO_UNIT[None, :] - m
+            table /= s
+            self._table, self._key = table, key
+        return self._table
+
+    def __call__(self, pic: Any) -> Any:
+        if not isinstance(pic, Image.Image) or pic.mode not in F._BYTE_MODES:
+            return self.normalize(F.to_tensor(pic))
+        table = self._lookup()
+        arr = F._pil_pixels(pic)
+        c = 1 if arr.ndim == 2 else arr.shape[2]
+        if table is None or len(table) not in (1, c):
+            return self.normalize(F.to_tensor(pic))
+        if arr.ndim == 2:
+            return B.wrap(table[0].take(arr.reshape(1, *arr.shape)))
+        out = np.empty((c, arr.shape[0], arr.shape[1]), dtype=np.float32)
+        for k in range(c):  # one lookup per channel (at most four)
+            table[k if len(table) > 1 else 0].take(arr[:, :, k], out=out[k])
+        return B.wrap(out)
 
 
 class Resize(_Repr):
@@ -424,7 +482,9 @@ class RandomResizedCrop(_Random):
         return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, self.antialias)
 
     def _args(self) -> str:
-        return f"size={self.size}, scale={self.scale}, ratio={self.ratio}, interpolation={_mode_name(self.interpolation)}"
+        return (
+            f"size={self.size}, scale={self.scale}, ratio={self.ratio}, interpolation={_mode_name(self.interpolation)}"
+        )
 
 
 class RandomRotation(_Random):
