@@ -14,9 +14,11 @@ Rows (each "per call" figure is one epoch or one batch, as named):
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import multiprocessing
 import time
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -64,11 +66,9 @@ class SlowDataset(Dataset[tuple[np.ndarray[Any, Any], int]]):
 
 
 def _pipe_producer(conn: Any, batch: np.ndarray[Any, Any]) -> None:
-    try:
+    with contextlib.suppress(BrokenPipeError, EOFError, OSError):
         while True:
             conn.send(batch)
-    except (BrokenPipeError, EOFError, OSError):
-        pass
 
 
 def cases(quick: bool) -> list[Case]:
@@ -86,8 +86,7 @@ def cases(quick: bool) -> list[Case]:
         loader = DataLoader(ds, batch_size=64, shuffle=shuffle)
 
         def taeda_epoch(loader: DataLoader[Any] = loader) -> None:
-            for _ in loader:
-                pass
+            deque(loader, maxlen=0)
 
         if shuffle:
 
@@ -108,8 +107,7 @@ def cases(quick: bool) -> list[Case]:
             tloader = torch.utils.data.DataLoader(tds, batch_size=64, shuffle=shuffle)
 
             def torch_epoch(tloader: Any = tloader) -> None:
-                for _ in tloader:
-                    pass
+                deque(tloader, maxlen=0)
 
         order = "shuffled" if shuffle else "sequential (numpy: slice copies)"
         out.append(
@@ -133,8 +131,7 @@ def cases(quick: bool) -> list[Case]:
 
     def epoch_of(loader: Any) -> Any:
         def run() -> None:
-            for _ in loader:
-                pass
+            deque(loader, maxlen=0)
 
         return run
 

@@ -71,6 +71,9 @@ def test_random_sampler_validation() -> None:
         RandomSampler(range(3), num_samples=0)
     with pytest.raises(TypeError, match="replacement"):
         RandomSampler(range(3), replacement=1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="num_samples"):
+        RandomSampler(range(0))
+    assert list(RandomSampler(range(0), num_samples=3)) == []
 
 
 def test_subset_random_sampler() -> None:

@@ -12,7 +12,7 @@ import pytest
 import taeda.nn as nn
 import taeda.nn.functional as F
 import taeda.tensor as tt
-from taeda.autograd import Variable, gradcheck
+from taeda.autograd import Variable, gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(1)
 _erf = np.vectorize(math.erf)
@@ -172,3 +172,34 @@ def test_module_reprs_match_pytorch() -> None:
         assert tuple(out.shape) == (2, 5)
     with pytest.raises(ValueError, match="approximate"):
         nn.GELU("fast")
+
+
+SECOND_ORDER = ["relu", "relu6", "leaky_relu", "threshold", "hardtanh", "elu", "selu", "celu", "gelu", "silu",
+                "sigmoid", "tanh", "softplus"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_gradgradcheck(name: str) -> None:
+    fn = {c[0]: c[1] for c in CASES}[name]
+    x = RNG.standard_normal((2, 3)) * 2
+    x = np.where(np.abs(x) < 0.1, 0.4, x)
+    for kink in (0.3, 6.0, 2.0, -0.5, -1.0):
+        x = np.where(np.abs(x - kink) < 0.1, kink + 0.25, x)
+    assert gradgradcheck(fn, (Variable(tt.as_tensor(x), requires_grad=True),))
+
+
+def test_softmax_gradgradcheck_and_gradient_penalty() -> None:
+    v = Variable(tt.as_tensor(RNG.standard_normal((2, 4))), requires_grad=True)
+    assert gradgradcheck(lambda a: F.softmax(a, 1), (v,))
+    assert gradgradcheck(lambda a: F.log_softmax(a, 0), (v,))
+    net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1)).double()
+    x = Variable(tt.as_tensor(RNG.standard_normal((5, 4))), requires_grad=True)
+    from taeda.autograd import grad
+
+    (gx,) = grad(net(x).sum(), x, create_graph=True)
+    assert gx is not None
+    penalty = ((gx * gx).sum(1) - 1) ** 2
+    penalty.mean().backward()
+    grads = {n: p.grad for n, p in net.named_parameters()}
+    assert grads["2.bias"] is None  # the input gradient does not depend on the last bias
+    assert all(grads[n] is not None for n in ("0.weight", "0.bias", "2.weight"))

@@ -243,6 +243,8 @@ def test_errors() -> None:
         F.conv2d(x, V(rng.standard_normal((6, 3, 3, 3))), padding="full")
     with pytest.raises(RuntimeError, match="expected bias to be 1-dimensional with 6 elements"):
         F.conv2d(x, V(rng.standard_normal((6, 3, 3, 3))), V(rng.standard_normal(5)))
+    with pytest.raises(RuntimeError, match="Input type \\(float64\\) and weight type \\(float32\\) should be the same"):
+        F.conv2d(x, V(rng.standard_normal((6, 3, 3, 3)).astype(np.float32)))
     with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
         nn.Conv2d(3, 6, 3, groups=2)
     with pytest.raises(ValueError, match="padding_mode must be one of"):
@@ -324,3 +326,49 @@ def test_conv_parity_with_torch() -> None:
         tct.bias.copy_(torch.from_numpy(ct.bias.data.numpy()))
     x = rng.standard_normal((2, 4, 5, 5)).astype(np.float32)
     np.testing.assert_allclose(ct(V(x)).data.numpy(), tct(torch.tensor(x)).detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding", [0, 2])
+def test_channels_first_and_channels_last_layouts_agree(padding: int) -> None:
+    from taeda.nn.functional._kern_conv import ConvGeom, conv_backward, conv_forward
+
+    x = rng.standard_normal((3, 5, 9, 10))
+    w = rng.standard_normal((4, 5, 3, 2))
+    gy = None
+    results = []
+    for channels_last in (True, False):
+        g = ConvGeom(x.shape, w.shape, (2, 1), (padding, 1), (padding, 1), (1, 2), 1)
+        g.channels_last = channels_last
+        y, cols = conv_forward(x, w, None, g, keep_cols=True)
+        if gy is None:
+            gy = rng.standard_normal(y.shape)
+        dx, dw = conv_backward(gy, x, w, cols, g, True, True)
+        _, dw2 = conv_backward(gy, x, w, None, g, False, True)
+        results.append((y, dx, dw, dw2))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def _conv_sum_in_child(x: Variable, w: Variable, q: Any) -> None:
+    q.put(float(F.conv2d(x, w).sum().item()))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_kernel_threads_work_in_a_forked_child() -> None:
+    import multiprocessing
+
+    min_work = _kern_runtime._MIN_WORK
+    _kern_runtime._MIN_WORK = 0
+    try:
+        x = V(rng.standard_normal((4, 8, 10, 10)).astype(np.float32))
+        w = V(rng.standard_normal((8, 8, 3, 3)).astype(np.float32))
+        expected = float(F.conv2d(x, w).sum().item())  # starts the parent's worker thread
+        ctx = multiprocessing.get_context("fork")
+        q = ctx.Queue()
+        p = ctx.Process(target=_conv_sum_in_child, args=(x, w, q))
+        p.start()
+        got = q.get(timeout=60)
+        p.join(timeout=60)
+        assert abs(got - expected) <= 1e-3 * max(1.0, abs(expected))
+    finally:
+        _kern_runtime._MIN_WORK = min_work

@@ -10,7 +10,7 @@ import pytest
 import taeda.nn as nn
 import taeda.nn.functional as F
 import taeda.tensor as tt
-from taeda.autograd import Variable, gradcheck
+from taeda.autograd import Variable, gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(0)
 
@@ -44,6 +44,7 @@ def test_linear_gradcheck(shape: tuple[int, ...]) -> None:
     x, w, b = var(RNG.standard_normal(shape)), var(RNG.standard_normal((3, 4))), var(RNG.standard_normal(3))
     assert gradcheck(F.linear, (x, w, b))
     assert gradcheck(F.linear, (x, w))
+    assert gradgradcheck(F.linear, (x, w, b))
 
 
 def test_linear_errors_name_both_shapes() -> None:

@@ -236,6 +236,50 @@ def test_load_state_dict_reports_keys_by_name() -> None:
         net.load_state_dict(bad, strict=False)
 
 
+def test_always_call_hook_and_assign() -> None:
+    lin = nn.Linear(2, 2)
+    seen: list[Any] = []
+    lin.register_forward_hook(lambda m, a, o: seen.append(o), always_call=True)
+    with pytest.raises(RuntimeError):
+        lin(tt.ones(3, 5))
+    assert seen == [None]
+    new = {"weight": tt.ones(2, 2), "bias": tt.zeros(2)}
+    w = lin.weight
+    lin.load_state_dict(new, assign=True)
+    assert lin.weight is w and lin.weight.data is new["weight"]
+
+
+def test_full_backward_hooks() -> None:
+    lin = nn.Linear(4, 2).double()
+    log: list[Any] = []
+
+    def pre(m: nn.Module, grad_output: tuple[Any, ...]) -> None:
+        log.append(("pre", tuple(grad_output[0].shape)))
+
+    def hook(m: nn.Module, grad_input: tuple[Any, ...], grad_output: tuple[Any, ...]) -> Any:
+        log.append(("post", None if grad_input[0] is None else tuple(grad_input[0].shape)))
+        return None if grad_input[0] is None else (grad_input[0] * 2,)
+
+    lin.register_full_backward_pre_hook(pre)
+    handle = lin.register_full_backward_hook(hook)
+    x = Variable(tt.randn(3, 4, dtype=tt.float64), requires_grad=True)
+    lin(x).sum().backward()
+    assert log == [("pre", (3, 2)), ("post", (3, 4))]
+    assert x.grad is not None
+    expected = 2 * lin.weight.data.numpy().sum(0)
+    np.testing.assert_allclose(x.grad.data.numpy(), np.broadcast_to(expected, (3, 4)))
+    log.clear()
+    lin(tt.randn(3, 4, dtype=tt.float64)).sum().backward()
+    assert log == [("pre", (3, 2)), ("post", None)]
+    handle.remove()
+    log.clear()
+    x.grad = None
+    lin(x).sum().backward()
+    assert log == [("pre", (3, 2))]
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.data.numpy(), np.broadcast_to(expected / 2, (3, 4)))
+
+
 def test_load_copies_in_place() -> None:
     net = Net()
     w = net.fc1.weight

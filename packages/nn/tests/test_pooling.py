@@ -231,3 +231,23 @@ def test_pool_parity_with_torch() -> None:
     _, i = F.max_pool2d(V(x), 3, 2, 1, return_indices=True)
     _, it = tf.max_pool2d(xt, 3, 2, 1, return_indices=True)
     np.testing.assert_array_equal(i.data.numpy(), it.numpy())
+
+
+def test_max_pool_two_thread_split_matches() -> None:
+    from taeda.nn.functional import _kern_runtime
+
+    x = rng.standard_normal((4, 3, 8, 9))
+    old_work, old = _kern_runtime._MIN_WORK, _kern_runtime.set_kernel_threads(True)
+    _kern_runtime._MIN_WORK = 0
+    try:
+        for args in ((2, 2, 0, 1, False), (3, 2, 1, 1, True)):
+            v = V(x)
+            y = F.max_pool2d(v, *args)
+            k, s, p, d, c = args
+            ref = direct_pool(x, (k, k), (s, s), (p, p), (d, d), c, "max")[0]
+            np.testing.assert_array_equal(y.data.numpy(), ref)
+            y.sum().backward()
+            assert G(v).sum() == ref.size
+    finally:
+        _kern_runtime._MIN_WORK = old_work
+        _kern_runtime.set_kernel_threads(old)

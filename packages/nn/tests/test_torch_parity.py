@@ -215,3 +215,34 @@ def test_ctc_loss(reduction: str) -> None:
     out.sum().backward()
     assert vx.grad is not None
     close(vx.grad, tx.grad)
+
+
+def test_gradient_penalty_matches() -> None:
+    from taeda.autograd import grad
+
+    theirs = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.SiLU(), torch.nn.Linear(8, 3), torch.nn.Softplus())
+    theirs = theirs.double()
+    ours = nn.Sequential(nn.Linear(4, 8), nn.SiLU(), nn.Linear(8, 3), nn.Softplus()).double()
+    copy_weights(ours, theirs)
+    x = RNG.standard_normal((5, 4))
+    tx = torch.tensor(x, requires_grad=True)
+    (tg,) = torch.autograd.grad(log_softmax_sum(theirs(tx), torch), tx, create_graph=True)
+    ((tg * tg).sum(1) - 1).pow(2).mean().backward()
+    vx = Variable(tt.as_tensor(x), requires_grad=True)
+    (g,) = grad(log_softmax_sum(ours(vx), None), vx, create_graph=True)
+    assert g is not None
+    (((g * g).sum(1) - 1) ** 2).mean().backward()
+    close(g, tg)
+    for (n, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
+        if tp.grad is None:
+            assert p.grad is None, n
+        else:
+            assert p.grad is not None, n
+            close(p.grad, tp.grad, 1e-8)
+
+
+def log_softmax_sum(out: Any, lib: Any) -> Any:
+    """log_softmax over classes, summed: exercises LogSoftmax's second derivative too."""
+    if lib is None:
+        return F.log_softmax(out, 1)[:, 0].sum()
+    return torch.log_softmax(out, 1)[:, 0].sum()

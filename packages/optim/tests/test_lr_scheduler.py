@@ -188,6 +188,7 @@ def test_reduce_lr_on_plateau_min_lr_eps_and_errors(make_param: MakeParam) -> No
         sched.step(m)
     # group 0 stops at min_lr; group 1 stops once a reduction would change lr by less than eps
     assert sched.get_last_lr() == pytest.approx([0.05, 0.001])
+    assert isinstance(sched, sch.LRScheduler)
     with pytest.raises(ValueError, match=r"Factor should be < 1\.0\."):
         sch.ReduceLROnPlateau(opt, factor=1.0)
     with pytest.raises(ValueError, match="mode avg is unknown!"):
@@ -211,7 +212,7 @@ def test_chained_scheduler(opt: optim.SGD) -> None:
     sched = sch.ChainedScheduler([sch.ConstantLR(opt, factor=0.5, total_iters=2), sch.ExponentialLR(opt, gamma=0.9)])
     _check(_run(opt, sched, 6), lambda b, e: b * 0.9**e * (0.5 if e < 2 else 1.0))
     with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
-        sch.ChainedScheduler([sch.ReduceLROnPlateau(opt)])  # type: ignore[list-item]
+        sch.ChainedScheduler([sch.ReduceLROnPlateau(opt)])
 
 
 def test_schedulers_need_an_optimizer(opt: optim.SGD) -> None:

@@ -333,7 +333,7 @@ def test_device_mismatch_names_both_devices() -> None:
     class FakeGpuArray:  # stands in for a cupy.ndarray on device 1
         shape = (2,)
 
-        class device:  # noqa: N801
+        class device:
             id = 1
 
     with pytest.raises(tt.DeviceMismatchError, match="cpu and cuda:1"):

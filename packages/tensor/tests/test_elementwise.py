@@ -413,3 +413,14 @@ def test_clamp_min_max_and_type_as() -> None:
     assert x.clamp_min(0).tolist() == [0.0, 2.0] and x.clamp_max(0).tolist() == [-1.0, 0.0]
     assert x.type_as(tt.zeros(1, dtype=tt.int64)).dtype == tt.int64
     assert tt.tensor([[1, 2], [3, 4]]).trace().item() == 5
+
+
+def test_bool_subtraction_and_integer_powers_like_pytorch() -> None:
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+        tt.tensor([True]) - 1
+    with pytest.raises(RuntimeError, match="with a bool tensor is not supported"):
+        tt.tensor([1.0]) - True
+    assert (tt.tensor([True, False]) ** 2).dtype == tt.int64
+    base = tt.tensor([0, 1, -1, 2, -2, 3])
+    assert (base ** tt.tensor([-1, -2, -3, -1, -2, -2])).tolist() == [0, 1, -1, 0, 0, 0]
+    assert tt.square(tt.tensor([True])).dtype == tt.int64

@@ -258,3 +258,13 @@ def test_product_errors() -> None:
         tt.mm(tt.ones(2, 2), tt.ones(2, 2, dtype=tt.int64))
     with pytest.raises(RuntimeError, match="broadcastable"):
         tt.matmul(tt.ones(2, 2, 3), tt.ones(3, 3, 4))
+
+
+@pytest.mark.parametrize("dtype", [tt.uint8, tt.int8, tt.bool])
+def test_topk_on_integer_extremes(dtype: Any) -> None:
+    info = np.iinfo(dtype) if dtype != tt.bool else None
+    values = [0, 1] if info is None else [int(info.min), 0, int(info.max), 1]
+    t = tt.tensor(values, dtype=dtype)
+    want = sorted(values, reverse=True)[:2]
+    assert t.topk(2).values.tolist() == ([bool(v) for v in want] if dtype == tt.bool else want)
+    assert t.topk(1, largest=False).values.tolist() == ([bool(min(values))] if dtype == tt.bool else [min(values)])

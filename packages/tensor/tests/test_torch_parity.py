@@ -124,3 +124,131 @@ def test_elementwise_values_match_pytorch() -> None:
     np.testing.assert_allclose(
         tt.erfinv(tt.from_numpy(z)).numpy(), torch.erfinv(torch.from_numpy(z)).numpy(), rtol=1e-5
     )
+
+
+SWEEP_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
+BINARY_SWEEP: dict[str, Any] = {
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: a - b,
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "floordiv": lambda m, a, b: a // b,
+    "mod": lambda m, a, b: a % b,
+    "pow": lambda m, a, b: a**b,
+    "maximum": lambda m, a, b: m.maximum(a, b),
+    "atan2": lambda m, a, b: m.atan2(a, b),
+    "lt": lambda m, a, b: a < b,
+    "where": lambda m, a, b: m.where(a > 1, a, b),
+    "cat": lambda m, a, b: m.cat([a.reshape(-1), b.reshape(-1)]),
+    "fmod": lambda m, a, b: m.fmod(a, b),
+}
+BASE = np.array([[1.5, -2.0, 3.0], [0.5, 5.0, -6.25]])
+
+
+def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except Exception as e:  # compared below: where PyTorch succeeds we must too
+        return e
+
+
+def _agree(theirs: Any, ours: Any, what: Any) -> None:
+    if isinstance(theirs, Exception):
+        return  # taeda may accept what PyTorch rejects (e.g. scalars for maximum)
+    assert not isinstance(ours, Exception), (what, ours)
+    if isinstance(theirs, tuple):
+        theirs, ours = theirs[0], ours[0]
+    assert str(theirs.dtype).removeprefix("torch.") == str(ours.dtype), (what, theirs.dtype, ours.dtype)
+    assert tuple(theirs.shape) == tuple(ours.shape), what
+    np.testing.assert_allclose(
+        ours.numpy().astype(np.float64),
+        theirs.double().numpy(),
+        rtol=2e-3,
+        atol=1e-3,
+        equal_nan=True,
+        err_msg=str(what),
+    )
+
+
+@pytest.mark.parametrize("name", list(BINARY_SWEEP))
+def test_binary_sweep_matches_pytorch(name: str) -> None:
+    op = BINARY_SWEEP[name]
+    for da, db in itertools.product(SWEEP_DTYPES, SWEEP_DTYPES):
+        for sb in ((3,), ()):
+            b = np.abs(BASE[0]) if "u" in db else BASE[0]
+            bb = b.reshape(sb) if sb else b[0]
+            a = np.abs(BASE) if "u" in da else BASE
+            theirs = _run(op, torch, torch.tensor(a.astype(da)), torch.tensor(np.asarray(bb).astype(db)))
+            ours = _run(op, tt, tt.tensor(a.astype(da)), tt.tensor(np.asarray(bb).astype(db)))
+            _agree(theirs, ours, (name, da, db, sb))
+        for s in (2, 2.5, True):
+            theirs = _run(op, torch, torch.tensor(BASE.astype(da)), s)
+            ours = _run(op, tt, tt.tensor(BASE.astype(da)), s)
+            _agree(theirs, ours, (name, da, s))
+
+
+UNARY_SWEEP = [
+    "neg",
+    "abs",
+    "sign",
+    "exp",
+    "log",
+    "sqrt",
+    "sigmoid",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "frac",
+    "square",
+    "reciprocal",
+    "erf",
+    "tanh",
+    "isnan",
+    "isfinite",
+    "logical_not",
+    "bitwise_not",
+    "relu",
+    "rsqrt",
+    "lgamma",
+    "expm1",
+    "exp2",
+    "log2",
+    "nan_to_num",
+]
+REDUCTION_SWEEP: list[tuple[str, dict[str, Any]]] = [
+    ("sum", {}),
+    ("sum", {"dim": 1}),
+    ("prod", {"dim": 0}),
+    ("mean", {}),
+    ("amax", {"dim": 1}),
+    ("argmax", {"dim": 1}),
+    ("cumsum", {"dim": 1}),
+    ("cumprod", {"dim": 1}),
+    ("all", {}),
+    ("any", {"dim": 0}),
+    ("count_nonzero", {}),
+    ("std", {"dim": 1}),
+    ("var", {}),
+    ("norm", {}),
+    ("logsumexp", {"dim": 1}),
+    ("median", {}),
+    ("max", {}),
+    ("min", {"dim": 0}),
+    ("sort", {"dim": 1}),
+    ("argsort", {"dim": 1}),
+    ("topk", {"k": 2}),
+    ("kthvalue", {"k": 2}),
+]
+
+
+UNARY_CASES: list[tuple[str, dict[str, Any]]] = [(u, {}) for u in UNARY_SWEEP]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), UNARY_CASES + REDUCTION_SWEEP)
+def test_unary_and_reduction_sweep_matches_pytorch(name: str, kwargs: dict[str, Any]) -> None:
+    for dt in SWEEP_DTYPES:
+        x = np.abs(BASE) if dt == "uint8" else BASE
+        theirs = _run(getattr(torch, name), torch.tensor(x.astype(dt)), **kwargs)
+        ours = _run(getattr(tt, name), tt.tensor(x.astype(dt)), **kwargs)
+        _agree(theirs, ours, (name, dt, kwargs))

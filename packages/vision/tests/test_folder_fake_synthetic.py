@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 import taeda.tensor as tt
-from taeda.data import DataLoader
+from taeda.data import DataLoader, Dataset
 from taeda.vision import transforms as T
 from taeda.vision.datasets import DatasetFolder, FakeData, ImageFolder, SyntheticDigits
 
@@ -109,6 +109,35 @@ def test_dataloader_epoch() -> None:
     assert len(batches) == 4
     x, y = batches[0]
     assert tuple(x.shape) == (16, 1, 28, 28) and x.dtype == tt.float32 and tuple(y.shape) == (16,)
+
+
+class _SameImage(Dataset[tuple[Any, int]]):
+    """Every index gives the same image through a random crop: any difference between samples is augmentation."""
+
+    def __init__(self) -> None:
+        self.img = SyntheticDigits(1, seed=0)[0][0]
+        self.tf = T.Compose([T.RandomCrop(20, padding=2), T.PILToTensor()])
+
+    def __len__(self) -> int:
+        return 16
+
+    def __getitem__(self, i: int) -> tuple[Any, int]:
+        return self.tf(self.img), i
+
+
+def test_random_transforms_in_workers() -> None:
+    """Workers draw different crops (seeded per worker by taeda.data), and a global seed reproduces them."""
+
+    def epoch() -> list[Any]:
+        tt.manual_seed(7)
+        return [x.array.copy() for x, _ in DataLoader(_SameImage(), batch_size=4, num_workers=2)]
+
+    a, b = epoch(), epoch()
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    crops = {s.tobytes() for batch in a for s in batch}
+    assert len(crops) > 8  # not the same crop repeated by both workers
+    assert not np.array_equal(a[0], a[1])  # batch 0 (worker 0) and batch 1 (worker 1) differ
 
 
 @pytest.mark.torch

@@ -85,3 +85,15 @@ def test_corrupt_gzip_names_file(fmt: SimpleNamespace, tmp_path: Path) -> None:
     p.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
     with pytest.raises(RuntimeError, match=r"broken-images-idx3-ubyte.gz: cannot read IDX file"):
         read_idx(p)
+
+
+def test_absurd_header_sizes(tmp_path: Path) -> None:
+    head = bytes([0, 0, 8, 3]) + np.array([1 << 30, 1 << 30, 1 << 30], ">i4").tobytes()
+    plain = tmp_path / "huge"
+    plain.write_bytes(head + bytes(10))
+    with pytest.raises(RuntimeError, match="huge: truncated IDX file"):
+        read_idx(plain)
+    packed = tmp_path / "huge.gz"
+    packed.write_bytes(gzip.compress(head + bytes(10)))
+    with pytest.raises(RuntimeError, match=r"huge.gz: (IDX header claims an impossible size|truncated IDX file)"):
+        read_idx(packed)

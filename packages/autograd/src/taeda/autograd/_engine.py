@@ -141,7 +141,7 @@ def run_backward(
                             arr = g.array
                         shape, dtype = m._out_meta[idx]
                         fresh = False
-                        if arr.shape != shape or arr.dtype != dtype:
+                        if arr.shape != shape or (arr.dtype is not dtype and arr.dtype != dtype):
                             if shape is None:  # the leaf is gone: nothing to deliver
                                 g = None
                             else:
@@ -207,9 +207,15 @@ def _validate(node: Node, i: int, g: Any, arr: Any, shape: tuple[int, ...], dtyp
 
 def _fresh(g: Any, grads_in: list[Any], outs: tuple[Any, ...], i: int) -> bool:
     """True when ``g`` is a new array made by the node (not a pass-through of its input nor returned twice)."""
-    if any(g is x for x in grads_in):
-        return False
-    return not any(j != i and o is g for j, o in enumerate(outs))
+    for x in grads_in:
+        if g is x:
+            return False
+    j = 0
+    for o in outs:
+        if o is g and j != i:
+            return False
+        j += 1  # noqa: SIM113
+    return True
 
 
 def _skip(node: Node, ready: list[Node]) -> None:

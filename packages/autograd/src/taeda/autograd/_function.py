@@ -310,37 +310,95 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args: Any) -> Any:
         """Run ``forward`` on the unwrapped arguments; record a node when an input requires grad."""
         var = _Variable
-        targs = list(args)
-        edges: list[Any] = list(args)
-        i = 0
-        rec = False
-        for a in args:
+        n = len(args)
+        if n == 1:
+            a = args[0]
             if isinstance(a, var):
-                targs[i] = a.data
+                targs: list[Any] = [a.data]
                 if a._rg:
-                    rec = True
                     fn = a.grad_fn
                     if fn is None:
                         acc = a._acc
-                        edges[i] = (a._accumulator() if acc is None else acc, 0)
+                        edges: list[Any] = [(a._accumulator() if acc is None else acc, 0)]
                     else:
-                        edges[i] = (fn, a._out_nr)
+                        edges = [(fn, a._out_nr)]
+                    needs: Any = _NEEDS_1
                 else:
-                    edges[i] = None
+                    edges = [None]
+                    needs = None
             else:
-                edges[i] = None if isinstance(a, _Tensor) else False
-            i += 1
+                targs = [a]
+                edges = [None if isinstance(a, _Tensor) else False]
+                needs = None
+        elif n == 2:
+            a, b = args
+            needs = None
+            if isinstance(a, var):
+                ta = a.data
+                if a._rg:
+                    fn = a.grad_fn
+                    if fn is None:
+                        acc = a._acc
+                        ea: Any = (a._accumulator() if acc is None else acc, 0)
+                    else:
+                        ea = (fn, a._out_nr)
+                    needs = _NEEDS_TF
+                else:
+                    ea = None
+            else:
+                ta = a
+                ea = None if isinstance(a, _Tensor) else False
+            if isinstance(b, var):
+                tb = b.data
+                if b._rg:
+                    fn = b.grad_fn
+                    if fn is None:
+                        acc = b._acc
+                        eb: Any = (b._accumulator() if acc is None else acc, 0)
+                    else:
+                        eb = (fn, b._out_nr)
+                    needs = _NEEDS_TT if needs is not None else _NEEDS_FT
+                else:
+                    eb = None
+            else:
+                tb = b
+                eb = None if isinstance(b, _Tensor) else False
+            targs = [ta, tb]
+            edges = [ea, eb]
+        else:
+            targs = list(args)
+            edges = list(args)
+            flags = [False] * n
+            needs = None
+            i = 0
+            for a in args:
+                if isinstance(a, var):
+                    targs[i] = a.data
+                    if a._rg:
+                        needs = flags
+                        flags[i] = True
+                        fn = a.grad_fn
+                        if fn is None:
+                            acc = a._acc
+                            edges[i] = (a._accumulator() if acc is None else acc, 0)
+                        else:
+                            edges[i] = (fn, a._out_nr)
+                    else:
+                        edges[i] = None
+                else:
+                    edges[i] = None if isinstance(a, _Tensor) else False
+                i += 1  # noqa: SIM113
         node = _new(cls._backward_cls)
         node._to_save = None
         node._non_diff = None
-        if not rec or not _state.enabled:
-            node.needs_input_grad = _NO_NEEDS[i] if i < 8 else (False,) * i
+        if needs is None or not _state.enabled:
+            node.needs_input_grad = _NO_NEEDS[n] if n < 8 else (False,) * n
             out = cls.forward(node, *targs)
             wrap = var._wrap
             if type(out) is tuple:
                 return tuple(None if o is None else wrap(o.data if isinstance(o, var) else o) for o in out)
             return wrap(out.data if isinstance(out, var) else out)
-        node.needs_input_grad = tuple([e.__class__ is tuple for e in edges])
+        node.needs_input_grad = needs if needs.__class__ is tuple else tuple(needs)
         node._next = tuple(edges)
         node._freed = False
         node._hooks = None
@@ -385,6 +443,10 @@ class Function(metaclass=_FunctionMeta):
 
 _new = object.__new__
 _NO_NEEDS = [(False,) * n for n in range(8)]
+_NEEDS_1 = (True,)
+_NEEDS_TF = (True, False)
+_NEEDS_FT = (False, True)
+_NEEDS_TT = (True, True)
 
 
 def _wrap_outputs(node: Node, outs: tuple[Any, ...], targs: list[Any], args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -443,20 +505,23 @@ def _keep(node: Node, saved: tuple[Any, ...], targs: list[Any], args: tuple[Any,
             continue
         versions.append(t._version)
         src: Any = None
-        i = 0
-        for ti in targs:
-            if ti is t:
-                a = args[i]
-                src = a if isinstance(a, _Variable) and a._rg else None
-                break
-            i += 1  # noqa: SIM113
+        if t is outs[0]:
+            src = 0
         else:
-            j = 0
-            for o in outs:
-                if o is t:
-                    src = j
+            i = 0
+            for ti in targs:
+                if ti is t:
+                    a = args[i]
+                    src = a if isinstance(a, _Variable) and a._rg else None
                     break
-                j += 1  # noqa: SIM113
+                i += 1  # noqa: SIM113
+            else:
+                j = 0
+                for o in outs:
+                    if o is t:
+                        src = j
+                        break
+                    j += 1  # noqa: SIM113
         srcs.append(src)
     node._saved_versions = tuple(versions)
     node._saved_src = tuple(srcs)

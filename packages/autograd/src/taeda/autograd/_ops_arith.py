@@ -11,7 +11,9 @@ import math
 from typing import Any
 
 import taeda.tensor as tt
-from taeda.autograd._util import BuiltinFunction, TensorLike
+import operator
+
+from taeda.autograd._util import BuiltinFunction, TensorLike, scalar_op
 
 _Tensor = tt.Tensor
 
@@ -19,7 +21,7 @@ _Tensor = tt.Tensor
 class Add(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        return a + b
+        return scalar_op(operator.add, a, b)
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any]:
@@ -29,7 +31,7 @@ class Add(BuiltinFunction):
 class Sub(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        return a - b
+        return scalar_op(operator.sub, a, b)
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any]:
@@ -94,16 +96,16 @@ class _Binary(BuiltinFunction):
 class Mul(_Binary):
     uses_a = "b"
     uses_b = "a"
-    f = staticmethod(lambda a, b: a * b)
-    da = staticmethod(lambda g, a, b, y: g * b)
-    db = staticmethod(lambda g, a, b, y: g * a)
+    f = staticmethod(lambda a, b: scalar_op(operator.mul, a, b))
+    da = staticmethod(lambda g, a, b, y: scalar_op(operator.mul, g, b))
+    db = staticmethod(lambda g, a, b, y: scalar_op(operator.mul, g, a))
 
 
 class Div(_Binary):
     uses_a = "b"
     uses_b = "ab"
-    f = staticmethod(lambda a, b: a / b)
-    da = staticmethod(lambda g, a, b, y: g / b)
+    f = staticmethod(lambda a, b: scalar_op(operator.truediv, a, b))
+    da = staticmethod(lambda g, a, b, y: scalar_op(operator.truediv, g, b))
     db = staticmethod(lambda g, a, b, y: -g * a / (b * b))
 
 
@@ -112,7 +114,7 @@ def _pow_da(g: Any, a: Any, b: Any, y: Any) -> Any:
         if b == 0:
             return g * 0
         if b == 2:
-            return g * (a * 2)
+            return g * (a + a)
         return g * (a ** (b - 1) * b)
     return g * (b * a ** (b - 1)).masked_fill(b == 0, 0)
 
@@ -125,10 +127,16 @@ def _pow_db(g: Any, a: Any, b: Any, y: Any) -> Any:
     return (g * (y * a.log())).masked_fill((a == 0) & (b >= 0), 0)
 
 
+def _pow(a: Any, b: Any) -> Any:
+    if b.__class__ is int and b == 2:
+        return a * a  # exact, and avoids the slower tensor-scalar power
+    return a**b
+
+
 class Pow(_Binary):
     uses_a = "ab"
     uses_b = "ay"
-    f = staticmethod(lambda a, b: a**b)
+    f = staticmethod(_pow)
     da = staticmethod(_pow_da)
     db = staticmethod(_pow_db)
 

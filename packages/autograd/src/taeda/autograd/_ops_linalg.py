@@ -29,6 +29,8 @@ class Matmul(BuiltinFunction):
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, Any, None]:
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        if g.ndim and 0 in g.stride():  # e.g. sum's broadcast gradient: BLAS needs real strides
+            g = g.contiguous()
         da, db = ctx.nd
         ga = gb = None
         if da == 1 and db == 1:

@@ -8,10 +8,15 @@ the forms that return indices send it to the returned index only. Sum's backward
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
+import numpy as np
+
 import taeda.tensor as tt
-from taeda.autograd._util import BuiltinFunction, TensorLike
+from taeda.autograd._util import BuiltinFunction, TensorLike, scalar_op
+
+_Tensor = tt.Tensor
 
 
 def norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -40,9 +45,21 @@ def keep_shape(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> tuple[in
 
 def unreduce(g: TensorLike, shape: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool) -> TensorLike:
     """A reduced gradient reshaped to keep the reduced dims (size 1), ready to broadcast against the input."""
-    if keepdim or not shape:
+    if keepdim or dims is None or not shape:  # a 0-d total broadcasts as it is
         return g
     return g.reshape(keep_shape(shape, dims))
+
+
+def expand_to(g: TensorLike, shape: tuple[int, ...]) -> TensorLike:
+    """``g.expand(shape)``; a 0-d NumPy Tensor (the gradient of a full reduction) gets its read-only broadcast view
+    built directly, which costs a tenth of the general ``broadcast_to``."""
+    if g.__class__ is _Tensor:
+        arr = g.array
+        if arr.ndim == 0 and arr.__class__ is np.ndarray and shape:
+            view = np.ndarray(shape, arr.dtype, arr, 0, (0,) * len(shape))
+            view.flags.writeable = False
+            return tt.as_tensor(view)
+    return g.expand(shape)
 
 
 class Sum(BuiltinFunction):
@@ -63,7 +80,7 @@ class Sum(BuiltinFunction):
         shape, dims, keepdim, dtype = ctx.info
         if g.dtype != dtype:
             g = g.to(dtype)
-        return unreduce(g, shape, dims, keepdim).expand(shape), None, None, None
+        return expand_to(unreduce(g, shape, dims, keepdim), shape), None, None, None
 
 
 class Mean(BuiltinFunction):
@@ -85,7 +102,8 @@ class Mean(BuiltinFunction):
         shape, dims, keepdim, count, dtype = ctx.info
         if g.dtype != dtype:
             g = g.to(dtype)
-        return unreduce(g / max(count, 1), shape, dims, keepdim).expand(shape), None, None, None
+        g = scalar_op(operator.truediv, g, max(count, 1))
+        return expand_to(unreduce(g, shape, dims, keepdim), shape), None, None, None
 
 
 def _others_product(a: TensorLike, d: int) -> TensorLike:

@@ -78,8 +78,8 @@ _TABLE: dict[str, tuple[str, Callable[[Any, Any, Any], Any]]] = {
     "atan": ("x", lambda g, x, y: g / (x * x + 1)),
     "sinh": ("x", lambda g, x, y: g * x.cosh()),
     "cosh": ("x", lambda g, x, y: g * x.sinh()),
-    "tanh": ("y", lambda g, x, y: g * (1 - y * y)),
-    "sigmoid": ("y", lambda g, x, y: g * (y * (1 - y))),
+    "tanh": ("y", lambda g, x, y: g - g * y * y),  # g (1 - y^2) without a scalar-tensor op
+    "sigmoid": ("y", lambda g, x, y: g * (y - y * y)),
     "erf": ("x", lambda g, x, y: g * ((-(x * x)).exp() * _2_SQRTPI)),
     "erfc": ("x", lambda g, x, y: g * ((-(x * x)).exp() * -_2_SQRTPI)),
     "erfinv": ("y", lambda g, x, y: g * ((y * y).exp() * _SQRTPI_2)),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import taeda.tensor as tt
 from taeda.autograd._function import Function
 
@@ -42,3 +44,35 @@ def sum_to(grad: TensorLike, shape: tuple[int, ...]) -> TensorLike:
     if lead or tuple(grad.shape) != shape:
         grad = grad.reshape(shape)
     return grad
+
+
+_as_tensor = tt.as_tensor
+_ndarray = np.ndarray
+_generic = np.generic
+
+
+def scalar_op(op: Any, a: Any, b: Any) -> Any:
+    """``op(a, b)`` where one side is a floating Tensor and the other a Python int/float, computed on the array.
+
+    Same result as the Tensor operator (a Python scalar never widens a floating array, in NumPy 2 as in PyTorch),
+    without the general promotion path; anything else falls back to ``op`` on the operands themselves.
+    """
+    ac = a.__class__
+    bc = b.__class__
+    if ac is _Tensor and (bc is float or bc is int):
+        arr = a.array
+        if arr.dtype.kind == "f":
+            r = op(arr, b)
+            return _as_tensor(r if r.__class__ is _ndarray else _asarray(r))
+    elif bc is _Tensor and (ac is float or ac is int):
+        arr = b.array
+        if arr.dtype.kind == "f":
+            r = op(a, arr)
+            return _as_tensor(r if r.__class__ is _ndarray else _asarray(r))
+    return op(a, b)
+
+
+def _asarray(r: Any) -> Any:
+    if isinstance(r, _generic):
+        return np.asarray(r)
+    return r

@@ -93,15 +93,13 @@ class _Workers:
         """Read and drop whatever worker ``i`` sent; returns the block names those messages used."""
         names: list[str] = []
         conn = self.result_conns[i]
-        try:
+        with contextlib.suppress(EOFError, OSError):
             while conn.poll():
                 payload = conn.recv()[2]
                 if isinstance(payload, Encoded):
                     if payload.block is not None:
                         names.append(payload.block)
                     names.extend(payload.retired)
-        except (EOFError, OSError):
-            pass
         return names
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from taeda.data._tensor import Tensor, to_array, to_tensor
+from taeda.data._tensor import Tensor, numpy_to_tensor, to_array
 
 __all__ = ["BlockReader", "BlockWriter", "Encoded", "unlink_blocks"]
 
@@ -180,7 +180,7 @@ class BlockReader:
         arrays: list[Any] = []
         for off, dtype, shape, is_tensor in enc.specs:
             arr = np.ndarray(shape, np.dtype(dtype), buf, off).copy()
-            arrays.append(to_tensor(arr) if is_tensor else arr)
+            arrays.append(numpy_to_tensor(arr) if is_tensor else arr)
         del buf
         return _fill(enc.skeleton, arrays)
 

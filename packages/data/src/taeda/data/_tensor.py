@@ -10,15 +10,26 @@ from typing import Any
 
 import numpy as np
 
-from taeda.tensor import Generator, Tensor, as_tensor, manual_seed, randint, stack
+from taeda.tensor import Generator, Tensor, as_tensor, from_numpy, manual_seed, randint, stack
 
-__all__ = ["Generator", "Tensor", "draw_seed", "stack", "seed_default_generator", "to_array", "to_tensor"]
+__all__ = [
+    "Generator",
+    "Tensor",
+    "draw_seed",
+    "stack",
+    "seed_default_generator",
+    "numpy_to_tensor",
+    "to_array",
+    "to_tensor",
+]
 
 _SEED_HIGH = 1 << 62
 
 
 # Wrap an ndarray in a Tensor without copying it or changing its dtype (an alias: this sits on hot paths).
 to_tensor: Callable[[Any], Tensor] = as_tensor
+# The same for a NumPy array (cheaper: no device dispatch).
+numpy_to_tensor: Callable[[Any], Tensor] = from_numpy
 
 
 def to_array(tensor: Tensor) -> Any:

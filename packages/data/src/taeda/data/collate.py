@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from taeda.data._tensor import Tensor, stack, to_tensor
+from taeda.data._tensor import Tensor, numpy_to_tensor, stack, to_tensor
 
 __all__ = ["default_collate", "default_convert"]
 
@@ -50,7 +50,7 @@ def _stack_numpy(arrays: Sequence[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]
 def _collate_tensors(batch: Sequence[Tensor]) -> Tensor:
     arrays = list(map(_array_of, batch))
     if type(arrays[0]) is np.ndarray:
-        return to_tensor(_stack_numpy(arrays))
+        return numpy_to_tensor(_stack_numpy(arrays))
     _check_shapes(arrays)
     return stack(list(batch), 0)
 
@@ -59,23 +59,23 @@ def _collate_ndarrays(batch: Sequence[np.ndarray[Any, Any]]) -> Tensor:
     elem = batch[0]
     if _STR_OBJ_DTYPE.search(elem.dtype.str) is not None:
         raise TypeError(_ERR_FORMAT.format(elem.dtype))
-    return to_tensor(_stack_numpy(batch))
+    return numpy_to_tensor(_stack_numpy(batch))
 
 
 def _collate_numpy_scalars(batch: Sequence[np.generic]) -> Tensor:
-    return to_tensor(np.array(batch))
+    return numpy_to_tensor(np.array(batch))
 
 
 def _collate_float(batch: Sequence[float]) -> Tensor:
-    return to_tensor(np.array(batch, dtype=np.float64))
+    return numpy_to_tensor(np.array(batch, dtype=np.float64))
 
 
 def _collate_int(batch: Sequence[int]) -> Tensor:
-    return to_tensor(np.array(batch, dtype=np.int64))
+    return numpy_to_tensor(np.array(batch, dtype=np.int64))
 
 
 def _collate_bool(batch: Sequence[bool]) -> Tensor:
-    return to_tensor(np.array(batch, dtype=np.bool_))
+    return numpy_to_tensor(np.array(batch, dtype=np.bool_))
 
 
 def _collate_str(batch: Sequence[Any]) -> Any:

@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from taeda.data._tensor import Generator, Tensor, draw_seed, to_array, to_tensor
+from taeda.data._tensor import Generator, Tensor, draw_seed, numpy_to_tensor, to_array, to_tensor
 
 __all__ = [
     "ChainDataset",
@@ -90,6 +90,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
             raise ValueError(f"Size mismatch between tensors: first dimensions are {sizes}")
         self.tensors = wrapped
         self._arrays = arrays
+        self._wrap = numpy_to_tensor if all(type(a) is np.ndarray for a in arrays) else to_tensor
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         return tuple(to_tensor(a[index]) for a in self._arrays)
@@ -102,10 +103,11 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
         ``indices`` is a sequence of ints or a ``slice`` (then the batch is copied, never a view).
         """
+        wrap = self._wrap
         if type(indices) is slice:
-            return [to_tensor(a[indices].copy()) for a in self._arrays]
+            return [wrap(a[indices].copy()) for a in self._arrays]
         idx = np.asarray(indices, dtype=np.intp)
-        return [to_tensor(a[idx]) for a in self._arrays]
+        return [wrap(a[idx]) for a in self._arrays]
 
 
 class ConcatDataset(Dataset[T_co]):

@@ -39,7 +39,7 @@ class Sampler(Generic[T_co]):
     """
 
     def __init__(self, data_source: Sized | None = None) -> None:
-        pass
+        """``data_source`` is accepted for compatibility with PyTorch and not used."""
 
     def __iter__(self) -> Iterator[T_co]:
         raise TypeError(f"{type(self).__name__} does not implement __iter__")
@@ -114,6 +114,8 @@ class RandomSampler(Sampler[int]):
     def _index_array(self) -> np.ndarray[Any, np.dtype[np.int64]]:
         n = len(self.data_source)
         rng = _rng(self.generator)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
         if self.replacement:
             return rng.integers(0, n, self.num_samples, dtype=np.int64)
         reps = -(-self.num_samples // n)

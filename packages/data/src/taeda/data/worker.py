@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import random
 import signal
@@ -114,39 +115,38 @@ def worker_loop(
 
     start_epoch(base_seed, epoch)
     try:
-        while True:
-            if not tasks.poll(WATCHDOG_INTERVAL):
-                if parent is not None and not parent.is_alive():
+        with contextlib.suppress(KeyboardInterrupt, BrokenPipeError, EOFError):
+            while True:
+                if not tasks.poll(WATCHDOG_INTERVAL):
+                    if parent is not None and not parent.is_alive():
+                        break
+                    continue
+                msg = tasks.recv()
+                if msg is None:
                     break
-                continue
-            msg = tasks.recv()
-            if msg is None:
-                break
-            writer.release(msg[3])
-            if msg[0] == "resume":
-                start_epoch(msg[1], msg[2])
-                continue
-            task_idx, index = msg[1], msg[2]
-            payload: Any
-            if init_error is not None:
-                payload, init_error = init_error, None
-            else:
+                writer.release(msg[3])
+                if msg[0] == "resume":
+                    start_epoch(msg[1], msg[2])
+                    continue
+                task_idx, index = msg[1], msg[2]
+                payload: Any
+                if init_error is not None:
+                    payload, init_error = init_error, None
+                else:
+                    try:
+                        payload = writer.encode(fetcher.fetch(index))
+                    except StopIteration:
+                        payload = IterableEnd(worker_id) if config.is_iterable else ExceptionWrapper(where)
+                    except Exception:
+                        payload = ExceptionWrapper(where)
                 try:
-                    payload = writer.encode(fetcher.fetch(index))
-                except StopIteration:
-                    payload = IterableEnd(worker_id) if config.is_iterable else ExceptionWrapper(where)
-                except Exception:
-                    payload = ExceptionWrapper(where)
-            try:
-                results.send((worker_id, task_idx, payload))
-            except (BrokenPipeError, EOFError):
-                raise
-            except Exception:  # e.g. an unpicklable object in the batch
-                if isinstance(payload, Encoded) and payload.block is not None:
-                    writer.release([payload.block])
-                results.send((worker_id, task_idx, ExceptionWrapper(where + " (sending the batch)")))
-    except (KeyboardInterrupt, BrokenPipeError, EOFError):
-        pass
+                    results.send((worker_id, task_idx, payload))
+                except (BrokenPipeError, EOFError):
+                    raise
+                except Exception:  # e.g. an unpicklable object in the batch
+                    if isinstance(payload, Encoded) and payload.block is not None:
+                        writer.release([payload.block])
+                    results.send((worker_id, task_idx, ExceptionWrapper(where + " (sending the batch)")))
     finally:
         writer.close()
         _worker_info = None

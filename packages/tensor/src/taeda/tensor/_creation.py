@@ -124,13 +124,12 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         >>> t = as_tensor(a); t.array is a, t.dtype
         (True, dtype('float64'))
     """
-    if type(data) is Tensor or isinstance(data, Tensor):
-        arr = data._array
-    elif type(data) is np.ndarray:
+    if type(data) is np.ndarray:
         arr = data
-        if dtype is None and device is None:
-            _check_numpy_dtype(arr)
+        if dtype is None and device is None and arr.dtype.kind in "biufc":  # the hot path: wrap a kernel's result
             return _wrap(arr)
+    elif type(data) is Tensor or isinstance(data, Tensor):
+        arr = data._array
     elif _cuda.cupy is not None and isinstance(data, _cuda.cupy.ndarray):
         arr = data
     else:
@@ -159,9 +158,10 @@ def from_numpy(ndarray: np.ndarray[Any, Any]) -> Tensor:
         >>> a = np.arange(3); t = from_numpy(a); a[0] = 7; t.tolist()
         [7, 1, 2]
     """
-    if not isinstance(ndarray, np.ndarray):
+    if type(ndarray) is not np.ndarray and not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _check_numpy_dtype(ndarray)
+    if ndarray.dtype.kind not in "biufc":
+        _check_numpy_dtype(ndarray)
     return _wrap(ndarray)
 
 

@@ -22,8 +22,13 @@ __all__ = ["TensorMethods"]
 def _method1(name: str) -> Callable[[Tensor], Tensor]:
     """A Tensor method ``t.name()`` that calls ``taeda.tensor.name(t)``."""
 
+    impl: list[Callable[[Tensor], Tensor]] = []  # resolved on first call (the op modules load after this one)
+
     def method(self: Tensor) -> Tensor:
-        return getattr(_T._m, name)(self)  # type: ignore[no-any-return]
+        if not impl:  # self is a Tensor, so no argument can override: call the implementation directly
+            fn = getattr(_T._m, name)
+            impl.append(getattr(fn, "__taeda_impl__", fn))
+        return impl[0](self)
 
     method.__name__ = method.__qualname__ = name
     return method
@@ -488,10 +493,10 @@ class TensorMethods:
     isposinf = _method1("isposinf")
     isneginf = _method1("isneginf")
 
-    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+    def clamp_min(self, min: Any) -> Tensor:
         return _T._m.clamp(self, min, None)
 
-    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+    def clamp_max(self, max: Any) -> Tensor:
         return _T._m.clamp(self, None, max)
 
     def nansum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:

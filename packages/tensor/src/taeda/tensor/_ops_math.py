@@ -163,6 +163,13 @@ def _bin(fn: Any, x: Any, y: Any, mode: int, name: str) -> Tensor:
     return r  # type: ignore[no-any-return]
 
 
+def _is_bool(x: Any) -> bool:
+    if isinstance(x, bool):
+        return True
+    dt = getattr(unwrap(x), "dtype", None)
+    return dt is not None and dt.kind == "b"
+
+
 def _arr(x: Any) -> Any:
     if type(x) is Tensor:
         return x._array
@@ -200,10 +207,16 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         >>> tt.sub(tt.tensor([5.0]), 2).tolist()
         [3.0]
     """
-    if _dt.result_type(unwrap(input), unwrap(other)).kind == "b":
+    bools = [_is_bool(x) for x in (input, other)]
+    if bools[0] and bools[1]:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
             "Use the `^` or `logical_xor()` operator instead."
+        )
+    if bools[0] or bools[1]:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
         )
     if alpha != 1:
         other = other * alpha
@@ -324,16 +337,34 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
         >>> tt.pow(tt.tensor([2, 3]), 2).tolist(), tt.pow(2, tt.tensor([1.0, 3.0])).tolist()
         ([4, 9], [2.0, 8.0])
     """
-    if type(exponent) is int and exponent == 2 and type(input) is Tensor:
+    if type(exponent) is int and exponent == 2 and type(input) is Tensor and input._array.dtype.kind in "fiuc":
         a = input._array
         return write_out(_wrap_r(a * a), out)
     try:
         r = _bin(operator.pow, input, exponent, _PROMOTE, "pow")
+        rt = _dt.result_type(unwrap(input), unwrap(exponent))
+        if r._array.dtype != rt:  # bool ** bool: NumPy computes in int8
+            r = _wrap_r(r._array.astype(rt))
     except ValueError as e:
-        if "negative integer powers" in str(e):
+        if "negative integer powers" not in str(e):
+            raise
+        if not hasattr(unwrap(exponent), "shape"):  # a Python scalar exponent: PyTorch refuses it
             raise RuntimeError("Integers to negative integer powers are not allowed.") from None
-        raise
+        r = _int_pow(input, exponent)
     return write_out(r, out)
+
+
+def _int_pow(input: Any, exponent: Any) -> Tensor:
+    """Integer ``base ** exp`` with negative exponents as PyTorch computes them: 1 for base 1, +-1 for base -1,
+    else 0."""
+    rt = _dt.result_type(unwrap(input), unwrap(exponent))
+    b, e = _arr(input).astype(rt), _arr(exponent).astype(rt)
+    xp = xp_of(b)
+    neg = e < 0
+    r = b ** xp.where(neg, 0, e)
+    odd = (e % 2) != 0
+    at_neg = xp.where(b == 1, 1, xp.where(b == -1, xp.where(odd, -1, 1), 0)).astype(rt)
+    return _wrap_r(xp.where(neg, at_neg, r))
 
 
 def _xp2(fn_name: str) -> Callable[[Any, Any], Any]:
@@ -685,13 +716,20 @@ def _special(xp: ModuleType) -> Any:
 
 
 def _unary(name: str, kernel: Callable[[ModuleType, Any], Any], to_float: bool, example: str) -> Callable[..., Tensor]:
+    ufunc = getattr(np, _NP_NAMES.get(name, name), None) if name not in _NOT_NUMPY_UFUNC else None
+    if not isinstance(ufunc, np.ufunc):
+        ufunc = None
+
     def f(input: Any, *, out: Tensor | None = None) -> Tensor:
         a = input._array if type(input) is Tensor else _arr(input)
         dt = a.dtype
         if to_float and dt not in _FLOATING:
             a = a.astype(_dt.default_float())
             dt = a.dtype
-        r = kernel(np if type(a) is np.ndarray else xp_of(a), a)
+        if ufunc is not None and type(a) is np.ndarray and dt.kind != "b":
+            r = ufunc(a)  # the NumPy kernel directly: the common CPU case
+        else:
+            r = kernel(np if type(a) is np.ndarray else xp_of(a), a)
         if r.dtype is not dt and dt.kind != "b" and r.dtype != dt:
             r = r.astype(dt)
         if out is None:
@@ -706,6 +744,37 @@ def _unary(name: str, kernel: Callable[[ModuleType, Any], Any], to_float: bool, 
         >>> {example}
     """
     return taeda_function(f)
+
+
+_NP_NAMES = {
+    "neg": "negative",
+    "asin": "arcsin",
+    "acos": "arccos",
+    "atan": "arctan",
+    "asinh": "arcsinh",
+    "acosh": "arccosh",
+    "atanh": "arctanh",
+}
+# names whose kernels differ from the NumPy ufunc of the same name (integer handling, special functions)
+_NOT_NUMPY_UFUNC = frozenset(
+    {
+        "floor",
+        "ceil",
+        "trunc",
+        "abs",
+        "sign",
+        "rsqrt",
+        "frac",
+        "relu",
+        "sigmoid",
+        "erf",
+        "erfc",
+        "erfinv",
+        "lgamma",
+        "digamma",
+        "square",
+    }
+)
 
 
 def _rsqrt(xp: ModuleType, a: Any) -> Any:
@@ -757,7 +826,12 @@ negative = neg
 abs = _unary("abs", _abs, False, "tt.abs(tt.tensor([-1, 2])).tolist()\n        [1, 2]")
 absolute = abs
 sign = _unary("sign", _sign, False, "tt.sign(tt.tensor([-3.0, 0.0, 2.0])).tolist()\n        [-1.0, 0.0, 1.0]")
-square = _unary("square", lambda xp, a: a * a, False, "tt.square(tt.tensor([3])).tolist()\n        [9]")
+square = _unary(
+    "square",
+    lambda xp, a: a * a if a.dtype.kind != "b" else a.astype(np.int64),
+    False,
+    "tt.square(tt.tensor([3])).tolist()\n        [9]",
+)
 relu = _unary("relu", _relu, False, "tt.relu(tt.tensor([-1.0, 2.0])).tolist()\n        [0.0, 2.0]")
 floor = _unary("floor", _keep_int("floor"), False, "tt.floor(tt.tensor([-1.5, 1.5])).tolist()\n        [-2.0, 1.0]")
 ceil = _unary("ceil", _keep_int("ceil"), False, "tt.ceil(tt.tensor([-1.5, 1.5])).tolist()\n        [-1.0, 2.0]")
@@ -799,7 +873,10 @@ lgamma = _unary(
     "lgamma", lambda xp, a: _special(xp).gammaln(a), True, "tt.lgamma(tt.tensor([1.0])).tolist()\n        [0.0]"
 )
 digamma = _unary(
-    "digamma", lambda xp, a: _special(xp).psi(a), True, 'f"{tt.digamma(tt.tensor([1.0])).item():.4f}"\n        \'-0.5772\''
+    "digamma",
+    lambda xp, a: _special(xp).psi(a),
+    True,
+    "f\"{tt.digamma(tt.tensor([1.0])).item():.4f}\"\n        '-0.5772'",
 )
 deg2rad = _unary("deg2rad", lambda xp, a: xp.deg2rad(a), True, "tt.deg2rad(tt.tensor([0.0])).tolist()\n        [0.0]")
 rad2deg = _unary("rad2deg", lambda xp, a: xp.rad2deg(a), True, "tt.rad2deg(tt.tensor([0.0])).tolist()\n        [0.0]")

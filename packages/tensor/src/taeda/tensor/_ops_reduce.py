@@ -524,7 +524,8 @@ def all(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | Non
         [False, True]
     """
     a = _arr(input)
-    return write_out(_wrap_r(a.all(axis=_axis(dim, a.ndim), keepdims=keepdim)), out)
+    r = a.all(axis=_axis(dim, a.ndim), keepdims=keepdim)
+    return write_out(_wrap_r(r.astype(a.dtype) if a.dtype == _dt.uint8 else r), out)  # uint8 in, uint8 out (PyTorch)
 
 
 @taeda_function
@@ -537,7 +538,8 @@ def any(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | Non
         True
     """
     a = _arr(input)
-    return write_out(_wrap_r(a.any(axis=_axis(dim, a.ndim), keepdims=keepdim)), out)
+    r = a.any(axis=_axis(dim, a.ndim), keepdims=keepdim)
+    return write_out(_wrap_r(r.astype(a.dtype) if a.dtype == _dt.uint8 else r), out)
 
 
 @taeda_function

@@ -83,7 +83,8 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
         raise RuntimeError(f"selected index k out of range: k = {k}, size = {n}")
     if a.ndim == 0:
         return ValuesIndices(_wrap(a.copy()), _wrap(xp.zeros((), np.int64)))
-    key = -a if largest and a.dtype.kind != "b" else (~a if largest else a)
+    # an order-reversing key without overflow: ~a for bool and integers, -a for floats
+    key = (~a if a.dtype.kind in "biu" else -a) if largest else a
     if k < n and n > 64:
         part = xp.argpartition(key, k - 1, axis=d) if k else xp.take(xp.argsort(key, axis=d), [], axis=d)
         part = xp.take(part, xp.arange(k), axis=d)

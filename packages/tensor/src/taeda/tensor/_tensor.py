@@ -181,19 +181,24 @@ def _binary(fn: Any, x: Any, y: Any, mode: int = _PROMOTE) -> Any:
 def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor:
     a = self._array
     t = type(other)
-    if mode != _INTEGRAL and type(a) is _nd and a.dtype.kind == "f":  # float tensor (op)= same dtype or Python number
-        if (t is Tensor and other._array.dtype is a.dtype and type(other._array) is _nd) or t is float or t is int:
-            try:
-                ifn(a, other._array if t is Tensor else other)
-            except ValueError:
-                pass  # the general path below raises PyTorch's error
+    # fast path: a float tensor (op)= a tensor of its dtype or a Python number
+    if (
+        mode != _INTEGRAL
+        and type(a) is _nd
+        and a.dtype.kind == "f"
+        and ((t is Tensor and other._array.dtype is a.dtype and type(other._array) is _nd) or t is float or t is int)
+    ):
+        try:
+            ifn(a, other._array if t is Tensor else other)
+        except ValueError:
+            pass  # the general path below raises PyTorch's error
+        else:
+            vc = self._vc
+            if vc is None:
+                self._vc = [1]
             else:
-                vc = self._vc
-                if vc is None:
-                    self._vc = [1]
-                else:
-                    vc[0] += 1
-                return self
+                vc[0] += 1
+            return self
     b = unwrap(other)
     if b is _NOT:
         raise TypeError(f"unsupported operand type for in-place op on Tensor: {type(other).__name__}")
@@ -359,9 +364,12 @@ class Tensor(TensorMethods):
 
     def size(self, dim: builtins.int | None = None) -> Any:
         """The shape as a ``Size``, or the length of dimension ``dim``."""
+        a = self._array
         if dim is None:
-            return Size(self._array.shape)
-        return self._array.shape[norm_dim(dim, self._array.ndim)] if self._array.ndim else 1
+            return Size(a.shape)
+        if a.ndim == 0:
+            raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
+        return a.shape[norm_dim(dim, a.ndim)]
 
     @property
     def dtype(self) -> np.dtype[Any]:

@@ -14,7 +14,7 @@ import taeda.tensor as tt
 from taeda.tensor import Tensor
 
 __all__ = [
-    "Tensor", "array_module", "is_tensor", "like", "rand", "randint", "randn", "to_host", "to_numpy", "uniform",
+    "Tensor", "array_module", "like", "rand", "randint", "randn", "to_host", "to_numpy", "uniform",
     "unwrap", "wrap",
 ]  # fmt: skip
 
@@ -42,11 +42,6 @@ def to_host(array: Any) -> npt.NDArray[Any]:
 def like(host: npt.NDArray[Any], reference: Any) -> Any:
     """``host`` moved to the device of the array ``reference`` (no copy when that is the CPU)."""
     return host if isinstance(reference, np.ndarray) else array_module(reference).asarray(host)
-
-
-def is_tensor(x: object) -> bool:
-    """True for a taeda ``Tensor`` (exactly the classes taeda.tensor defines, subclasses included)."""
-    return isinstance(x, Tensor)
 
 
 def to_numpy(x: Tensor | npt.NDArray[Any]) -> npt.NDArray[Any]:

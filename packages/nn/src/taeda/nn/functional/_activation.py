@@ -69,9 +69,11 @@ def _erf(a: Array) -> Array:
     return tt.erf(as_tensor(a)).array
 
 
-def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str) -> type[Function]:
+def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str, vbwd: Callable[..., Any] | None = None) -> type[Function]:
     """Build a unary ``Function`` from ``fwd(xp, x, *params) -> y`` and ``bwd(xp, x, y, g, *params) -> gx``;
-    ``saves`` says which of ``"x"``, ``"y"`` or ``"xy"`` backward needs."""
+    ``saves`` says which of ``"x"``, ``"y"`` or ``"xy"`` backward needs. ``vbwd(x, y, g, *params)``, when given,
+    is the same derivative written with Variable operations: it runs under ``create_graph=True`` so that the
+    gradient can be differentiated again."""
     save_x, save_y = "x" in saves, "y" in saves
 
     def forward(ctx: Any, x: Tensor, *params: Any) -> Tensor:
@@ -83,7 +85,7 @@ def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str) -> type[Function]:
         return y
 
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+    def array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
         x, y = ctx.saved_tensors
         params = ctx.params
         if not ctx.needs_input_grad[0]:
@@ -93,8 +95,19 @@ def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str) -> type[Function]:
         gx = bwd(xp, None if x is None else x.array, None if y is None else y.array, g.array, *params)
         return (as_tensor(gx), *([None] * len(params)))
 
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        if vbwd is not None and isinstance(g, Variable):
+            x, y = ctx.saved_tensors
+            return (vbwd(x, y, g, *ctx.params), *([None] * len(ctx.params)))
+        out: tuple[Any, ...] = array_backward(ctx, g)
+        return out
+
     cls = type(name, (Kernel,), {"forward": staticmethod(forward), "backward": staticmethod(backward)})
     return cls
+
+
+def _mask(cond: Tensor, like: Variable) -> Tensor:
+    return cond.to(like.dtype)
 
 
 def _apply(fn: type[Function], input: TensorLike, *params: Any) -> Variable:
@@ -103,24 +116,33 @@ def _apply(fn: type[Function], input: TensorLike, *params: Any) -> Variable:
 
 
 # ---------------------------------------------------------------------------------------------------- kernels
-ReLU = _make("ReLU", lambda xp, a: xp.maximum(a, 0), lambda xp, a, y, g: g * (y > 0), "y")
+ReLU = _make(
+    "ReLU",
+    lambda xp, a: xp.maximum(a, 0),
+    lambda xp, a, y, g: g * (y > 0),
+    "y",
+    lambda x, y, g: g * _mask(y.data > 0, g),
+)
 Threshold = _make(
     "Threshold",
     lambda xp, a, th, v: xp.where(a > th, a, xp.asarray(v, dtype=a.dtype)),
     lambda xp, a, y, g, th, v: g * (a > th),
     "x",
+    lambda x, y, g, th, v: g * _mask(x.data > th, g),
 )
 LeakyReLU = _make(
     "LeakyReLU",
     lambda xp, a, s: xp.where(a > 0, a, a * s),
     lambda xp, a, y, g, s: xp.where(a > 0, g, g * s),
     "x",
+    lambda x, y, g, s: g * (_mask(x.data > 0, g) * (1 - s) + s),
 )
 Hardtanh = _make(
     "Hardtanh",
     lambda xp, a, lo, hi: xp.clip(a, lo, hi),
     lambda xp, a, y, g, lo, hi: g * ((a > lo) & (a < hi)),
     "x",
+    lambda x, y, g, lo, hi: g * _mask((x.data > lo) & (x.data < hi), g),
 )
 ELU = _make(
     "ELU",
@@ -129,12 +151,16 @@ ELU = _make(
         a > 0, g * scale, g * (xp.exp(a * in_scale) * (alpha * scale * in_scale))
     ),
     "x",
+    lambda x, y, g, alpha, scale, in_scale: (
+        g * tt.where(x.data > 0, x * 0 + scale, (x * in_scale).exp() * (alpha * scale * in_scale))
+    ),
 )
 GELU = _make(
     "GELU",
     lambda xp, a: a * (0.5 * (1 + _erf(a * (1 / _SQRT_2)))),
     lambda xp, a, y, g: g * (0.5 * (1 + _erf(a * (1 / _SQRT_2))) + a * xp.exp(-0.5 * a * a) * _INV_SQRT_2PI),
     "x",
+    lambda x, y, g: g * (((x * (1 / _SQRT_2)).erf() + 1) * 0.5 + x * (x * x * -0.5).exp() * _INV_SQRT_2PI),
 )
 
 
@@ -157,7 +183,13 @@ def _silu_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
     return g * (s * (1 + a * (1 - s)))
 
 
-SiLU = _make("SiLU", lambda xp, a: a * _sigmoid(xp, a), _silu_bwd, "x")
+def _silu_vbwd(x: Variable, y: Any, g: Variable) -> Variable:
+    s = sigmoid(x)
+    out: Variable = g * (s * (x * (1 - s) + 1))
+    return out
+
+
+SiLU = _make("SiLU", lambda xp, a: a * _sigmoid(xp, a), _silu_bwd, "x", _silu_vbwd)
 
 
 def _mish_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
@@ -166,8 +198,10 @@ def _mish_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
 
 
 Mish = _make("Mish", lambda xp, a: a * xp.tanh(_softplus(xp, a)), _mish_bwd, "x")
-Sigmoid = _make("Sigmoid", _sigmoid, lambda xp, a, y, g: g * (y * (1 - y)), "y")
-Tanh = _make("Tanh", lambda xp, a: xp.tanh(a), lambda xp, a, y, g: g * (1 - y * y), "y")
+Sigmoid = _make("Sigmoid", _sigmoid, lambda xp, a, y, g: g * (y * (1 - y)), "y", lambda x, y, g: g * (y * (1 - y)))
+Tanh = _make(
+    "Tanh", lambda xp, a: xp.tanh(a), lambda xp, a, y, g: g * (1 - y * y), "y", lambda x, y, g: g * (1 - y * y)
+)
 Hardsigmoid = _make(
     "Hardsigmoid",
     lambda xp, a: xp.clip(a / 6 + 0.5, 0, 1),
@@ -192,6 +226,7 @@ Softplus = _make(
     _softplus_fwd,
     lambda xp, a, y, g, beta, th: xp.where(a * beta > th, g, g * _sigmoid(xp, a * beta)),
     "x",
+    lambda x, y, g, beta, th: tt.where(x.data * beta > th, g, g * sigmoid(x * beta)),
 )
 LogSigmoid = _make("LogSigmoid", lambda xp, a: -_softplus(xp, -a), lambda xp, a, y, g: g * _sigmoid(xp, -a), "x")
 Softsign = _make("Softsign", lambda xp, a: a / (1 + xp.abs(a)), lambda xp, a, y, g: g / (1 + xp.abs(a)) ** 2, "x")
@@ -418,8 +453,16 @@ class Softmax(Kernel):
         return y
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, None]:
+        if isinstance(g, Variable):
+            (yv,) = ctx.saved_tensors
+            return yv * (g - (g * yv).sum(ctx.dim, keepdim=True)), None
+        out: tuple[Any, None] = Softmax._array_backward(ctx, g)
+        return out
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor, None]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor, None]:
         (y,) = ctx.saved_tensors
         ya, ga = y.array, g.array
         if ya.ndim == 0:
@@ -439,8 +482,16 @@ class LogSoftmax(Kernel):
         return y
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, None]:
+        if isinstance(g, Variable):
+            (yv,) = ctx.saved_tensors
+            return g - yv.exp() * g.sum(ctx.dim, keepdim=True), None
+        out: tuple[Any, None] = LogSoftmax._array_backward(ctx, g)
+        return out
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor, None]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor, None]:
         (y,) = ctx.saved_tensors
         ya, ga = y.array, g.array
         if ya.ndim == 0:

@@ -176,6 +176,10 @@ def _check_conv(
             f"Given weight of size {_shape_list(ws)}, expected bias to be 1-dimensional with {out_c} "
             f"elements, but got bias of size {_shape_list(tuple(b.shape))} instead"
         )
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"Input type ({x.dtype}) and weight type ({w.dtype}) should be the same")
+    if b is not None and b.dtype != w.dtype:
+        raise RuntimeError(f"Input type ({x.dtype}) and bias type ({b.dtype}) should be the same")
     if x.device != w.device:
         raise RuntimeError(f"Input and weight are on different devices: {x.device} and {w.device}")
     return unbatched

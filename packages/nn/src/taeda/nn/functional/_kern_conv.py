@@ -72,7 +72,21 @@ def _windows(xp: Any, xpad: Array, out: Ints, kernel: Ints, groups: int, stride:
 class ConvGeom:
     """Sizes of one convolution call."""
 
-    __slots__ = ("c", "dil", "groups", "kernel", "n", "o", "out", "pad_hi", "pad_lo", "padded", "spatial", "stride")
+    __slots__ = (
+        "c",
+        "channels_last",
+        "dil",
+        "groups",
+        "kernel",
+        "n",
+        "o",
+        "out",
+        "pad_hi",
+        "pad_lo",
+        "padded",
+        "spatial",
+        "stride",
+    )
 
     def __init__(
         self, x_shape: Ints, w_shape: Ints, stride: Ints, pad_lo: Ints, pad_hi: Ints, dil: Ints, groups: int
@@ -88,21 +102,58 @@ class ConvGeom:
             for s, k, st, lo, hi, dl in zip(self.spatial, self.kernel, stride, pad_lo, pad_hi, dil)
         )
 
+        # channels-last columns copy runs of kernel_w * C values, channels-first ones runs of out_w values
+        self.channels_last = groups > 1 or self.kernel[-1] * self.c >= self.out[-1] * (2 if stride[-1] == 1 else 8)
+
     @property
     def cols_shape(self) -> Ints:
-        return (self.n, *self.out, self.groups, *self.kernel, self.c // self.groups)
+        if self.channels_last:
+            return (self.n, *self.out, self.groups, *self.kernel, self.c // self.groups)
+        return (self.n, self.c, *self.kernel, *self.out)
+
+    @property
+    def xpad_shape(self) -> Ints:
+        return (self.n, *self.padded, self.c) if self.channels_last else (self.n, self.c, *self.padded)
+
+
+def _fill_padded_cf(xp: Any, dst: Array, src: Array, pad_lo: Ints, spatial: Ints) -> None:
+    """``dst (n, C, *padded)`` := zero border + ``src (n, C, *spatial)`` inside."""
+    inner = (slice(None), slice(None), *(slice(lo, lo + s) for lo, s in zip(pad_lo, spatial)))
+    xp.copyto(dst[inner], src)
+    for i, (lo, s) in enumerate(zip(pad_lo, spatial)):
+        pre = (slice(None),) * (i + 2)
+        if lo > 0:
+            dst[(*pre, slice(0, lo))] = 0
+        if dst.shape[i + 2] > lo + s:
+            dst[(*pre, slice(lo + s, None))] = 0
+
+
+def _windows_cf(xp: Any, xpad: Array, g: ConvGeom) -> Array:
+    """Strided view ``(n, C, *kernel, *out)`` of a padded channels-first buffer."""
+    st = xpad.strides
+    sp = st[2:]
+    shape = (xpad.shape[0], g.c, *g.kernel, *g.out)
+    strides = (st[0], st[1], *(s * k for s, k in zip(sp, g.dil)), *(s * k for s, k in zip(sp, g.stride)))
+    return _as_strided(xp, xpad, shape, strides)
 
 
 def _im2col(xp: Any, x: Array, g: ConvGeom, cols: Array, xpad: Array, a: int, z: int) -> None:
-    _fill_padded(xp, xpad[a:z], x[a:z], g.pad_lo, g.spatial)
-    xp.copyto(cols[a:z], _windows(xp, xpad[a:z], g.out, g.kernel, g.groups, g.stride, g.dil))
+    if g.channels_last:
+        _fill_padded(xp, xpad[a:z], x[a:z], g.pad_lo, g.spatial)
+        xp.copyto(cols[a:z], _windows(xp, xpad[a:z], g.out, g.kernel, g.groups, g.stride, g.dil))
+        return
+    if g.padded == g.spatial:
+        xp.copyto(cols[a:z], _windows_cf(xp, x[a:z], g))
+        return
+    _fill_padded_cf(xp, xpad[a:z], x[a:z], g.pad_lo, g.spatial)
+    xp.copyto(cols[a:z], _windows_cf(xp, xpad[a:z], g))
 
 
 def im2col(x: Array, g: ConvGeom) -> Array:
     """The column buffer of ``x`` for geometry ``g`` (taken from the pool; give it back when done)."""
     xp = _xp(x)
     cols = take(xp, g.cols_shape, x.dtype)
-    xpad = take(xp, (g.n, *g.padded, g.c), x.dtype)
+    xpad = take(xp, g.xpad_shape, x.dtype)
     work = cols.size
 
     def part(a: int, z: int, _p: int) -> None:
@@ -122,9 +173,12 @@ def conv_forward(x: Array, w: Array, b: Array | None, g: ConvGeom, keep_cols: bo
     kk = math.prod(g.kernel) * cg
     d = len(g.kernel)
     # (g, Og, *K, Cg) -> (g, Og, K*Cg): the weight as the left GEMM operand
-    wm = xp.ascontiguousarray(xp.moveaxis(w.reshape(gr, og, cg, *g.kernel), 2, 2 + d)).reshape(gr, og, kk)
+    if g.channels_last:
+        wm = xp.ascontiguousarray(xp.moveaxis(w.reshape(gr, og, cg, *g.kernel), 2, 2 + d)).reshape(gr, og, kk)
+    else:
+        wm = w.reshape(gr, og, kk)
     cols = take(xp, g.cols_shape, x.dtype)
-    xpad = take(xp, (n, *g.padded, g.c), x.dtype)
+    xpad = take(xp, g.xpad_shape, x.dtype)
     y = xp.empty((n, g.o, *g.out), dtype=x.dtype)
     bias = None if b is None else b.reshape(gr, og, 1)
 
@@ -133,7 +187,10 @@ def conv_forward(x: Array, w: Array, b: Array | None, g: ConvGeom, keep_cols: bo
         if m == 0:
             return
         _im2col(xp, x, g, cols, xpad, a, z)
-        c = cols[a:z].reshape(m, p, gr, kk).transpose(0, 2, 3, 1)
+        if g.channels_last:
+            c = cols[a:z].reshape(m, p, gr, kk).transpose(0, 2, 3, 1)  # (m, g, K*Cg, P)
+        else:
+            c = cols[a:z].reshape(m, gr, kk, p)
         yo = y[a:z].reshape(m, gr, og, p)
         xp.matmul(wm, c, out=yo)
         if bias is not None:
@@ -193,7 +250,10 @@ def conv_backward(
         gg = gy3[a:z].reshape(m, gr, og, p)
         if need_w:
             assert cols is not None and prod is not None
-            c = cols[a:z].reshape(m, p, gr, kk).transpose(0, 2, 1, 3)  # (m, g, P, K*Cg)
+            if g.channels_last:
+                c = cols[a:z].reshape(m, p, gr, kk).transpose(0, 2, 1, 3)  # (m, g, P, K*Cg)
+            else:
+                c = cols[a:z].reshape(m, gr, kk, p).transpose(0, 1, 3, 2)  # (m, g, P, Cg*K)
             pr = prod[a:z]
             xp.matmul(gg, c, out=pr)
             pr.sum(axis=0, out=dws[part_no])
@@ -227,6 +287,9 @@ def conv_backward(
     dw = None
     if need_w:
         acc = dws[0] if parts == 1 else dws[0] + dws[1]
-        # (g, Og, *K, Cg) -> (O, Cg, *K)
-        dw = xp.ascontiguousarray(xp.moveaxis(acc.reshape(gr, og, *g.kernel, cg), 2 + d, 2)).reshape(g.o, cg, *g.kernel)
+        if g.channels_last:  # (g, Og, *K, Cg) -> (O, Cg, *K)
+            dw = xp.ascontiguousarray(xp.moveaxis(acc.reshape(gr, og, *g.kernel, cg), 2 + d, 2))
+            dw = dw.reshape(g.o, cg, *g.kernel)
+        else:
+            dw = acc.reshape(g.o, cg, *g.kernel)
     return dx, dw

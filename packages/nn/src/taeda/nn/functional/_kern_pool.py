@@ -11,6 +11,8 @@ import itertools
 import math
 from typing import Any
 
+from taeda.nn.functional._kern_runtime import split_batch
+
 Array = Any
 Ints = tuple[int, ...]
 
@@ -77,25 +79,31 @@ def _padded(xp: Any, x: Array, g: PoolGeom, fill: float) -> Array:
 
 
 def max_pool_forward(x: Array, g: PoolGeom) -> tuple[Array, Array]:
-    """``(y, arg)``: window maxima and the winning kernel offset (flat, int8/int16) per output."""
+    """``(y, arg)``: window maxima and the winning kernel offset (flat, int8/int32) per output."""
     xp = _xp(x)
     xpad = _padded(xp, x, g, -math.inf if x.dtype.kind == "f" else int(xp.iinfo(x.dtype).min))
     offs = g.offsets()
-    y = xpad[g.view_slices(offs[0])].copy()
-    arg = xp.zeros(y.shape, dtype=xp.int8 if len(offs) < 128 else xp.int32)
-    if len(offs) == 1:
-        return y, arg
-    mask = xp.empty(y.shape, dtype=bool)
-    for i, off in enumerate(offs[1:], 1):
-        v = xpad[g.view_slices(off)]
-        xp.greater(v, y, out=mask)
-        xp.copyto(y, v, where=mask)
-        xp.copyto(arg, i, where=mask)
-    if x.dtype.kind == "f" and bool(xp.isnan(y).any() | xp.isnan(x).any()):
+    y = xp.empty((*g.lead, *g.out), dtype=x.dtype)
+    arg = xp.empty(y.shape, dtype=xp.int8 if len(offs) < 128 else xp.int32)
+
+    def part(a: int, z: int, _p: int) -> None:
+        ya, aa, xa = y[a:z], arg[a:z], xpad[a:z]
+        ya[...] = xa[g.view_slices(offs[0])]
+        aa[...] = 0
+        mask = xp.empty(ya.shape, dtype=bool)
+        for i, off in enumerate(offs[1:], 1):
+            v = xa[g.view_slices(off)]
+            xp.greater(v, ya, out=mask)
+            xp.copyto(ya, v, where=mask)
+            xp.copyto(aa, i, where=mask)
+
+    split_batch(part, y.shape[0], xp, xpad.size)
+    if x.dtype.kind == "f" and x.size and math.isnan(float(x.max())):
         # NaN propagates (as in PyTorch): the first NaN of a window wins
         y[...] = xpad[g.view_slices(offs[0])]
         arg[...] = 0
         found = xp.isnan(y)
+        mask = xp.empty(y.shape, dtype=bool)
         for i, off in enumerate(offs[1:], 1):
             v = xpad[g.view_slices(off)]
             xp.greater(v, y, out=mask)
@@ -118,14 +126,19 @@ def max_pool_backward(gy: Array, arg: Array, g: PoolGeom) -> Array:
     tiled = tiled and all(o * s == n for o, s, n in zip(g.out, g.stride, g.spatial))
     # windows that tile the input exactly write every position once: no zero fill needed
     gpad = (xp.empty if tiled else xp.zeros)((*g.lead, *g.padded), dtype=gy.dtype)
-    mask = xp.empty(arg.shape, dtype=bool)
-    for i, off in enumerate(offs):
-        xp.equal(arg, i, out=mask)
-        view = gpad[g.view_slices(off)]
-        if overlap:
-            view += gy * mask
-        else:
-            xp.multiply(gy, mask, out=view)
+
+    def part(a: int, z: int, _p: int) -> None:
+        ga, aa, gp = gy[a:z], arg[a:z], gpad[a:z]
+        mask = xp.empty(aa.shape, dtype=bool)
+        for i, off in enumerate(offs):
+            xp.equal(aa, i, out=mask)
+            view = gp[g.view_slices(off)]
+            if overlap:
+                view += ga * mask
+            else:
+                xp.multiply(ga, mask, out=view)
+
+    split_batch(part, gy.shape[0], xp, gpad.size)
     return gpad[g.interior()] if g.padded != g.spatial else gpad
 
 

@@ -91,6 +91,15 @@ _STATE: dict[str, Any] = {
 _MIN_WORK = 1 << 21
 
 
+def _forget_executor_after_fork() -> None:
+    # a forked child has no worker thread: make it start its own on first use
+    _STATE["executor"] = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_executor_after_fork)
+
+
 def set_kernel_threads(enabled: bool) -> bool:
     """Turn the two-thread batch split of nn's kernels on or off; returns the previous setting.
 

@@ -24,10 +24,17 @@ class Linear(Kernel):
         return as_tensor(y)
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    def backward(ctx: Any, g: Any) -> tuple[Any, Any, Any]:
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if isinstance(g, Variable):  # create_graph=True: the same formulas on Variables (differentiable again)
+            gv = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
+            xv = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            return (
+                g @ w if need_x else None,
+                gv.transpose(0, 1) @ xv if need_w else None,
+                gv.sum(0) if need_b else None,
+            )
         ga = g.array
         gx = gw = gb = None
         if need_x:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 
 import taeda.tensor as tt
-from taeda.autograd import Variable, no_grad
+from taeda.autograd import Function, Variable, no_grad
 from taeda.nn.parameter import Parameter
 from taeda.tensor import Tensor
 
@@ -81,6 +81,87 @@ def _is_floating(t: Tensor) -> bool:
     return t.dtype.kind == "f"
 
 
+class _HookIdentity(Function):
+    """Identity on several tensors whose backward calls back into a ``_BackwardHookState``."""
+
+    @staticmethod
+    def forward(ctx: Any, state: _BackwardHookState, is_output: bool, *tensors: Tensor) -> tuple[Tensor, ...]:
+        ctx.state, ctx.is_output = state, is_output
+        return tensors
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> tuple[Any, ...]:
+        state: _BackwardHookState = ctx.state
+        new = state.on_grad_output(grads) if ctx.is_output else state.on_grad_input(grads)
+        return (None, None, *new)
+
+
+class _BackwardHookState:
+    """Routes one call's gradients to the module's full backward (pre-)hooks."""
+
+    def __init__(self, module: Module) -> None:
+        self.module = module
+        self.n_inputs = 0
+        self.input_mask: list[bool] = []
+        self.grad_output: tuple[Any, ...] = ()
+        self.inputs_pending = False
+
+    def wrap_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        idx = [i for i, a in enumerate(args) if isinstance(a, Variable) and a.requires_grad]
+        self.input_mask = [isinstance(a, (Variable, Tensor)) for a in args]
+        if not idx:
+            return args
+        self.inputs_pending = True
+        wrapped = _HookIdentity.apply(self, False, *(args[i] for i in idx))
+        out = list(args)
+        for j, i in enumerate(idx):
+            out[i] = wrapped[j]
+        self.input_idx = idx
+        return tuple(out)
+
+    def wrap_outputs(self, result: Any) -> Any:
+        single = not isinstance(result, tuple)
+        outs = (result,) if single else result
+        idx = [i for i, o in enumerate(outs) if isinstance(o, Variable) and o.requires_grad]
+        if not idx:
+            return result
+        self.out_count = len(outs)
+        self.out_idx = idx
+        wrapped = _HookIdentity.apply(self, True, *(outs[i] for i in idx))
+        new = list(outs)
+        for j, i in enumerate(idx):
+            new[i] = wrapped[j]
+        return new[0] if single else tuple(new)
+
+    def on_grad_output(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        full: list[Any] = [None] * self.out_count
+        for j, i in enumerate(self.out_idx):
+            full[i] = grads[j]
+        grad_output = tuple(full)
+        for hook in list(self.module._backward_pre_hooks.values()):
+            res = hook(self.module, grad_output)
+            if res is not None:
+                grad_output = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        self.grad_output = grad_output
+        if not self.inputs_pending:  # no input requires grad: the hooks run now, with grad_input all None
+            self._call_hooks(tuple(None for m in self.input_mask if m))
+        return tuple(grad_output[i] for i in self.out_idx)
+
+    def on_grad_input(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        full: list[Any] = [None] * len(self.input_mask)
+        for j, i in enumerate(self.input_idx):
+            full[i] = grads[j]
+        grad_input = self._call_hooks(tuple(full))
+        return tuple(grad_input[i] for i in self.input_idx)
+
+    def _call_hooks(self, grad_input: tuple[Any, ...]) -> tuple[Any, ...]:
+        for hook in list(self.module._backward_hooks.values()):
+            res = hook(self.module, grad_input, self.grad_output)
+            if res is not None:
+                grad_input = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+        return grad_input
+
+
 class Module:
     """Base class for all neural-network modules; subclasses assign sub-modules and ``Parameter``s as attributes.
 
@@ -106,6 +187,8 @@ class Module:
     _forward_hooks_always_called: dict[int, bool]
     _forward_pre_hooks: dict[int, Hook]
     _forward_pre_hooks_with_kwargs: dict[int, bool]
+    _backward_hooks: dict[int, Hook]
+    _backward_pre_hooks: dict[int, Hook]
 
     forward: Callable[..., Any] = _forward_unimplemented
 
@@ -121,10 +204,12 @@ class Module:
         setattr_(self, "_forward_hooks_always_called", {})
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_forward_pre_hooks_with_kwargs", {})
+        setattr_(self, "_backward_hooks", {})
+        setattr_(self, "_backward_pre_hooks", {})
 
     # ------------------------------------------------------------------ calling
     def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hid, hook in list(self._forward_pre_hooks.items()):
             if self._forward_pre_hooks_with_kwargs.get(hid, False):
@@ -139,7 +224,20 @@ class Module:
                 res = hook(self, args)
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
-        result = self.forward(*args, **kwargs)
+        bw = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            bw = _BackwardHookState(self)
+            args = bw.wrap_inputs(args)
+        try:
+            result = self.forward(*args, **kwargs)
+        except Exception:
+            for hid, hook in list(self._forward_hooks.items()):
+                if self._forward_hooks_always_called.get(hid, False):
+                    if self._forward_hooks_with_kwargs.get(hid, False):
+                        hook(self, args, kwargs, None)
+                    else:
+                        hook(self, args, None)
+            raise
         for hid, hook in list(self._forward_hooks.items()):
             if self._forward_hooks_with_kwargs.get(hid, False):
                 res = hook(self, args, kwargs, result)
@@ -147,9 +245,37 @@ class Module:
                 res = hook(self, args, result)
             if res is not None:
                 result = res
+        if bw is not None:
+            result = bw.wrap_outputs(result)
         return result
 
     __call__: Callable[..., Any] = _call_impl
+
+    def register_full_backward_hook(self, hook: Hook, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to the module's inputs
+        have been computed; a non-None result replaces ``grad_input``. Entries are None for inputs that do not
+        require grad.
+
+        Example::
+
+            >>> handle = layer.register_full_backward_hook(lambda m, gi, go: print(go[0].shape))
+        """
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._move_to_front(self._backward_hooks, handle.id)
+        return handle
+
+    register_backward_hook = register_full_backward_hook
+
+    def register_full_backward_pre_hook(self, hook: Hook, prepend: bool = False) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients with respect to the module's outputs are known;
+        a non-None result replaces ``grad_output``."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._move_to_front(self._backward_pre_hooks, handle.id)
+        return handle
 
     def register_forward_pre_hook(
         self, hook: Hook, *, prepend: bool = False, with_kwargs: bool = False
@@ -166,7 +292,10 @@ class Module:
     def register_forward_hook(
         self, hook: Hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
     ) -> RemovableHandle:
-        """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces the output."""
+        """Call ``hook(module, args, output)`` after ``forward``; a non-None result replaces the output.
+
+        With ``always_call=True`` the hook also runs (with ``output=None``) when ``forward`` raises.
+        """
         handle = RemovableHandle(
             self._forward_hooks, self._forward_hooks_with_kwargs, self._forward_hooks_always_called
         )
@@ -595,6 +724,12 @@ class Module:
                     f"the shape in current model is {target.shape}."
                 )
                 continue
+            if local_metadata.get("assign", False):
+                if isinstance(param, Variable):
+                    param.data = value
+                else:
+                    self._buffers[name] = value
+                continue
             try:
                 with no_grad():
                     target.copy_(value)
@@ -610,8 +745,11 @@ class Module:
                     if input_name not in self._modules and input_name not in local_state:
                         unexpected_keys.append(key)
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> _IncompatibleKeys:
-        """Copy parameters and buffers from ``state_dict`` into this module (in place).
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+    ) -> _IncompatibleKeys:
+        """Copy parameters and buffers from ``state_dict`` into this module (in place; with ``assign=True`` the
+        checkpoint's tensors become the parameters' data instead).
 
         With ``strict=True`` missing and unexpected keys raise a ``RuntimeError`` naming them; shape mismatches
         always raise. Returns ``(missing_keys, unexpected_keys)``.
@@ -623,7 +761,7 @@ class Module:
         errors: list[str] = []
 
         def load(module: Module, prefix: str) -> None:
-            module._load_from_state_dict(state_dict, prefix, {}, True, missing, unexpected, errors)
+            module._load_from_state_dict(state_dict, prefix, {"assign": assign}, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")

@@ -16,7 +16,7 @@ from taeda.nn import init
 from taeda.nn.functional._rnn import RNNLayer
 from taeda.nn.modules.module import Module
 from taeda.nn.parameter import Parameter
-from taeda.nn.utils.rnn import PackedSequence
+from taeda.nn.utils.rnn import PackedSequence, _index
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]
 
@@ -252,7 +252,7 @@ def _repack(out: Any, like: PackedSequence) -> PackedSequence:
     batch = out.shape[1]
     rows = np.concatenate([t * batch + np.arange(int(b)) for t, b in enumerate(bs)])
     flat = out.reshape(out.shape[0] * batch, out.shape[2])
-    data = flat[tt.as_tensor(rows.astype(np.int64))]
+    data = flat[_index(rows, flat)]
     return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
 

@@ -39,6 +39,12 @@ def _as_var(x: TensorLike) -> Variable:
     return x if isinstance(x, Variable) else Variable(x)
 
 
+def _index(rows: np.ndarray[Any, Any], like: Any) -> Tensor:
+    """An int64 index Tensor on ``like``'s device (index arrays are built on the host)."""
+    t = tt.as_tensor(np.ascontiguousarray(rows, dtype=np.int64))
+    return t if like.device.type == "cpu" else t.to(like.device)
+
+
 def _np_ints(x: Any) -> np.ndarray[Any, Any]:
     if isinstance(x, Variable):
         x = x.data
@@ -85,15 +91,15 @@ def pack_padded_sequence(
         order = np.argsort(-lens, kind="stable")
         inverse = np.empty_like(order)
         inverse[order] = np.arange(batch)
-        sorted_indices = tt.as_tensor(order.astype(np.int64))
-        unsorted_indices = tt.as_tensor(inverse.astype(np.int64))
+        sorted_indices = _index(order, x)
+        unsorted_indices = _index(inverse, x)
     slens = lens[order]
     batch_sizes = (slens[None, :] > np.arange(steps)[:, None]).sum(axis=1)
     batch_sizes = batch_sizes[batch_sizes > 0]
     # flat index into x viewed as (T*B, *): step t, sorted slot j -> t*B + order[j]
     rows = np.concatenate([t * batch + order[: int(bs)] for t, bs in enumerate(batch_sizes)]) if batch else order
     flat = x.reshape(steps * batch, *x.shape[2:])
-    data = flat[tt.as_tensor(rows.astype(np.int64))]
+    data = flat[_index(rows, flat)]
     return PackedSequence(data, tt.as_tensor(batch_sizes.astype(np.int64)), sorted_indices, unsorted_indices)
 
 
@@ -130,12 +136,12 @@ def pad_packed_sequence(
         valid = slot[None, :] < bs[:, None]
         idx[:steps] = np.where(valid, offsets[:, None] + slot[None, :], n)
     pad_row = tt.full((1, *data.shape[1:]), padding_value, dtype=data.dtype, device=data.device)
-    padded: Variable = _as_var(cast(Variable, tt.cat([data, pad_row], 0)))[tt.as_tensor(idx.reshape(-1))]
+    padded: Variable = _as_var(cast(Variable, tt.cat([data, pad_row], 0)))[_index(idx.reshape(-1), data)]
     padded = padded.reshape(steps_out, batch, *data.shape[1:])
     lengths = (bs[None, :] > slot[:, None]).sum(axis=1) if steps else np.zeros(0, dtype=np.int64)
     if sequence.unsorted_indices is not None:
         unsorted = _np_ints(sequence.unsorted_indices)
-        padded = padded[:, tt.as_tensor(unsorted)]
+        padded = padded[:, _index(unsorted, padded)]
         lengths = lengths[unsorted]
     if batch_first:
         padded = padded.transpose(0, 1)
@@ -187,7 +193,7 @@ def pad_sequence(
     idx = np.where(valid, src, total)  # (B, T)
     if not batch_first:
         idx = idx.T
-    out = _as_var(data)[tt.as_tensor(np.ascontiguousarray(idx).reshape(-1))]
+    out = _as_var(data)[_index(idx.reshape(-1), data)]
     shape = (batch, longest, *tail) if batch_first else (longest, batch, *tail)
     result: Variable = out.reshape(*shape)
     return result

@@ -6,13 +6,13 @@ import math
 import warnings
 from typing import Any, SupportsFloat
 
-from taeda.optim.lr_scheduler._base import EPOCH_DEPRECATION_WARNING
+from taeda.optim.lr_scheduler._base import EPOCH_DEPRECATION_WARNING, LRScheduler
 from taeda.optim.optimizer import Optimizer
 
 __all__ = ["ReduceLROnPlateau"]
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Multiply ``lr`` by ``factor`` once the metric has not improved for more than ``patience`` epochs.
 
     ``mode="min"`` (a loss) or ``"max"`` (an accuracy); an improvement must beat the best value by ``threshold``,
@@ -65,11 +65,11 @@ class ReduceLROnPlateau:
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
-    def get_last_lr(self) -> list[float]:
+    def get_lr(self) -> list[float]:
         """The learning rates after the last ``step``, one per parameter group."""
         return self._last_lr
 
-    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:
+    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
         """Record this epoch's metric and reduce ``lr`` when patience runs out.
 
         Example:

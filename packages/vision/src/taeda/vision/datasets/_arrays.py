@@ -18,7 +18,7 @@ from PIL import Image
 from taeda.vision._bridge import Tensor, to_numpy, wrap
 from taeda.vision.datasets.vision import VisionDataset
 
-__all__ = ["ArrayImageDataset"]
+__all__ = ["ArrayImageDataset", "gray_image"]
 
 
 class ArrayImageDataset(VisionDataset):
@@ -74,4 +74,11 @@ class ArrayImageDataset(VisionDataset):
         return len(self._images)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        return self._apply(Image.fromarray(self._images[index]), int(self._labels[index]))
+        return self._apply(gray_image(self._images[index]), int(self._labels[index]))
+
+
+def gray_image(x: npt.NDArray[np.uint8]) -> Image.Image:
+    """An "L" image over the rows of ``x`` (what ``Image.fromarray`` does, without its interface lookups)."""
+    if x.ndim == 2 and x.flags.c_contiguous:
+        return Image.frombuffer("L", (x.shape[1], x.shape[0]), x, "raw", "L", 0, 1)
+    return Image.fromarray(x)

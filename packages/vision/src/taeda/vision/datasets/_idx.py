@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import lzma
+import math
 import os
 from typing import IO, Any
 
@@ -62,8 +63,20 @@ def read_idx(path: str | os.PathLike[str], ndim: int | None = None) -> npt.NDArr
             shape = tuple(int(d) for d in np.frombuffer(dims_raw, dtype=">i4"))
             if any(d < 0 for d in shape):
                 raise RuntimeError(f"{name}: negative dimension in IDX header {shape}")
-            out = np.empty(shape, dtype=dtype.newbyteorder("="))
-            expected = out.nbytes
+            expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow on absurd headers
+            if not name.endswith((".gz", ".xz")):  # plain file: check its length before allocating anything
+                size = os.path.getsize(name)
+                if size != 4 + 4 * nd + expected:
+                    kind = (
+                        "truncated IDX file" if size < 4 + 4 * nd + expected else "IDX file longer than its header says"
+                    )
+                    raise RuntimeError(
+                        f"{name}: {kind}: header {shape} needs {expected} data bytes, file has {size - 4 - 4 * nd}"
+                    )
+            try:
+                out = np.empty(shape, dtype=dtype.newbyteorder("="))
+            except (MemoryError, ValueError) as e:
+                raise RuntimeError(f"{name}: IDX header claims an impossible size {shape} ({e})") from e
             view = memoryview(out.reshape(-1).view(np.uint8))  # type: ignore[arg-type]
             got = 0
             while got < expected:  # decompress straight into the array; loop in case a read comes back short

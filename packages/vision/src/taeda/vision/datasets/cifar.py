@@ -188,7 +188,8 @@ class CIFAR10(VisionDataset):
         return len(self.data)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = Image.fromarray(self.data[index])
+        x = self.data[index]
+        img = Image.frombuffer("RGB", (32, 32), x, "raw", "RGB", 0, 1) if x.flags.c_contiguous else Image.fromarray(x)
         return self._apply(img, int(self.targets[index]))
 
     def extra_repr(self) -> str:

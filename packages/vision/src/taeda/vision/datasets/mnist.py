@@ -13,10 +13,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
 from taeda.vision._bridge import wrap
-from taeda.vision.datasets._arrays import ArrayImageDataset
+from taeda.vision.datasets._arrays import ArrayImageDataset, gray_image
 from taeda.vision.datasets._idx import read_idx, read_image_file, read_label_file
 from taeda.vision.datasets.utils import download_file, extract_archive
 
@@ -289,7 +288,7 @@ class QMNIST(MNIST):
         return read_image_file(images_path), labels.astype(np.int64)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img = Image.fromarray(self._images[index])
+        img = gray_image(self._images[index])
         target: Any = int(self._labels[index, 0]) if self.compat else wrap(self._labels[index].copy())
         return self._apply(img, target)
 
