@@ -12,6 +12,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -110,19 +111,27 @@ def format_table(results: list[Result]) -> str:
         c = r.case
         ok = r.meets_target()
         rn, rt = r.ratio("numpy"), r.ratio("torch")
-        rows.append([
-            c.group, c.name,
-            _fmt(r.seconds.get("taeda"), c.unit), _fmt(r.seconds.get("numpy"), c.unit), _fmt(r.seconds.get("torch"), c.unit),
-            "-" if rn is None else f"{rn:.2f}x", "-" if rt is None else f"{rt:.2f}x",
-            f"{r.faults.get('taeda', 0.0):.0f}", c.target, "-" if ok is None else ("yes" if ok else "NO"),
-        ])
+        rows.append(
+            [
+                c.group,
+                c.name,
+                _fmt(r.seconds.get("taeda"), c.unit),
+                _fmt(r.seconds.get("numpy"), c.unit),
+                _fmt(r.seconds.get("torch"), c.unit),
+                "-" if rn is None else f"{rn:.2f}x",
+                "-" if rt is None else f"{rt:.2f}x",
+                f"{r.faults.get('taeda', 0.0):.0f}",
+                c.target,
+                "-" if ok is None else ("yes" if ok else "NO"),
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
 
 
-def try_import_torch() -> object | None:
+def try_import_torch() -> Any:
     """PyTorch when installed (for the comparison column), else None; single-threaded settings untouched."""
     try:
         import torch

@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 from _harness import Case, try_import_torch
 
-import taeda.nn as nn
 import taeda.nn.functional as F
-import taeda.optim as optim
 import taeda.tensor as tt
+from taeda import nn, optim
 from taeda.autograd import Variable
 from taeda.data import DataLoader, TensorDataset
 from taeda.vision import datasets, transforms
@@ -58,8 +57,7 @@ class LeNet(nn.Module):
 def taeda_epoch(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Callable[[], object]:
     model = LeNet()
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    loader: DataLoader[Any] = DataLoader(TensorDataset(tt.from_numpy(x), tt.from_numpy(y)), batch_size=64,
-                                         shuffle=True)
+    loader: DataLoader[Any] = DataLoader(TensorDataset(tt.from_numpy(x), tt.from_numpy(y)), batch_size=64, shuffle=True)
 
     def run() -> None:
         for xb, yb in loader:
@@ -91,7 +89,7 @@ def taeda_pipeline_epoch(images: np.ndarray[Any, Any], labels: np.ndarray[Any, A
 def torch_epoch(torch: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Callable[[], object]:
     tnn, tF = torch.nn, torch.nn.functional
 
-    class TorchLeNet(tnn.Module):  # type: ignore[misc]
+    class TorchLeNet(tnn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.conv1, self.conv2 = tnn.Conv2d(1, 6, 5, padding=2), tnn.Conv2d(6, 16, 5)
@@ -122,9 +120,22 @@ def cases(quick: bool) -> list[Case]:
     x = ((images.astype(np.float32) / 255.0 - 0.1307) / 0.3081).reshape(-1, 1, 28, 28)
     torch = try_import_torch()
     return [
-        Case("main", f"LeNet-5 epoch, {n} MNIST images, batch 64", taeda_epoch(x, labels),
-             torch=torch_epoch(torch, x, labels) if torch else None,
-             target="<= 1.5x torch", target_ratio=1.5, target_of="torch", number=1, unit="s"),
-        Case("main", f"same with PIL + ToTensor + Normalize pipeline", taeda_pipeline_epoch(images, labels),
-             number=1, unit="s"),
+        Case(
+            "main",
+            f"LeNet-5 epoch, {n} MNIST images, batch 64",
+            taeda_epoch(x, labels),
+            torch=torch_epoch(torch, x, labels) if torch else None,
+            target="<= 1.5x torch",
+            target_ratio=1.5,
+            target_of="torch",
+            number=1,
+            unit="s",
+        ),
+        Case(
+            "main",
+            "same with PIL + ToTensor + Normalize pipeline",
+            taeda_pipeline_epoch(images, labels),
+            number=1,
+            unit="s",
+        ),
     ]

@@ -7,7 +7,8 @@ Usage::
     hatch run bench --quick         # fewer rounds (CI smoke mode)
 
 Each ``benchmarks/bench_<package>.py`` defines ``cases(quick: bool) -> list[Case]``. Results are also written to
-``benchmarks/results/latest.json`` and, when matplotlib is installed, a chart ``benchmarks/results/latest.png``.
+``benchmarks/results/latest.{json,md}`` (``latest-<packages>.*`` for a subset) and, when matplotlib is
+installed, a chart ``latest.png``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import Result, format_table, run_case  # noqa: E402
+from _harness import Result, format_table, run_case
 
 ORDER = ["tensor", "autograd", "nn", "optim", "data", "vision", "main"]
 
@@ -47,16 +48,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"taeda benchmarks on {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(table)
     args.out.mkdir(parents=True, exist_ok=True)
+    stem = "latest" if not args.packages else "latest-" + "-".join(names)
     payload = [
         {
-            "group": r.case.group, "case": r.case.name, "seconds": r.seconds, "faults_per_call": r.faults,
-            "target": r.case.target, "meets_target": r.meets_target(),
+            "group": r.case.group,
+            "case": r.case.name,
+            "seconds": r.seconds,
+            "faults_per_call": r.faults,
+            "target": r.case.target,
+            "meets_target": r.meets_target(),
         }
         for r in results
     ]
-    (args.out / "latest.json").write_text(json.dumps(payload, indent=2))
-    (args.out / "latest.md").write_text(table + "\n")
-    _chart(results, args.out / "latest.png")
+    (args.out / f"{stem}.json").write_text(json.dumps(payload, indent=2))
+    (args.out / f"{stem}.md").write_text(table + "\n")
+    _chart(results, args.out / f"{stem}.png")
     return 0
 
 
@@ -68,8 +74,9 @@ def _chart(results: list[Result], path: Path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         return
-    labels = [f"{r.case.group}: {r.case.name}" for r in results if r.ratio("numpy") is not None]
-    ratios = [r.ratio("numpy") for r in results if r.ratio("numpy") is not None]
+    pairs = [(f"{r.case.group}: {r.case.name}", r.ratio("numpy")) for r in results]
+    labels = [label for label, ratio in pairs if ratio is not None]
+    ratios = [ratio for _, ratio in pairs if ratio is not None]
     if not labels:
         return
     fig, ax = plt.subplots(figsize=(9, 0.3 * len(labels) + 1.5))

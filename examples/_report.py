@@ -62,6 +62,8 @@ def save_curves(history: dict[str, list[float]], path: Path) -> None:
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3.5))
     a1.plot(epochs, history["train_loss"], "o-", label="train")
     a1.plot(epochs, history["test_loss"], "s--", label="test")
+    a1.set_xticks(epochs)
+    a2.set_xticks(epochs)
     a1.set_xlabel("epoch")
     a1.set_ylabel("cross-entropy loss")
     a1.legend()

@@ -24,16 +24,15 @@ from typing import Any
 
 import numpy as np
 
-import taeda.nn as nn
 import taeda.nn.functional as F
-import taeda.optim as optim
 import taeda.tensor as tt
+from taeda import nn, optim
 from taeda.autograd import Variable, no_grad
 from taeda.data import DataLoader, Dataset
 from taeda.vision import datasets, transforms
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import ProgressBar, save_curves, save_prediction_grid  # noqa: E402
+from _report import ProgressBar, save_curves, save_prediction_grid
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits")
 STATS = {  # per-channel mean and std of the training split, as in the torchvision examples
@@ -70,7 +69,9 @@ def default_data_root() -> Path:
     return Path(base) / "taeda" / "data"
 
 
-def load_datasets(name: str, root: Path, train_size: int, test_size: int, seed: int) -> tuple[Dataset[Any], Dataset[Any], str]:
+def load_datasets(
+    name: str, root: Path, train_size: int, test_size: int, seed: int
+) -> tuple[Dataset[Any], Dataset[Any], str]:
     """The train and test splits of ``name``; falls back to SyntheticDigits (saying so) when it cannot download."""
     mean, std = STATS[name]
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
@@ -81,8 +82,8 @@ def load_datasets(name: str, root: Path, train_size: int, test_size: int, seed: 
             test = cls(str(root), train=False, transform=tf, download=True)
             return train, test, name
         except (OSError, RuntimeError) as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            print(f"could not get {name} into {root} ({reason[:160]}); training on SyntheticDigits instead")
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            print(f"could not get {name} into {root} ({reason[:200]}); training on SyntheticDigits instead")
         mean, std = STATS["digits"]
         tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(mean, std)])
     train = datasets.SyntheticDigits(train_size, seed=seed, transform=tf)
@@ -203,23 +204,37 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         train_seconds += seconds
         samples_seen += seen
         test_loss, test_acc = evaluate(model, test_loader, args.device, args.limit_batches)
-        for key, value in (("train_loss", running / max(seen, 1)), ("test_loss", test_loss),
-                           ("test_accuracy", test_acc), ("epoch_seconds", seconds)):
+        for key, value in (
+            ("train_loss", running / max(seen, 1)),
+            ("test_loss", test_loss),
+            ("test_accuracy", test_acc),
+            ("epoch_seconds", seconds),
+        ):
             history[key].append(value)
-        print(f"epoch {epoch + 1}: train loss {running / max(seen, 1):.4f}, test loss {test_loss:.4f}, "
-              f"test accuracy {100 * test_acc:.2f}%, {seconds:.1f} s ({seen / max(seconds, 1e-9):,.0f} samples/s)")
+        print(
+            f"epoch {epoch + 1}: train loss {running / max(seen, 1):.4f}, test loss {test_loss:.4f}, "
+            f"test accuracy {100 * test_acc:.2f}%, {seconds:.1f} s ({seen / max(seconds, 1e-9):,.0f} samples/s)"
+        )
         checkpoint = {
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch + 1,
-            "history": history, "generator": generator.get_state(), "args": {"dataset": used, "seed": args.seed},
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "epoch": epoch + 1,
+            "history": history,
+            "generator": generator.get_state(),
+            "args": {"dataset": used, "seed": args.seed},
         }
         tt.save(checkpoint, str(out / "checkpoint.taeda"))
 
     metrics: dict[str, Any] = {
-        "dataset": used, "optimizer": args.optimizer, "epochs": args.epochs, "batch_size": args.batch_size,
+        "dataset": used,
+        "optimizer": args.optimizer,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
         "history": history,
         "test_accuracy": history["test_accuracy"][-1] if history["test_accuracy"] else None,
         "seconds_per_epoch": (sum(history["epoch_seconds"]) / len(history["epoch_seconds"]))
-        if history["epoch_seconds"] else None,
+        if history["epoch_seconds"]
+        else None,
         "samples_per_second": samples_seen / train_seconds if train_seconds else None,
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -228,9 +243,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     mean, std = STATS[used]
     save_prediction_grid(images[:64], labels[:64], pred[:64], mean, std, out / "predictions.png")
     if metrics["test_accuracy"] is not None:
-        print(f"done: test accuracy {100 * metrics['test_accuracy']:.2f}% on {used}, "
-              f"{metrics['seconds_per_epoch']:.1f} s per epoch, {metrics['samples_per_second']:,.0f} samples/s; "
-              f"results in {out}/")
+        print(
+            f"done: test accuracy {100 * metrics['test_accuracy']:.2f}% on {used}, "
+            f"{metrics['seconds_per_epoch']:.1f} s per epoch, {metrics['samples_per_second']:,.0f} samples/s; "
+            f"results in {out}/"
+        )
     return metrics
 
 

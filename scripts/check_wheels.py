@@ -30,7 +30,7 @@ CLOSURE = {
 
 
 def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, check=False, cwd=cwd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc.stdout
@@ -45,7 +45,9 @@ def check(name: str, dist: Path, work: Path) -> str:
     pip = [py, "-m", "pip", "install", "--quiet", "--find-links", str(dist)]
     run([*pip, str(wheel)])
     installed = json.loads(run([py, "-m", "pip", "list", "--format", "json"]))
-    taeda = {d["name"].removeprefix("taeda-").removeprefix("taeda_") for d in installed if d["name"].startswith("taeda")}
+    taeda = {
+        d["name"].removeprefix("taeda-").removeprefix("taeda_") for d in installed if d["name"].startswith("taeda")
+    }
     if taeda != CLOSURE[name]:
         raise RuntimeError(f"taeda-{name} installed {sorted(taeda)}, expected exactly {sorted(CLOSURE[name])}")
     run([py, "-c", f"import taeda.{name}"])
@@ -53,10 +55,26 @@ def check(name: str, dist: Path, work: Path) -> str:
     tests = ROOT / "packages" / name / "tests"
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     # Run from an empty folder so that nothing from the source tree can shadow the installed wheel.
-    out = run([py, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(ROOT / "pyproject.toml"),
-               "--rootdir", str(work), str(tests)], cwd=work, env=env)
+    out = run(
+        [
+            py,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            str(ROOT / "pyproject.toml"),
+            "--rootdir",
+            str(work),
+            str(tests),
+        ],
+        cwd=work,
+        env=env,
+    )
     last = out.strip().splitlines()[-1] if out.strip() else ""
-    return f"taeda-{name}: installs alone ({', '.join(sorted(taeda))}); tests: {last} [{time.perf_counter() - start:.0f} s]"
+    took = time.perf_counter() - start
+    return f"taeda-{name}: installs alone ({', '.join(sorted(taeda))}); tests: {last} [{took:.0f} s]"
 
 
 def main(argv: list[str]) -> int:
@@ -65,8 +83,19 @@ def main(argv: list[str]) -> int:
     dist = work / "dist"
     try:
         for name in CLOSURE:
-            run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist),
-                 str(ROOT / "packages" / name)])
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--quiet",
+                    "--no-deps",
+                    "-w",
+                    str(dist),
+                    str(ROOT / "packages" / name),
+                ]
+            )
         print("built:", ", ".join(sorted(p.name for p in dist.glob("*.whl"))), flush=True)
         failures = 0
         with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:

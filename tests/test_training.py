@@ -112,8 +112,9 @@ def test_same_seed_gives_bitwise_identical_weights(digits: tuple[TensorDataset, 
     def final_weights(seed: int) -> list[np.ndarray[Any, Any]]:
         tt.manual_seed(seed)
         model = SmallLeNet()
-        loader: DataLoader[Any] = DataLoader(train_set, batch_size=64, shuffle=True,
-                                             generator=tt.Generator().manual_seed(seed))
+        loader: DataLoader[Any] = DataLoader(
+            train_set, batch_size=64, shuffle=True, generator=tt.Generator().manual_seed(seed)
+        )
         train(model, optim.SGD(model.parameters(), lr=0.05, momentum=0.9), loader, 6)
         return [p.data.numpy().copy() for p in model.parameters()]
 
@@ -137,8 +138,9 @@ def test_dataloader_workers_feed_a_model(digits: tuple[TensorDataset, TensorData
 
 def test_eval_and_no_grad_inference(digits: tuple[TensorDataset, TensorDataset]) -> None:
     _, test_set = digits
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.5),
-                          nn.Linear(64, 10))
+    model = nn.Sequential(
+        nn.Flatten(), nn.Linear(784, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 10)
+    )
     x, _ = test_set.tensors
     model.eval()
     with no_grad():

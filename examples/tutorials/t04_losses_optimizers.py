@@ -9,9 +9,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-import taeda.nn as nn
-import taeda.optim as optim
 import taeda.tensor as tt
+from taeda import nn, optim
 from taeda.autograd import Variable
 
 

@@ -12,10 +12,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import taeda.nn as nn
 import taeda.nn.functional as F
-import taeda.optim as optim
 import taeda.tensor as tt
+from taeda import nn, optim
 from taeda.autograd import Variable, no_grad
 from taeda.data import DataLoader, Dataset
 from taeda.vision import datasets, transforms

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-import taeda.nn as nn
-import taeda.optim as optim
 import taeda.tensor as tt
+from taeda import nn, optim
 from taeda.autograd import Variable
 
 

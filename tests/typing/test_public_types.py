@@ -84,7 +84,7 @@ def test_types_from_tensor_to_dataloader(tmp_path: Path) -> None:
     assert_type(loss.item(), float | int | bool)
     state = model.state_dict()
     assert_type(state["0.weight"], tt.Tensor)
-    assert_type(list(model.parameters())[0], nn.Parameter)
+    assert_type(next(iter(model.parameters())), nn.Parameter)
 
     # taeda.optim
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)

@@ -315,6 +315,17 @@ def test_deepcopy_gives_independent_parameters() -> None:
     assert float(net.fc1.weight.data.abs().sum().item()) > 0
 
 
+def test_pickle_round_trip() -> None:
+    import pickle
+
+    net = Net()
+    twin = pickle.loads(pickle.dumps(net))
+    assert isinstance(twin.fc1.weight, nn.Parameter) and twin.fc1.weight.requires_grad
+    assert list(twin.state_dict()) == list(net.state_dict())
+    x = tt.randn(2, 4)
+    np.testing.assert_array_equal(twin(x).data.numpy(), net(x).data.numpy())
+
+
 def test_missing_forward_raises() -> None:
     with pytest.raises(RuntimeError, match='missing the required "forward" function'):
         nn.Module()(1)

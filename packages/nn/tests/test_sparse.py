@@ -33,6 +33,8 @@ def test_embedding_lookup_and_gradients() -> None:
     assert repr(emb) == "Embedding(6, 3, padding_idx=0)"
     with pytest.raises(IndexError, match="index out of range"):
         emb(tt.as_tensor(np.array([6])))
+    with pytest.raises(IndexError, match="index out of range"):
+        emb(tt.as_tensor(np.array([-1])))
     with pytest.raises(RuntimeError, match="integer type"):
         emb(tt.ones(2))
 

@@ -9,7 +9,15 @@ import taeda.nn as nn
 import taeda.tensor as tt
 from taeda.autograd import Variable, gradcheck
 from taeda.nn.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
-from taeda.nn.utils.rnn import PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence, pad_sequence
+from taeda.nn.utils.rnn import (
+    PackedSequence,
+    pack_padded_sequence,
+    pack_sequence,
+    pad_packed_sequence,
+    pad_sequence,
+    unpack_sequence,
+    unpad_sequence,
+)
 
 RNG = np.random.default_rng(5)
 
@@ -103,3 +111,13 @@ def test_pack_and_unpack_round_trip() -> None:
     assert gradcheck(fn, (xb,))
     seq = pack_sequence([tt.ones(3, 1), tt.ones(2, 1)])
     assert seq.batch_sizes.tolist() == [2, 2, 1]
+
+
+def test_unpad_and_unpack() -> None:
+    seqs = [RNG.standard_normal((n, 2)) for n in (2, 4, 1)]
+    padded = pad_sequence([tt.as_tensor(s) for s in seqs])
+    for got, ref in zip(unpad_sequence(padded, [2, 4, 1]), seqs):
+        np.testing.assert_array_equal(got.data.numpy(), ref)
+    packed = pack_sequence([tt.as_tensor(s) for s in seqs], enforce_sorted=False)
+    for got, ref in zip(unpack_sequence(packed), seqs):
+        np.testing.assert_array_equal(got.data.numpy(), ref)

@@ -82,7 +82,10 @@ def run_backward(
         runs = _needed(root_nodes, capture)
 
     wrap = _Variable._wrap
-    ready = [n for n in root_nodes if n._deps == 0]
+    ready = []
+    for n in root_nodes:
+        if not n._deps:
+            ready.append(n)
     prev_mode = _state.enabled
     _state.enabled = create_graph
     try:

@@ -8,11 +8,10 @@ differentiates them again), returned in the broadcast shape: the engine sums eac
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import taeda.tensor as tt
-import operator
-
 from taeda.autograd._util import BuiltinFunction, TensorLike, scalar_op
 
 _Tensor = tt.Tensor
@@ -73,7 +72,7 @@ class _Binary(BuiltinFunction):
                 tb = isb and "b" in uses
                 ty = "y" in uses
                 if ta or tb or ty:
-                    ctx.save_for_backward(a if ta else None, b if tb else None, y if ty else None)
+                    ctx._to_save = (a if ta else None, b if tb else None, y if ty else None)
             ctx.info = (None if isa else a, None if isb else b)
         return y
 

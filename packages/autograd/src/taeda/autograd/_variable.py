@@ -11,6 +11,8 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as _np
+
 import taeda.tensor as tt
 from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
 from taeda.autograd._variable_ops import VariableOps
@@ -155,8 +157,11 @@ class Variable(VariableOps):
             if arr.size == 1:  # the common case, a scalar loss: skip the general argument handling
                 fn = self.grad_fn
                 edge = (self._accumulator(), 0) if fn is None else (fn, self._out_nr)
-                one = self.data.device.xp.array(1, dtype=arr.dtype)
-                ones = tt.as_tensor(one.reshape(arr.shape) if arr.ndim else one)
+                shared = arr.__class__ is _np.ndarray and not arr.ndim and fn is not None and fn._builtin
+                ones = _ONES.get(arr.dtype) if shared else None  # built-in backwards never write into it
+                if ones is None:
+                    one = self.data.device.xp.array(1, dtype=arr.dtype)
+                    ones = tt.as_tensor(one.reshape(arr.shape) if arr.ndim else one)
                 _engine.run_backward([edge], [ones], bool(retain_graph), False)
                 return
         from taeda.autograd._api import backward
@@ -369,6 +374,16 @@ class Variable(VariableOps):
 
 
 _new = object.__new__
+
+
+def _read_only_one(dtype: Any) -> Any:
+    one = _np.array(1, dtype=dtype)
+    one.flags.writeable = False  # shared: the engine copies before adopting anything it does not own
+    return tt.as_tensor(one)
+
+
+# the implicit root gradient of a scalar loss, per dtype (0-d, read-only)
+_ONES = {_np.dtype(d): _read_only_one(d) for d in ("float16", "float32", "float64")}
 
 
 def _rebuild(data: Any, requires_grad: bool) -> Variable:

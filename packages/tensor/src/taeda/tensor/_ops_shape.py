@@ -400,8 +400,8 @@ def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
 
     Example:
         >>> import taeda.tensor as tt
-        >>> [x.shape for x in tt.broadcast_tensors(tt.zeros(2, 1), tt.zeros(3))]
-        [taeda.Size([2, 3]), taeda.Size([2, 3])]
+        >>> tuple(tuple(x.shape) for x in tt.broadcast_tensors(tt.zeros(2, 1), tt.zeros(3)))
+        ((2, 3), (2, 3))
     """
     ts = [_t(x) for x in tensors]
     shape = _broadcast_shapes(*[x._array.shape for x in ts])
@@ -537,8 +537,8 @@ def unbind(input: Any, dim: int = 0) -> tuple[Tensor, ...]:
 
     Example:
         >>> import taeda.tensor as tt
-        >>> [x.tolist() for x in tt.unbind(tt.tensor([[1, 2], [3, 4]]))]
-        [[1, 2], [3, 4]]
+        >>> tuple(x.tolist() for x in tt.unbind(tt.tensor([[1, 2], [3, 4]])))
+        ([1, 2], [3, 4])
     """
     x = _t(input)
     a = x._array
@@ -562,8 +562,8 @@ def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tenso
 
     Example:
         >>> import taeda.tensor as tt
-        >>> [x.tolist() for x in tt.split(tt.arange(5), 2)]
-        [[0, 1], [2, 3], [4]]
+        >>> tuple(x.tolist() for x in tt.split(tt.arange(5), 2))
+        ([0, 1], [2, 3], [4])
     """
     x = _t(tensor)
     a = x._array
@@ -593,8 +593,8 @@ def chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
     Example:
         >>> import taeda.tensor as tt
-        >>> [x.tolist() for x in tt.chunk(tt.arange(5), 3)]
-        [[0, 1], [2, 3], [4]]
+        >>> tuple(x.tolist() for x in tt.chunk(tt.arange(5), 3))
+        ([0, 1], [2, 3], [4])
     """
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
@@ -610,8 +610,8 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Te
 
     Example:
         >>> import taeda.tensor as tt
-        >>> [x.tolist() for x in tt.tensor_split(tt.arange(5), 3)]
-        [[0, 1], [2, 3], [4]]
+        >>> tuple(x.tolist() for x in tt.tensor_split(tt.arange(5), 3))
+        ([0, 1], [2, 3], [4])
     """
     x = _t(input)
     a = x._array
@@ -844,8 +844,8 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
 
     Example:
         >>> import taeda.tensor as tt
-        >>> [g.shape for g in tt.meshgrid(tt.arange(2), tt.arange(3))]
-        [taeda.Size([2, 3]), taeda.Size([2, 3])]
+        >>> tuple(tuple(g.shape) for g in tt.meshgrid(tt.arange(2), tt.arange(3)))
+        ((2, 3), (2, 3))
     """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])

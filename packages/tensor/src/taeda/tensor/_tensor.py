@@ -655,12 +655,13 @@ class Tensor(TensorMethods):
         if type(other) is Tensor:
             a = self._array
             b = other._array
-            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
+            ta = type(a)
+            if ta is type(b) and a.dtype is b.dtype and ta is _nd:
                 try:
                     r = a + b
                 except ValueError:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for +") from None
-                if type(r) is not _nd:
+                if type(r) is not ta:  # a NumPy scalar from 0-d operands
                     r = _asarray(r)
                 u: Tensor = _new(Tensor)
                 u._array = r
@@ -685,12 +686,13 @@ class Tensor(TensorMethods):
         if type(other) is Tensor:
             a = self._array
             b = other._array
-            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind != "b":
+            ta = type(a)
+            if ta is type(b) and a.dtype is b.dtype and ta is _nd and a.dtype.kind != "b":
                 try:
                     r = a - b
                 except ValueError:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for -") from None
-                if type(r) is not _nd:
+                if type(r) is not ta:  # a NumPy scalar from 0-d operands
                     r = _asarray(r)
                 u: Tensor = _new(Tensor)
                 u._array = r
@@ -717,12 +719,13 @@ class Tensor(TensorMethods):
         if type(other) is Tensor:
             a = self._array
             b = other._array
-            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd:
+            ta = type(a)
+            if ta is type(b) and a.dtype is b.dtype and ta is _nd:
                 try:
                     r = a * b
                 except ValueError:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for *") from None
-                if type(r) is not _nd:
+                if type(r) is not ta:  # a NumPy scalar from 0-d operands
                     r = _asarray(r)
                 u: Tensor = _new(Tensor)
                 u._array = r
@@ -747,12 +750,13 @@ class Tensor(TensorMethods):
         if type(other) is Tensor:
             a = self._array
             b = other._array
-            if a.dtype is b.dtype and type(a) is _nd and type(b) is _nd and a.dtype.kind in "fc":
+            ta = type(a)
+            if ta is type(b) and a.dtype is b.dtype and ta is _nd and a.dtype.kind in "fc":
                 try:
                     r = a / b
                 except ValueError:
                     raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for /") from None
-                if type(r) is not _nd:
+                if type(r) is not ta:  # a NumPy scalar from 0-d operands
                     r = _asarray(r)
                 u: Tensor = _new(Tensor)
                 u._array = r

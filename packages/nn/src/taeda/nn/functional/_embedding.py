@@ -94,7 +94,7 @@ def embedding(
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have an integer type; but got {idx.dtype}")
     num = weight.shape[0]
     a = idx.array
-    if a.size and (int(a.min()) < -num or int(a.max()) >= num):
+    if a.size and (int(a.min()) < 0 or int(a.max()) >= num):
         raise IndexError("index out of range in self")
     pad = _norm_padding_idx(padding_idx, num)
     if max_norm is not None:

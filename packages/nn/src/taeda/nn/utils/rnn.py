@@ -12,7 +12,15 @@ import taeda.tensor as tt
 from taeda.autograd import Variable
 from taeda.tensor import Tensor
 
-__all__ = ["PackedSequence", "pack_padded_sequence", "pack_sequence", "pad_packed_sequence", "pad_sequence"]
+__all__ = [
+    "PackedSequence",
+    "pack_padded_sequence",
+    "pack_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpack_sequence",
+    "unpad_sequence",
+]
 
 TensorLike = Tensor | Variable
 
@@ -203,3 +211,23 @@ def pack_sequence(sequences: Sequence[TensorLike], enforce_sorted: bool = True) 
     """Pack a list of sequences of shapes ``(L_i, *)``. Example: ``pack_sequence([a, b, c])``."""
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences: TensorLike, lengths: Any, batch_first: bool = False) -> list[Variable]:
+    """Split a padded batch back into a list of sequences of the given ``lengths``.
+
+    Example::
+
+        >>> [s.shape for s in unpad_sequence(pad_sequence([tt.ones(3), tt.ones(1)]), [3, 1])]
+        [taeda.Size([3]), taeda.Size([1])]
+    """
+    x = _as_var(padded_sequences)
+    if not batch_first:
+        x = x.transpose(0, 1)
+    return [x[i, : int(n)] for i, n in enumerate(_np_ints(lengths))]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Variable]:
+    """Inverse of ``pack_sequence``: the list of sequences, in the caller's original order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
