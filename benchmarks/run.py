@@ -21,6 +21,9 @@ import platform
 import sys
 from pathlib import Path
 
+# PyTorch's OpenMP threads spin after each op and steal the cores from the NumPy rounds that follow: make them
+# sleep instead (must be set before torch is imported by any benchmark module).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 

@@ -47,6 +47,13 @@ def test_linear_gradcheck(shape: tuple[int, ...]) -> None:
     assert gradgradcheck(F.linear, (x, w, b))
 
 
+def test_linear_vector_weight() -> None:
+    x, w = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
+    out = F.linear(tt.as_tensor(x), tt.as_tensor(w), tt.tensor(0.5, dtype=tt.float64))
+    np.testing.assert_allclose(out.data.numpy(), x @ w + 0.5)
+    assert gradcheck(F.linear, (var(x), var(w)))
+
+
 def test_linear_errors_name_both_shapes() -> None:
     with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x5 and 4x3\)"):
         F.linear(tt.ones(2, 5), tt.ones(3, 4))

@@ -288,3 +288,20 @@ def test_kl_div_batchmean_and_modules() -> None:
         (nn.MultiLabelSoftMarginLoss(), (T(x), T(p))),
     ]:
         assert tuple(m(*args).shape) == ()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_and_nll_second_derivatives(reduction: str) -> None:
+    from taeda.autograd import gradgradcheck
+
+    x = RNG.standard_normal((3, 4, 2))
+    t = RNG.integers(0, 4, (3, 2))
+    t[0, 0] = -100
+    w = T(np.array([0.5, 1.0, 2.0, 1.5]))
+    fn = lambda a: F.cross_entropy(a, T(t), w, reduction=reduction, label_smoothing=0.1)  # noqa: E731
+    assert gradgradcheck(fn, (V(x),))
+    p = RNG.random((3, 4))
+    p /= p.sum(1, keepdims=True)
+    assert gradgradcheck(lambda a, b: F.cross_entropy(a, b, reduction=reduction), (V(x[..., 0]), V(p)))
+    lp = log_softmax(x)
+    assert gradgradcheck(lambda a: F.nll_loss(a, T(t), w, reduction=reduction), (V(lp),))

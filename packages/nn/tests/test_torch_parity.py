@@ -246,3 +246,25 @@ def log_softmax_sum(out: Any, lib: Any) -> Any:
     if lib is None:
         return F.log_softmax(out, 1)[:, 0].sum()
     return torch.log_softmax(out, 1)[:, 0].sum()
+
+
+def test_maml_style_second_order_cross_entropy() -> None:
+    from taeda.autograd import grad
+
+    theirs = torch.nn.Linear(5, 3).double()
+    ours = nn.Linear(5, 3).double()
+    copy_weights(ours, theirs)
+    x, y = RNG.standard_normal((6, 5)), RNG.integers(0, 3, 6)
+    tw, tb = theirs.weight, theirs.bias
+    t_loss = torch.nn.functional.cross_entropy(theirs(torch.tensor(x)), torch.tensor(y), label_smoothing=0.1)
+    tg = torch.autograd.grad(t_loss, (tw, tb), create_graph=True)
+    t_adapted = torch.nn.functional.linear(torch.tensor(x), tw - 0.5 * tg[0], tb - 0.5 * tg[1])
+    torch.nn.functional.cross_entropy(t_adapted, torch.tensor(y)).backward()
+    loss = F.cross_entropy(ours(tt.as_tensor(x)), tt.as_tensor(y), label_smoothing=0.1)
+    gw, gb = grad(loss, (ours.weight, ours.bias), create_graph=True)
+    assert gw is not None and gb is not None
+    adapted = F.linear(tt.as_tensor(x), ours.weight - gw * 0.5, ours.bias - gb * 0.5)
+    F.cross_entropy(adapted, tt.as_tensor(y)).backward()
+    assert ours.weight.grad is not None and ours.bias.grad is not None
+    close(ours.weight.grad, tw.grad, 1e-8)
+    close(ours.bias.grad, tb.grad, 1e-8)

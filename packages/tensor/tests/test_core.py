@@ -347,3 +347,11 @@ def test_size_and_stride_of_views() -> None:
     assert t.contiguous().stride() == (2, 1)
     base = tt.zeros(4, 6)
     assert base[1].data_ptr() == base.data_ptr() + 6 * 4
+
+
+def test_in_place_on_expanded_view_raises() -> None:
+    e = tt.zeros(3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="clone"):
+        e.add_(1.0)
+    with pytest.raises(RuntimeError, match="clone"):
+        e += tt.ones(2, 3, dtype=tt.float64)

@@ -268,3 +268,16 @@ def test_topk_on_integer_extremes(dtype: Any) -> None:
     want = sorted(values, reverse=True)[:2]
     assert t.topk(2).values.tolist() == ([bool(v) for v in want] if dtype == tt.bool else want)
     assert t.topk(1, largest=False).values.tolist() == ([bool(min(values))] if dtype == tt.bool else [min(values)])
+
+
+def test_in_place_index_ops() -> None:
+    t = tt.zeros(2, 3)
+    assert t.index_fill_(1, tt.tensor([0, 2]), 5.0).tolist() == [[5.0, 0.0, 5.0], [5.0, 0.0, 5.0]]
+    z = tt.zeros(3, 2)
+    z.index_add_(0, tt.tensor([0, 0, 2]), tt.ones(3, 2), alpha=2)
+    assert z.tolist() == [[4.0, 4.0], [0.0, 0.0], [2.0, 2.0]] and z._version == 1
+    s = tt.zeros(3)
+    assert s.scatter_(0, tt.tensor([1]), tt.tensor([7.0])).tolist() == [0.0, 7.0, 0.0]
+    m = tt.ones(3, 3)
+    assert m.clone().tril_().tolist() == np.tril(np.ones((3, 3))).tolist()
+    assert m.triu_(1).tolist() == np.triu(np.ones((3, 3)), 1).tolist() and m._version == 1

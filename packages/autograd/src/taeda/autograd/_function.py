@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import taeda.tensor as tt
@@ -402,8 +402,7 @@ class Function(metaclass=_FunctionMeta):
         node._next = tuple(edges)
         node._freed = False
         node._hooks = None
-        node._gen = 0
-        node._buf = None
+        node._gen = 0  # the engine (re)initialises _deps/_buf/_owned when it first reaches a node
         if node._builtin:  # taeda's own forwards compute on Tensors only: grad mode cannot matter
             out = cls.forward(node, *targs)
         else:
@@ -496,35 +495,41 @@ def _keep(node: Node, saved: tuple[Any, ...], targs: list[Any], args: tuple[Any,
     an output, or None for a constant (used to hand out Variables connected to the graph with ``create_graph``)."""
     node._to_save = None
     node._saved = saved
+    if len(saved) == 1:  # the common case, without the loop
+        t = saved[0]
+        if t is None:
+            node._saved_versions = (0,)
+            node._saved_src = (None,)
+        else:
+            node._saved_versions = (t._version,)
+            node._saved_src = (0 if t is outs[0] else _source(t, targs, args, outs),)
+        return
     versions = []
     srcs: list[Any] = []
     for t in saved:
         if t is None:
             versions.append(0)
             srcs.append(None)
-            continue
-        versions.append(t._version)
-        src: Any = None
-        if t is outs[0]:
-            src = 0
         else:
-            i = 0
-            for ti in targs:
-                if ti is t:
-                    a = args[i]
-                    src = a if isinstance(a, _Variable) and a._rg else None
-                    break
-                i += 1  # noqa: SIM113
-            else:
-                j = 0
-                for o in outs:
-                    if o is t:
-                        src = j
-                        break
-                    j += 1  # noqa: SIM113
-        srcs.append(src)
+            versions.append(t._version)
+            srcs.append(0 if t is outs[0] else _source(t, targs, args, outs))
     node._saved_versions = tuple(versions)
     node._saved_src = tuple(srcs)
+
+
+def _source(t: Any, targs: list[Any], args: tuple[Any, ...], outs: tuple[Any, ...]) -> Any:
+    i = 0
+    for ti in targs:
+        if ti is t:
+            a = args[i]
+            return a if isinstance(a, _Variable) and a._rg else None
+        i += 1  # noqa: SIM113 - hot path: no enumerate object
+    j = 0
+    for o in outs:
+        if o is t:
+            return j
+        j += 1  # noqa: SIM113
+    return None
 
 
 def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -550,19 +555,6 @@ def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
         return out.data if isinstance(out, _Variable) else out
 
     return wrapper
-
-
-def _iter_nodes(root: Node) -> Iterator[Node]:
-    """Every node reachable from ``root`` once (iterative; for tests and debugging)."""
-    seen = {id(root)}
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        for e in n._next:
-            if e and id(e[0]) not in seen:
-                seen.add(id(e[0]))
-                stack.append(e[0])
 
 
 from taeda.autograd._variable import Variable as _Variable  # noqa: E402  (import cycle: Variable uses Function)

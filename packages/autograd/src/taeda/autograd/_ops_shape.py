@@ -225,12 +225,8 @@ class IndexGrad(BuiltinFunction):
         z = xp.zeros(shape, dtype=garr.dtype)
         k = _to_xp(key, xp)
         if _has_int_array(k):
-            if xp is np:
-                np.add.at(z, k, garr)
-            else:
-                import cupyx
-
-                cupyx.scatter_add(z, k, garr)
+            # NOTE: repeated indices must accumulate, so not ``z[k] += garr``; CuPy >= 12.1 has ``add.at`` too.
+            xp.add.at(z, k, garr)
         else:
             z[k] = garr
         return tt.as_tensor(z)

@@ -11,7 +11,50 @@ from collections.abc import Callable
 from operator import methodcaller
 from typing import Any
 
+import numpy as np
+
+import taeda.tensor as tt
 from taeda.autograd._util import BuiltinFunction, TensorLike
+
+_Tensor = tt.Tensor
+_ndarray = np.ndarray
+_as_tensor = tt.as_tensor
+_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+# Tensor method -> NumPy ufunc computing the same thing for float32/float64 arrays (what Tensor runs too); used to
+# skip the method's dispatch layers on the hot path. Variables (and other arrays) go through the method.
+_UFUNCS: dict[str, Any] = {
+    "neg": np.negative, "abs": np.absolute, "exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log,
+    "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "sqrt": np.sqrt, "square": np.square, "sin": np.sin,
+    "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
+    "cosh": np.cosh, "tanh": np.tanh, "sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
+    "reciprocal": np.reciprocal,
+}  # fmt: skip
+
+
+def _fast(name: str) -> Callable[[Any], Any]:
+    """``x.<name>()``, computed directly on the array for a float32/float64 NumPy Tensor."""
+    ufunc = _UFUNCS.get(name)
+    call = methodcaller(name)
+    if ufunc is None:
+        return call
+
+    def run(x: Any) -> Any:
+        if x.__class__ is _Tensor:
+            arr = x.array
+            if arr.__class__ is _ndarray and arr.dtype in _FAST_DTYPES:
+                r = ufunc(arr)
+                return _as_tensor(r if r.__class__ is _ndarray else np.asarray(r))
+        return call(x)
+
+    return run
+
+
+_cos = _fast("cos")
+_sin = _fast("sin")
+_cosh = _fast("cosh")
+_sinh = _fast("sinh")
+_sign = _fast("sign")
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -59,7 +102,7 @@ def _zero(g: Any, x: Any, y: Any) -> Any:
 # name: (uses, derivative(g, x, y))
 _TABLE: dict[str, tuple[str, Callable[[Any, Any, Any], Any]]] = {
     "neg": ("", lambda g, x, y: -g),
-    "abs": ("x", lambda g, x, y: g * x.sign()),
+    "abs": ("x", lambda g, x, y: g * _sign(x)),
     "exp": ("y", lambda g, x, y: g * y),
     "exp2": ("y", lambda g, x, y: g * (y * _LN2)),
     "expm1": ("y", lambda g, x, y: g * (y + 1)),
@@ -70,14 +113,14 @@ _TABLE: dict[str, tuple[str, Callable[[Any, Any, Any], Any]]] = {
     "sqrt": ("y", lambda g, x, y: g / (y * 2)),
     "rsqrt": ("y", lambda g, x, y: g * (y * y * y * -0.5)),
     "square": ("x", lambda g, x, y: g * (x * 2)),
-    "sin": ("x", lambda g, x, y: g * x.cos()),
-    "cos": ("x", lambda g, x, y: g * -x.sin()),
+    "sin": ("x", lambda g, x, y: g * _cos(x)),
+    "cos": ("x", lambda g, x, y: g * -_sin(x)),
     "tan": ("y", lambda g, x, y: g * (y * y + 1)),
     "asin": ("x", lambda g, x, y: g / (1 - x * x).sqrt()),
     "acos": ("x", lambda g, x, y: -g / (1 - x * x).sqrt()),
     "atan": ("x", lambda g, x, y: g / (x * x + 1)),
-    "sinh": ("x", lambda g, x, y: g * x.cosh()),
-    "cosh": ("x", lambda g, x, y: g * x.sinh()),
+    "sinh": ("x", lambda g, x, y: g * _cosh(x)),
+    "cosh": ("x", lambda g, x, y: g * _sinh(x)),
     "tanh": ("y", lambda g, x, y: g - g * y * y),  # g (1 - y^2) without a scalar-tensor op
     "sigmoid": ("y", lambda g, x, y: g * (y - y * y)),
     "erf": ("x", lambda g, x, y: g * ((-(x * x)).exp() * _2_SQRTPI)),
@@ -96,7 +139,7 @@ _TABLE: dict[str, tuple[str, Callable[[Any, Any, Any], Any]]] = {
 
 def _make(name: str, uses: str, d: Callable[[Any, Any, Any], Any]) -> type[_Unary]:
     cls_name = "".join(p.capitalize() for p in name.split("_"))
-    return type(cls_name, (_Unary,), {"uses": uses, "f": staticmethod(methodcaller(name)), "d": staticmethod(d)})
+    return type(cls_name, (_Unary,), {"uses": uses, "f": staticmethod(_fast(name)), "d": staticmethod(d)})
 
 
 UNARY: dict[str, type[_Unary]] = {name: _make(name, u, d) for name, (u, d) in _TABLE.items()}

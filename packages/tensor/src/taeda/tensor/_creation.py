@@ -112,6 +112,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         dt = _dt.to_dtype(dtype)
         if arr.dtype != dt:
             arr = arr.astype(dt)
+    if device is None and type(arr) is not np.ndarray:
+        return _wrap(arr)  # a GPU array stays on its device
     return _wrap(_dev(device).send(arr))
 
 

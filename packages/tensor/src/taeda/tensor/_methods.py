@@ -563,3 +563,24 @@ class TensorMethods:
 
     def type_as(self, other: Any) -> Tensor:
         return cast("Tensor", self).to(other.dtype)
+
+    # ----------------------------------------------------------------- in-place indexing and triangles
+    def index_fill_(self, dim: builtins.int, index: Any, value: Any) -> Tensor:
+        _T._ix.index_fill_inplace(cast("Tensor", self), dim, index, value)
+        return cast("Tensor", self)
+
+    def index_add_(self, dim: builtins.int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+        _T._ix.index_add_inplace(cast("Tensor", self), dim, index, source, alpha)
+        return cast("Tensor", self)
+
+    def scatter_(self, dim: builtins.int, index: Any, src: Any, *, reduce: builtins.str | None = None) -> Tensor:
+        return cast("Tensor", self).copy_(_T._ix.scatter(self, dim, index, src, reduce=reduce))
+
+    def scatter_add_(self, dim: builtins.int, index: Any, src: Any) -> Tensor:
+        return cast("Tensor", self).copy_(_T._ix.scatter_add(self, dim, index, src))
+
+    def tril_(self, diagonal: builtins.int = 0) -> Tensor:
+        return cast("Tensor", self).copy_(_T._s.tril(self, diagonal))
+
+    def triu_(self, diagonal: builtins.int = 0) -> Tensor:
+        return cast("Tensor", self).copy_(_T._s.triu(self, diagonal))

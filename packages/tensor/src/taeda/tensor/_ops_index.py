@@ -382,3 +382,23 @@ def searchsorted(sorted_sequence: Any, input: Any, *, right: bool = False, side:
 def bucketize(input: Any, boundaries: Any, *, right: bool = False) -> Tensor:
     """Bucket index of each element of ``input`` in the sorted 1-D ``boundaries``."""
     return searchsorted(boundaries, input, right=right)
+
+
+def index_fill_inplace(t: Tensor, dim: int, index: Any, value: Any) -> None:
+    """``t.index_fill_(dim, index, value)``."""
+    a = t._array
+    d = norm_dim(dim, a.ndim)
+    sl: list[Any] = [slice(None)] * a.ndim
+    sl[d] = unwrap(index)
+    a[tuple(sl)] = unwrap(value)
+    _bump(t)
+
+
+def index_add_inplace(t: Tensor, dim: int, index: Any, source: Any, alpha: Any = 1) -> None:
+    """``t.index_add_(dim, index, source, alpha=alpha)``: repeated indices accumulate."""
+    a = t._array
+    d = norm_dim(dim, a.ndim)
+    src = unwrap(source) * alpha if alpha != 1 else unwrap(source)
+    xp = xp_of(a)
+    xp.add.at(xp.moveaxis(a, d, 0), unwrap(index), xp.moveaxis(xp.asarray(src), d, 0))
+    _bump(t)

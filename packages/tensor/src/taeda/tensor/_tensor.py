@@ -213,7 +213,12 @@ def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor
         )
     try:
         r = ifn(a, b)
-    except ValueError:
+    except ValueError as e:
+        if "read-only" in str(e):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                "location (an expanded or read-only view). Please clone() the tensor before performing the operation."
+            ) from None
         bs = tuple(getattr(b, "shape", ()))
         err = broadcast_error(a.shape, bs)
         if err is not None:
@@ -882,10 +887,14 @@ class Tensor(TensorMethods):
     def __getitem__(self, idx: Any) -> Tensor:
         a = self._array
         t = type(idx)
-        if t is int:
-            return _view(a[idx, ...], self)
-        if t is slice:
-            return _view(a[idx], self)
+        if t is int or t is slice:  # basic indexing: a view sharing the version counter
+            vc = self._vc
+            if vc is None:
+                vc = self._vc = [0]
+            v: Tensor = _new(Tensor)
+            v._array = a[idx, ...] if t is int else a[idx]
+            v._vc = vc
+            return v
         key = _ix.to_index(idx)
         r = a[key]
         if type(r) is not _nd and isinstance(r, _generic):
@@ -1041,30 +1050,6 @@ class Tensor(TensorMethods):
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         _ix.masked_fill_inplace(self, mask, value)
         return self
-
-    def index_fill_(self, dim: builtins.int, index: Any, value: Any) -> Tensor:
-        a = self._array
-        d = norm_dim(dim, a.ndim)
-        sl: list[Any] = [slice(None)] * a.ndim
-        sl[d] = unwrap(index)
-        a[tuple(sl)] = unwrap(value)
-        _bump(self)
-        return self
-
-    def index_add_(self, dim: builtins.int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
-        a = self._array
-        d = norm_dim(dim, a.ndim)
-        src = unwrap(source) * alpha if alpha != 1 else unwrap(source)
-        xp = xp_of(a)
-        xp.add.at(xp.moveaxis(a, d, 0), unwrap(index), xp.moveaxis(xp.asarray(src), d, 0))
-        _bump(self)
-        return self
-
-    def scatter_(self, dim: builtins.int, index: Any, src: Any, *, reduce: str | None = None) -> Tensor:
-        return self.copy_(_ix.scatter(self, dim, index, src, reduce=reduce))
-
-    def scatter_add_(self, dim: builtins.int, index: Any, src: Any) -> Tensor:
-        return self.copy_(_ix.scatter_add(self, dim, index, src))
 
     def uniform_(self, from_: builtins.float = 0.0, to: builtins.float = 1.0, *, generator: Any = None) -> Tensor:
         from taeda.tensor._random import uniform_

@@ -73,6 +73,11 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
     if bias is not None and bias.dtype != weight.dtype:
         raise RuntimeError(f"linear: bias dtype {bias.dtype} does not match weight dtype {weight.dtype}")
+    if len(ws) == 1:  # a vector of weights: one output feature, squeezed away (as PyTorch)
+        w2 = (weight if isinstance(weight, Variable) else Variable(weight)).unsqueeze(0)
+        b2 = None if bias is None else (bias if isinstance(bias, Variable) else Variable(bias)).reshape(1)
+        squeezed: Variable = Linear.apply(input, w2, b2).squeeze(-1)
+        return squeezed
     out: Variable = Linear.apply(input, weight, bias)
     return out
 

@@ -124,6 +124,7 @@ class CrossEntropy(Kernel):
         ctx.shape, ctx.reduction, ctx.eps = tuple(a.shape), reduction, eps
         ctx.prob = target.dtype.kind == "f"
         ctx.p = e
+        ctx.save_for_backward(x, target)
         ctx.w = w
         if ctx.prob:
             q = _to_rows(target.array).astype(a.dtype, copy=False)
@@ -157,8 +158,53 @@ class CrossEntropy(Kernel):
         return as_tensor(xp.asarray(total, dtype=a.dtype))
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        if isinstance(g, Variable):  # create_graph=True: differentiable formulas (second derivatives of the loss)
+            return CrossEntropy._variable_backward(ctx, g)
+        out: tuple[Any, ...] = CrossEntropy._array_backward(ctx, g)
+        return out
+
+    @staticmethod
+    def _variable_backward(ctx: Any, g: Variable) -> tuple[Any, ...]:
+        x, target = ctx.saved_tensors
+        p = ctx.p
+        xp = tt.as_tensor(p).device.xp
+        eps, n_classes = ctx.eps, p.shape[1]
+        if ctx.prob:  # the target is differentiable too: build q from it with Variable operations
+            qv = _rows_var(target if isinstance(target, Variable) else Variable(target))
+            if eps > 0:
+                qv = qv * (1 - eps) + eps / n_classes
+            if ctx.w is not None:
+                qv = qv * as_tensor(ctx.w)
+            x2 = _rows_var(x)
+            from taeda.nn.functional._activation import log_softmax, softmax
+
+            scale = _ce_scale(g, ctx)
+            gx = (softmax(x2, 1) * qv.sum(1, keepdim=True) - qv) * scale
+            gt = None
+            if ctx.needs_input_grad[1]:
+                coef = log_softmax(x2, 1) * (-((1 - eps) if eps > 0 else 1.0))
+                if ctx.w is not None:
+                    coef = coef * as_tensor(ctx.w)
+                gt = _rows_back_var(coef * scale, ctx.shape)
+            return (_rows_back_var(gx, ctx.shape) if ctx.needs_input_grad[0] else None), gt, None, None, None, None
+        else:
+            cls, w = ctx.cls, ctx.w
+            hard = cls.wt * (1 - eps) if eps > 0 else cls.wt
+            q = xp.zeros(p.shape, dtype=p.dtype)
+            q[cls.rows, cls.tc] = hard
+            if eps > 0:
+                q += (cls.valid * (eps / n_classes))[:, None] * (w[None, :] if w is not None else 1.0)
+        qt = as_tensor(q.astype(p.dtype, copy=False))
+        rowsum = as_tensor(q.sum(axis=1, keepdims=True).astype(p.dtype, copy=False))
+        from taeda.nn.functional._activation import softmax
+
+        gx = (softmax(_rows_var(x), 1) * rowsum - qt) * _ce_scale(g, ctx)
+        return (_rows_back_var(gx, ctx.shape) if ctx.needs_input_grad[0] else None), None, None, None, None, None
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
         ga = g.array
         p = ctx.p
         dtype = p.dtype
@@ -198,6 +244,34 @@ class CrossEntropy(Kernel):
         return gx, gt, None, None, None, None
 
 
+def _ce_scale(g: Variable, ctx: Any) -> Variable:
+    """The incoming gradient per row: (M, 1) for 'none', scalar for 'sum', scalar / denominator for 'mean'."""
+    if ctx.reduction == "none":
+        return g.reshape(-1, 1)
+    if ctx.reduction == "mean":
+        out: Variable = g / float(ctx.denom)
+        return out
+    return g
+
+
+def _rows_var(x: Variable) -> Variable:
+    """Variable version of ``_to_rows``."""
+    if x.ndim == 1:
+        return x.reshape(1, -1)
+    if x.ndim == 2:
+        return x
+    c = x.shape[1]
+    return x.reshape(x.shape[0], c, -1).transpose(1, 2).reshape(-1, c)
+
+
+def _rows_back_var(d: Variable, shape: tuple[int, ...]) -> Variable:
+    """Variable version of ``_from_rows``."""
+    if len(shape) <= 2:
+        return d.reshape(*shape)
+    n, c = shape[0], shape[1]
+    return d.reshape(n, -1, c).transpose(1, 2).reshape(*shape)
+
+
 class NLL(Kernel):
     """Negative log-likelihood of log-probabilities at class-index targets."""
 
@@ -222,8 +296,20 @@ class NLL(Kernel):
         return as_tensor(xp.asarray(total, dtype=a.dtype))
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        if isinstance(g, Variable) and ctx.needs_input_grad[0]:
+            # the loss is linear in its input: the gradient is a constant pattern times g
+            cls = ctx.cls
+            xp = tt.as_tensor(cls.wt).device.xp
+            pattern = xp.zeros(ctx.m, dtype=cls.wt.dtype)
+            pattern[cls.rows, cls.tc] = -cls.wt
+            return _rows_back_var(_ce_scale(g, ctx) * as_tensor(pattern), ctx.shape), None, None, None, None
+        out: tuple[Any, ...] = NLL._array_backward(ctx, g)
+        return out
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
         if not ctx.needs_input_grad[0]:
             return None, None, None, None, None
         ga = g.array

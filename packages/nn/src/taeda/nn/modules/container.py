@@ -16,7 +16,7 @@ from taeda.tensor import Tensor
 __all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
 
-def _index(idx: int, size: int, what: str) -> int:
+def _index(idx: int, size: int) -> int:
     idx = operator.index(idx)
     if not -size <= idx < size:
         raise IndexError(f"index {idx} is out of range")
@@ -53,11 +53,11 @@ class Sequential(Module):
     def __getitem__(self, idx: int | slice) -> Module:
         if isinstance(idx, slice):
             return self.__class__(OrderedDict(list(self._modules.items())[idx]))
-        i = _index(idx, len(self), "Sequential")
+        i = _index(idx, len(self))
         return next(islice(iter(self._modules.values()), i, None))
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        i = _index(idx, len(self), "Sequential")
+        i = _index(idx, len(self))
         key = list(self._modules)[i]
         setattr(self, key, module)
 
@@ -67,7 +67,7 @@ class Sequential(Module):
             for key in keys[idx]:
                 delattr(self, key)
         else:
-            delattr(self, keys[_index(idx, len(self), "Sequential")])
+            delattr(self, keys[_index(idx, len(self))])
         # keep numbering contiguous, as PyTorch does
         items = list(self._modules.items())
         self._modules.clear()
@@ -146,17 +146,17 @@ class ModuleList(Module):
     def __getitem__(self, idx: int | slice) -> Module:
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
-        return self._modules[str(_index(idx, len(self), "ModuleList"))]
+        return self._modules[str(_index(idx, len(self)))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
-        setattr(self, str(_index(idx, len(self), "ModuleList")), module)
+        setattr(self, str(_index(idx, len(self))), module)
 
     def __delitem__(self, idx: int | slice) -> None:
         if isinstance(idx, slice):
             for k in range(len(self._modules))[idx]:
                 delattr(self, str(k))
         else:
-            delattr(self, str(_index(idx, len(self), "ModuleList")))
+            delattr(self, str(_index(idx, len(self))))
         items = list(self._modules.values())
         self._modules.clear()
         for i, m in enumerate(items):
@@ -309,10 +309,10 @@ class ParameterList(Module):
             self.extend(values)
 
     def __getitem__(self, idx: int) -> Any:
-        return getattr(self, str(_index(idx, self._size, "ParameterList")))
+        return getattr(self, str(_index(idx, self._size)))
 
     def __setitem__(self, idx: int, param: Any) -> None:
-        setattr(self, str(_index(idx, self._size, "ParameterList")), _as_parameter(param))
+        setattr(self, str(_index(idx, self._size)), _as_parameter(param))
 
     def __len__(self) -> int:
         return self._size

@@ -28,7 +28,9 @@ class Dropout(_DropoutNd):
 
     Example::
 
-        >>> drop = Dropout(0.2); drop.eval(); drop(x) is x or True
+        >>> drop = Dropout(0.2)
+        >>> y = drop(x)          # training mode: about 20% zeros, the rest scaled by 1.25
+        >>> y = drop.eval()(x)   # evaluation mode: x unchanged
     """
 
     def forward(self, input: Any) -> Variable:
