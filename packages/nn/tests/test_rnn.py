@@ -220,3 +220,12 @@ def test_lstm_language_model_step() -> None:
             p.data.sub_(p.grad.data * 0.5)
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_in_place_edit_of_the_output_is_detected() -> None:
+    m = nn.LSTM(2, 3)
+    x = Variable(tt.randn(4, 1, 2), requires_grad=True)
+    out, _ = m(x)
+    out.data.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()

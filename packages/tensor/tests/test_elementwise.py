@@ -12,6 +12,9 @@ import scipy.special
 
 import taeda.tensor as tt
 
+# NumPy warns where IEEE arithmetic gives inf/nan (log(0), 0/0 ...); PyTorch does not, and neither do we here.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 RNG = np.random.default_rng(0)
 
 # (shape_a, shape_b) pairs: same, broadcast, 0-d, empty

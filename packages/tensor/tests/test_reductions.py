@@ -9,6 +9,9 @@ import pytest
 
 import taeda.tensor as tt
 
+# NumPy warns where IEEE arithmetic gives inf/nan (log(0), 0/0 ...); PyTorch does not, and neither do we here.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 RNG = np.random.default_rng(1)
 
 

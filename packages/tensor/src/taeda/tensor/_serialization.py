@@ -101,7 +101,12 @@ class _Writer:
                     )
                 pairs.append([kn, self.encode(v, f"{where}[{k!r}]", depth + 1)])
             return {"type": t.__name__, "items": pairs}
-        hint = " (save its .data)" if hasattr(obj, "data") else ""
+        if t.__module__ in ("numpy", "cupy") and t.__name__ == "ndarray":
+            hint = " (wrap it with taeda.tensor.as_tensor first)"
+        elif isinstance(getattr(obj, "data", None), Tensor):
+            hint = " (save its .data)"
+        else:
+            hint = ""
         raise TypeError(
             f"taeda.tensor.save: cannot save {where} of type {t.__module__}.{t.__qualname__}{hint}; supported are "
             "Tensors, dict, OrderedDict, list, tuple, int, float, str, bool and None"

@@ -479,6 +479,8 @@ class Tensor(TensorMethods):
     def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray[Any, Any]:
         a = self.numpy()
         if dtype is not None and a.dtype != dtype:
+            if copy is False:
+                raise ValueError(f"converting a {a.dtype} tensor to {np.dtype(dtype)} needs a copy (copy=False given)")
             return a.astype(dtype)
         if copy:
             return a.copy()
@@ -510,7 +512,8 @@ class Tensor(TensorMethods):
     def __bool__(self) -> builtins.bool:
         a = self._array
         if a.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous (numel {a.size})")
+            what = "no values" if a.size == 0 else "more than one value"
+            raise RuntimeError(f"Boolean value of Tensor with {what} is ambiguous")
         return bool(a.item())
 
     def __len__(self) -> builtins.int:

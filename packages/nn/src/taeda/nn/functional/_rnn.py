@@ -121,6 +121,8 @@ class RNNLayer(Kernel):
     @staticmethod
     @once_differentiable
     def backward(ctx: Any, gy: Tensor | None, ghn: Tensor | None, gcn: Tensor | None = None) -> tuple[Any, ...]:
+        if ctx.mode == "LSTM":
+            ctx.saved_tensors  # noqa: B018 - raises if the output was modified in place since forward
         xa, hprev, acts, wih, whh, whr = ctx.arrays
         mode, masks, hid = ctx.mode, ctx.masks, ctx.hid
         xp_mod = _xp_of(xa)
@@ -151,7 +153,7 @@ class RNNLayer(Kernel):
                     dhf = dh_t @ whr
                 else:
                     dhf = dh_t
-                i, f, o, gg = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
+                i, f, gg, o = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
                 tc = tcs[t]
                 dc_t = dhf * o
                 dc_t *= 1 - tc * tc
@@ -223,9 +225,9 @@ def _lstm_forward(
     lengths: Array | None,
     reverse: bool,
 ) -> tuple[Tensor, ...]:
-    """LSTM recurrence. The gate columns are reordered to (i, f, o, g) and the sigmoid ones pre-scaled by 1/2, so
-    that one tanh over all gates followed by ``0.5 * t + 0.5`` on the first three quarters gives every activation
-    (sigmoid(x) = 0.5 + 0.5 tanh(x / 2)); states are written straight into the arrays kept for backward."""
+    """LSTM recurrence (gates i, f, g, o). One tanh over all four gates gives every activation (the sigmoid gates
+    are pre-scaled by 1/2 and shifted after: sigmoid(x) = 0.5 + 0.5 tanh(x / 2)); states are written straight into
+    the arrays kept for backward, and the states before each step are sliced from them afterwards."""
     steps, batch = xa.shape[0], xa.shape[1]
     gsize = wih.shape[0]
     hid = gsize // 4
@@ -234,20 +236,27 @@ def _lstm_forward(
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     masks = None if lengths is None else (xp.arange(steps)[:, None] < lengths[None, :])[..., None]
     ctx.mode, ctx.order, ctx.masks, ctx.hid = "LSTM", order, masks, hid
-    perm = xp.concatenate([xp.arange(0, 2 * hid), xp.arange(3 * hid, 4 * hid), xp.arange(2 * hid, 3 * hid)])
-    scale = xp.ones(gsize, dtype=dtype)
-    scale[: 3 * hid] = 0.5
-    # input projections of every step in one GEMM, with permuted, pre-scaled weights
-    xws = xa.reshape(steps * batch, -1) @ (wih[perm] * scale[:, None]).T
+    scale = xp.full(gsize, 0.5, dtype=dtype)
+    scale[2 * hid : 3 * hid] = 1.0
+    # input projections of every step in one GEMM
+    xws = xa.reshape(steps * batch, -1) @ wih.T
     if bias is not None:
-        xws += bias[perm] * scale
+        xws += bias
     xws = xws.reshape(steps, batch, gsize)
-    whh_st = (whh[perm] * scale[:, None]).T
+    whh_t = whh.T
     acts = xp.empty((steps, batch, gsize), dtype=dtype)
-    cs = xp.empty((steps, batch, hid), dtype=dtype)
+    # states with one extra slot for the initial one, so that "state before step t" is a plain slice
+    first = steps if reverse else 0
+    inner = slice(0, steps) if reverse else slice(1, steps + 1)
+    before = slice(1, steps + 1) if reverse else slice(0, steps)
+    c_ext = xp.empty((steps + 1, batch, hid), dtype=dtype)
+    c_ext[first] = c0
+    cs = c_ext[inner]
+    y_ext = xp.empty((steps + 1, batch, hout), dtype=dtype)
+    y_ext[first] = h0
+    y = y_ext[inner]
     tcs = xp.empty((steps, batch, hid), dtype=dtype)
     hfs = xp.empty((steps, batch, hid), dtype=dtype) if whr is not None else None
-    y = xp.empty((steps, batch, hout), dtype=dtype)
     hprev = xp.empty((steps, batch, hout), dtype=dtype) if masks is not None else None
     tmp = xp.empty((batch, hid), dtype=dtype)
     h, c = h0, c0
@@ -255,19 +264,20 @@ def _lstm_forward(
         if hprev is not None:
             hprev[t] = h
         a = acts[t]
-        xp.matmul(h, whh_st, out=a)
+        xp.matmul(h, whh_t, out=a)
         a += xws[t]
+        a *= scale  # sigmoid(x) = 0.5 + 0.5 tanh(x / 2): one tanh for all four gates
         xp.tanh(a, out=a)
-        sig = a[:, : 3 * hid]
-        sig *= 0.5
-        sig += 0.5
+        for sig in (a[:, : 2 * hid], a[:, 3 * hid :]):
+            sig *= 0.5
+            sig += 0.5
         c_t = cs[t]
         xp.multiply(a[:, hid : 2 * hid], c, out=c_t)
-        xp.multiply(a[:, :hid], a[:, 3 * hid :], out=tmp)
+        xp.multiply(a[:, :hid], a[:, 2 * hid : 3 * hid], out=tmp)
         c_t += tmp
         tc = tcs[t]
         xp.tanh(c_t, out=tc)
-        o = a[:, 2 * hid : 3 * hid]
+        o = a[:, 3 * hid :]
         if masks is None:
             if whr is None:
                 xp.multiply(o, tc, out=y[t])
@@ -289,15 +299,14 @@ def _lstm_forward(
             c_t[...] = xp.where(m, c_t, c)
         c = c_t
     # the states before each step, in processing order, for backward
-    if steps == 0:
-        hprev, cprev = y.copy(), cs.copy()
-    else:
-        if hprev is None:
-            hprev = xp.concatenate([y[1:], h0[None]]) if reverse else xp.concatenate([h0[None], y[:-1]])
-        cprev = xp.concatenate([cs[1:], c0[None]]) if reverse else xp.concatenate([c0[None], cs[:-1]])
+    if hprev is None:
+        hprev = y_ext[before]
+    cprev = c_ext[before]
     ctx.arrays = (xa, hprev, acts, wih, whh, whr)
     ctx.lstm_arrays = (cprev, tcs, hfs)
-    return as_tensor(y), as_tensor(h.copy()), as_tensor(c.copy())
+    out = as_tensor(y)
+    ctx.save_for_backward(out)  # hprev shares memory with the output: in-place edits of it must fail backward
+    return out, as_tensor(h.copy()), as_tensor(c.copy())
 
 
 def _xp_of(a: Array) -> Any:

@@ -31,7 +31,8 @@ class CIFAR10(VisionDataset):
     Args:
         root: folder holding ``cifar-10-batches-py/`` (preferred when present) or ``cifar-10-batches-bin/``.
         train: the five training batches or the test batch.
-        transform, target_transform: applied to the PIL image (mode ``RGB``) and to the int label.
+        transform: applied to the PIL image (mode ``RGB``).
+        target_transform: applied to the int label.
         download: fetch ``cifar-10-python.tar.gz`` from ``mirrors`` (in order), verify its MD5 and extract the
             expected members, unless all batch files are already present and verified.
         mirrors: base URLs replacing the class attribute ``mirrors`` for this instance.

@@ -93,7 +93,8 @@ class DatasetFolder(VisionDataset):
         root: the folder whose sub-folders are the classes.
         loader: reads one file into a sample.
         extensions: allowed file endings (exactly one of ``extensions`` and ``is_valid_file`` must be given).
-        transform, target_transform: applied to the sample and to its class index.
+        transform: applied to the sample.
+        target_transform: applied to its class index.
         is_valid_file: decides from a path whether a file is a sample.
         allow_empty: accept class folders with no valid file.
 
