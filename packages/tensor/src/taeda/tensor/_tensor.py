@@ -925,6 +925,9 @@ class Tensor(TensorMethods):
         return _r._sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
+        a = self._array
+        if dim is None and dtype is None and not keepdim and type(a) is _nd and a.size and a.dtype in _F32_64:
+            return _wrap_r(_add_reduce(a, None) / a.size)  # NumPy's own mean: the same pairwise sum, divided
         return _r._mean(self, dim, keepdim, dtype=dtype)
 
     def view(self, *shape: Any) -> Tensor:
@@ -1118,6 +1121,7 @@ class ValuesIndices(NamedTuple):
 
 
 _dispatch._PLAIN.add(Tensor)
+_F32_64 = frozenset({_dt.float32, _dt.float64})
 _add_reduce = np.add.reduce
 
 from taeda.tensor import _creation as _c  # noqa: E402

@@ -248,8 +248,8 @@ def adaptive_max_forward(x: Array, out: Ints) -> tuple[Array, Array]:
             best = xp.broadcast_to(flat, y.shape).copy()
             continue
         mask = (v > y) | (xp.isnan(v) & ~xp.isnan(y)) if x.dtype.kind == "f" else v > y
-        xp.copyto(y, v, where=mask)
-        xp.copyto(best, xp.broadcast_to(flat, y.shape), where=mask)
+        y = xp.where(mask, v, y)
+        best = xp.where(mask, flat, best)
     assert y is not None and best is not None
     return y, best
 

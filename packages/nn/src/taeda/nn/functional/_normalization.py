@@ -21,6 +21,32 @@ Array = Any
 Ints = tuple[int, ...]
 
 
+def _mean(xp: Any, a: Array, axes: Ints, b: Array | None = None) -> Array:
+    """Mean of ``a`` (or of ``a * b``) over ``axes``, keeping dimensions.
+
+    The batch-norm pattern (``(N, C, P)`` over axes 0 and 2) is an einsum, several times faster than NumPy's
+    strided multi-axis reduction (and it never materialises ``a * b``).
+    """
+    if axes == (0, 2) and a.ndim == 3:
+        r = xp.einsum("ncp->c", a) if b is None else xp.einsum("ncp,ncp->c", a, b)
+        return r.reshape(1, -1, 1) / (a.shape[0] * a.shape[2])
+    return (a if b is None else a * b).mean(axis=axes, keepdims=True)
+
+
+def _param_sum(xp: Any, a: Array, pshape: Ints, b: Array | None = None) -> Array:
+    """Sum of ``a`` (or ``a * b``) over the axes where ``pshape`` is 1, as an array of ``prod(pshape)`` values."""
+    kept = [i for i, s in enumerate(pshape) if s != 1]
+    if kept and kept == list(range(kept[0], kept[-1] + 1)):
+        lead = math.prod(a.shape[: kept[0]])
+        block = math.prod(a.shape[kept[0] : kept[-1] + 1])
+        a3 = a.reshape(lead, block, -1)
+        if b is None:
+            return xp.einsum("ncp->c", a3)
+        return xp.einsum("ncp,ncp->c", a3, b.reshape(lead, block, -1))
+    paxes = tuple(i for i, s in enumerate(pshape) if s == 1)
+    return (a if b is None else a * b).sum(axis=paxes).reshape(-1)
+
+
 class Normalize(Function):
     """``y = (x - mean) / sqrt(var + eps) * w + b``.
 
@@ -46,9 +72,9 @@ class Normalize(Function):
         xp = x.device.xp
         xa = x.array.reshape(norm_shape)
         if stats is None:
-            mean = xa.mean(axis=axes, keepdims=True)
+            mean = _mean(xp, xa, axes)
             xc = xa - mean
-            var = xp.mean(xp.square(xc), axis=axes, keepdims=True)
+            var = _mean(xp, xc, axes, xc)
             if running is not None:
                 rm, rv, momentum, sshape = running
                 n = xa.size // mean.size
@@ -86,20 +112,20 @@ class Normalize(Function):
         norm_shape, axes, pshape = ctx.norm
         ga = gy.array
         xhat = ctx.xhat
-        paxes = tuple(i for i, s in enumerate(pshape) if s == 1)
+        xp = gy.device.xp
         gx = gw = gb = None
         if need_w and w is not None:
-            gw = as_tensor((ga * xhat).sum(axis=paxes).reshape(w.shape))
+            gw = as_tensor(_param_sum(xp, ga, pshape, xhat).reshape(w.shape))
         if need_b and b is not None:
-            gb = as_tensor(ga.sum(axis=paxes).reshape(b.shape))
+            gb = as_tensor(_param_sum(xp, ga, pshape).reshape(b.shape))
         if need_x:
             gxh = ga * w.array.reshape(pshape) if w is not None else ga
             g = gxh.reshape(norm_shape)
             rstd = ctx.rstd
             if ctx.batch_stats:
                 xh = xhat.reshape(norm_shape)
-                m1 = g.mean(axis=axes, keepdims=True)
-                m2 = (g * xh).mean(axis=axes, keepdims=True)
+                m1 = _mean(xp, g, axes)
+                m2 = _mean(xp, g, axes, xh)
                 out = xh * m2
                 out += m1
                 gxa = g - out
@@ -149,12 +175,13 @@ def batch_norm(
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(shape)}")
     pshape = (1, c) + (1,) * (len(shape) - 2)
     rm, rv = _arr(running_mean), _arr(running_var)
+    norm_shape = (shape[0], c, math.prod(shape[2:]))
     if training or rm is None or rv is None:
-        axes = (0, *range(2, len(shape)))
         running = None if (not training or rm is None or rv is None) else (rm, rv, float(momentum), (c,))
-        return Normalize.apply(input, weight, bias, shape, axes, pshape, float(eps), None, running)  # type: ignore[no-any-return]
-    stats = (rm.reshape(pshape).astype(input.dtype, copy=False), rv.reshape(pshape).astype(input.dtype, copy=False))
-    return Normalize.apply(input, weight, bias, shape, (), pshape, float(eps), stats, None)  # type: ignore[no-any-return]
+        return Normalize.apply(input, weight, bias, norm_shape, (0, 2), pshape, float(eps), None, running)  # type: ignore[no-any-return]
+    sshape = (1, c, 1)
+    stats = (rm.reshape(sshape).astype(input.dtype, copy=False), rv.reshape(sshape).astype(input.dtype, copy=False))
+    return Normalize.apply(input, weight, bias, norm_shape, (), pshape, float(eps), stats, None)  # type: ignore[no-any-return]
 
 
 def instance_norm(

@@ -72,10 +72,8 @@ class RNNLayer(Kernel):
         hprev = xp.empty((steps, batch, hout), dtype=dtype)
         acts = xp.empty((steps, batch, gsize + (gsize // 3 if gru else 0)), dtype=dtype)
         masks = None if lengths is None else (xp.arange(steps)[:, None] < xp.asarray(lengths)[None, :])[..., None]
-        lstm = mode == "LSTM"
         whr = None if w_hr is None else w_hr.array
-        c = None if c0 is None else c0.array
-        hid = gsize // 4 if lstm else (gsize // 3 if gru else gsize)
+        hid = gsize // 3 if gru else gsize
         order = range(steps - 1, -1, -1) if reverse else range(steps)
         ctx.mode, ctx.order, ctx.masks, ctx.hid = mode, order, masks, hid
         for t in order:
