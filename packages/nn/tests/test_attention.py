@@ -129,3 +129,27 @@ def test_transformer_encoder_trains() -> None:
     enc.eval()
     pre = nn.TransformerEncoderLayer(8, 2, 16, norm_first=True, activation="gelu").eval()
     assert tuple(pre(tt.randn(5, 2, 8)).shape) == (5, 2, 8)
+
+
+def test_transformer_decoder_and_full_model() -> None:
+    tt.manual_seed(5)
+    model = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=2, dim_feedforward=16)
+    keys = list(model.state_dict())
+    assert keys[0] == "encoder.layers.0.self_attn.in_proj_weight"
+    assert "decoder.layers.1.multihead_attn.out_proj.weight" in keys and keys[-1] == "decoder.norm.bias"
+    src, tgt = tt.randn(6, 3, 8), tt.randn(4, 3, 8)
+    mask = nn.Transformer.generate_square_subsequent_mask(4)
+    out = model(src, tgt, tgt_mask=mask)
+    assert tuple(out.shape) == (4, 3, 8)
+    out.sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    # causality: the first target position does not depend on later ones
+    model.eval()
+    a = model(src, tgt, tgt_mask=mask).data.numpy()
+    tgt2 = tgt.clone()
+    tgt2[3] = 0.0
+    b = model(src, tgt2, tgt_mask=mask).data.numpy()
+    np.testing.assert_allclose(a[:3], b[:3], rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a[3], b[3])
+    layer = nn.TransformerDecoderLayer(8, 2, 16, batch_first=True, norm_first=True)
+    assert tuple(nn.TransformerDecoder(layer, 2)(tt.randn(3, 4, 8), tt.randn(3, 6, 8)).shape) == (3, 4, 8)

@@ -268,3 +268,23 @@ def test_maml_style_second_order_cross_entropy() -> None:
     assert ours.weight.grad is not None and ours.bias.grad is not None
     close(ours.weight.grad, tw.grad, 1e-8)
     close(ours.bias.grad, tb.grad, 1e-8)
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_matches(norm_first: bool) -> None:
+    kw: dict[str, Any] = {"d_model": 8, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 2,
+                          "dim_feedforward": 16, "dropout": 0.0, "norm_first": norm_first}  # fmt: skip
+    theirs = torch.nn.Transformer(**kw).double()
+    ours = nn.Transformer(**kw).double()
+    copy_weights(ours, theirs)
+    src, tgt = RNG.standard_normal((5, 2, 8)), RNG.standard_normal((4, 2, 8))
+    mask = nn.Transformer.generate_square_subsequent_mask(4, dtype=tt.float64)
+    np.testing.assert_array_equal(mask.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(4).numpy())
+    kpm = np.zeros((2, 5), bool)
+    kpm[1, -1] = True
+    out = ours(tt.as_tensor(src), tt.as_tensor(tgt), tgt_mask=mask, src_key_padding_mask=tt.as_tensor(kpm),
+               memory_key_padding_mask=tt.as_tensor(kpm))  # fmt: skip
+    ref = theirs(torch.tensor(src), torch.tensor(tgt), tgt_mask=torch.tensor(mask.numpy()),
+                 src_key_padding_mask=torch.tensor(kpm), memory_key_padding_mask=torch.tensor(kpm))  # fmt: skip
+    close(out, ref)

@@ -355,3 +355,12 @@ def test_in_place_on_expanded_view_raises() -> None:
         e.add_(1.0)
     with pytest.raises(RuntimeError, match="clone"):
         e += tt.ones(2, 3, dtype=tt.float64)
+
+
+def test_python_types_as_dtypes_mean_what_they_mean_in_pytorch() -> None:
+    # torch.zeros(2, dtype=float).dtype is torch.float64: Python's float is double precision, not the default dtype.
+    assert tt.zeros(2, dtype=float).dtype == tt.float64
+    assert tt.zeros(2, dtype=int).dtype == tt.int64
+    assert tt.zeros(2, dtype=bool).dtype == tt.bool
+    assert tt.zeros(2, dtype=complex).dtype == tt.complex128
+    assert tt.zeros(2).dtype == tt.float32

@@ -50,7 +50,7 @@ class Variable(VariableOps):
 
     __slots__ = ("__weakref__", "_acc", "_extra", "_out_nr", "_rg", "data", "grad", "grad_fn")
 
-    data: Any
+    data: tt.Tensor
     grad: Variable | None
     grad_fn: Any
     _rg: bool
@@ -288,7 +288,7 @@ class Variable(VariableOps):
     def data_ptr(self) -> int:
         return int(self.data.data_ptr())
 
-    def item(self) -> Any:
+    def item(self) -> float | int | bool:
         """The single value as a Python number."""
         return self.data.item()
 
@@ -327,7 +327,7 @@ class Variable(VariableOps):
         return int(self.data)
 
     def __index__(self) -> int:
-        return self.data.__index__()  # type: ignore[no-any-return]
+        return self.data.__index__()
 
     def __hash__(self) -> int:
         return id(self)

@@ -71,7 +71,7 @@ class VariableOps:
     __hash__ = object.__hash__  # __eq__ is elementwise (as on Tensor); identity hashing as in PyTorch
     __array_priority__ = 2000.0
     __array_ufunc__ = None  # ndarray/NumPy scalar (op) Variable defers to Variable's reflected operator
-    data: Any
+    data: tt.Tensor
     _rg: bool
     grad_fn: Any
     _out_nr: int

@@ -118,18 +118,19 @@ def set_default_dtype(d: Any) -> None:
 def to_dtype(d: Any) -> DType:
     """Turn anything NumPy accepts as a dtype (and Python ``float``/``int``/``bool``) into a NumPy dtype.
 
-    Python's ``float`` means the default float dtype and ``int`` means int64, as in PyTorch.
+    Python's ``float`` means float64, ``complex`` complex128 and ``int`` int64, as in PyTorch
+    (``torch.zeros(2, dtype=float).dtype`` is ``torch.float64``); ``None`` means the default float dtype.
     """
     if isinstance(d, np.dtype):
         return d
     if d is float:
-        return _state["float"]
+        return float64
     if d is int:
         return int64
     if d is bool:
         return bool_
     if d is complex:
-        return _state["complex"]
+        return complex128
     if d is None:
         return _state["float"]
     dt: DType = np.dtype(d)

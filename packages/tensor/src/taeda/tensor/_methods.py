@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from taeda.tensor import _tensor as _T
 
 if TYPE_CHECKING:
-    from taeda.tensor._tensor import Tensor
+    from taeda.tensor._tensor import Tensor, ValuesIndices
 
 __all__ = ["TensorMethods"]
 
@@ -236,9 +236,21 @@ class TensorMethods:
     def prod(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
         return _T._r.prod(self, dim, keepdim, dtype=dtype)
 
+    @overload
+    def max(self) -> Tensor: ...
+    @overload
+    def max(self, dim: builtins.int, keepdim: builtins.bool = False) -> ValuesIndices: ...
+    @overload
+    def max(self, dim: Tensor) -> Tensor: ...
     def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         return _T._r.max(self, dim, keepdim)
 
+    @overload
+    def min(self) -> Tensor: ...
+    @overload
+    def min(self, dim: builtins.int, keepdim: builtins.bool = False) -> ValuesIndices: ...
+    @overload
+    def min(self, dim: Tensor) -> Tensor: ...
     def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
         return _T._r.min(self, dim, keepdim)
 

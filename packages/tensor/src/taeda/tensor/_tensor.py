@@ -18,7 +18,7 @@ import builtins
 import operator
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 
@@ -367,14 +367,18 @@ class Tensor(TensorMethods):
     def shape(self) -> Size:
         return Size(self._array.shape)
 
-    def size(self, dim: builtins.int | None = None) -> Any:
+    @overload
+    def size(self, dim: None = None) -> Size: ...
+    @overload
+    def size(self, dim: builtins.int) -> builtins.int: ...
+    def size(self, dim: builtins.int | None = None) -> Size | builtins.int:
         """The shape as a ``Size``, or the length of dimension ``dim``."""
         a = self._array
         if dim is None:
             return Size(a.shape)
         if a.ndim == 0:
             raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
-        return a.shape[norm_dim(dim, a.ndim)]
+        return builtins.int(a.shape[norm_dim(dim, a.ndim)])
 
     @property
     def dtype(self) -> np.dtype[Any]:
@@ -489,11 +493,13 @@ class Tensor(TensorMethods):
     def tolist(self) -> Any:
         return self._array.tolist()
 
-    def item(self) -> Any:
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
+        """The value of a one-element tensor as a Python number (``float``, ``int`` or ``bool``)."""
         a = self._array
         if a.size != 1:
             raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
-        return a.item()
+        value: builtins.float | builtins.int | builtins.bool = a.item()
+        return value
 
     def __float__(self) -> builtins.float:
         return float(self.item())

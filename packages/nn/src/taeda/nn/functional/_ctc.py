@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from taeda.autograd import Variable, once_differentiable
-from taeda.nn.functional._util import Array, Kernel, TensorLike, check_reduction, data_of
+from taeda.nn.functional._util import Array, Kernel, TensorLike, check_reduction, data_of, scatter_add
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["ctc_loss"]
@@ -102,7 +102,7 @@ class CTC(Kernel):
         t_idx = xp.broadcast_to(xp.arange(steps)[:, None, None], occ.shape)
         n_idx = xp.broadcast_to(xp.arange(batch)[None, :, None], occ.shape)
         k_idx = xp.broadcast_to(ext[None, :, :], occ.shape)
-        xp.add.at(grad, (t_idx.ravel(), n_idx.ravel(), k_idx.ravel()), -occ.ravel())
+        scatter_add(xp, grad, (t_idx.ravel(), n_idx.ravel(), k_idx.ravel()), -occ.ravel())
         grad *= scale[..., None]
         return as_tensor(grad), None, None, None, None, None
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import taeda.tensor as tt
 from taeda.autograd import Variable, no_grad, once_differentiable
-from taeda.nn.functional._util import Kernel, TensorLike, as_var, data_of
+from taeda.nn.functional._util import Kernel, TensorLike, as_var, data_of, scatter_add
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["embedding", "embedding_bag"]
@@ -38,7 +38,7 @@ class Embedding(Kernel):
         if ctx.scale:
             counts = xp.bincount(idx, minlength=ctx.wshape[0])
             rows = rows / counts[idx][:, None].astype(ctx.dtype)
-        xp.add.at(gw, idx, rows)
+        scatter_add(xp, gw, idx, rows)
         if ctx.padding_idx is not None:
             gw[ctx.padding_idx] = 0
         return as_tensor(gw.reshape(ctx.wshape)), None, None, None

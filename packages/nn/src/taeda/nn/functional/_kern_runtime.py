@@ -6,9 +6,13 @@ arrays are pooled; CuPy has its own memory pool.
 
 The batch split runs a kernel on two half-batches, one in a worker thread and one in the caller, with OpenBLAS held
 at one thread in both (through OpenBLAS's thread-local setting, so other threads of the process are not affected).
-NumPy releases the GIL in copies, elementwise ops and matmul, so both cores work on the memory passes. It is on by
+NumPy releases the GIL in copies, elementwise ops and matmul, so both cores work on the memory passes. Calls too
+small to split run on the calling thread with OpenBLAS held at one thread as well (a two-thread OpenBLAS call on
+such small GEMMs costs more than it saves, and on a busy machine it can wait a whole scheduler slice). It is on by
 default on machines with at least two CPUs and can be turned off with the environment variable
-``TAEDA_NN_THREADS=0`` or :func:`set_kernel_threads`.
+``TAEDA_NN_THREADS=0`` or :func:`set_kernel_threads`; then kernels run on the calling thread and leave OpenBLAS's
+thread count alone. When NumPy's BLAS offers no thread-local setting (not the OpenBLAS of NumPy's wheels), the
+kernels also run on the calling thread only. No process-wide setting (allocator, BLAS threads) is changed.
 """
 
 from __future__ import annotations
@@ -126,24 +130,21 @@ def split_batch(fn: Callable[[int, int, int], None], n: int, xp: Any, work: int)
 
     Returns the number of parts used (1 or 2); ``part`` numbers them so a kernel can keep per-part accumulators.
     """
-    if not (
-        _STATE["enabled"]
-        and xp is np
-        and n >= 2
-        and work >= _MIN_WORK
-        and threading.current_thread().name[:5] != "taeda"
-    ):
+    if not (_STATE["enabled"] and xp is np and _BLAS_LOCAL is not None):
         fn(0, n, 0)
         return 1
-    half = n // 2
-    old = _BLAS_LOCAL(1) if _BLAS_LOCAL is not None else 0
+    old = _BLAS_LOCAL(1)
     try:
-        fut: Future[None] = _executor().submit(fn, 0, half, 0)
+        if n < 2 or work < _MIN_WORK or threading.current_thread().name.startswith("taeda-nn-kernel"):
+            # small work: one thread, with OpenBLAS held at one thread too (its hand-off costs more than a small
+            # layer's GEMMs, and on a busy machine a two-thread call can wait a whole scheduler slice)
+            fn(0, n, 0)
+            return 1
+        fut: Future[None] = _executor().submit(fn, 0, n // 2, 0)
         try:
-            fn(half, n, 1)
+            fn(n // 2, n, 1)
         finally:
             fut.result()
+        return 2
     finally:
-        if _BLAS_LOCAL is not None:
-            _BLAS_LOCAL(old)
-    return 2
+        _BLAS_LOCAL(old)

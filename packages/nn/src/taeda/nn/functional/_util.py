@@ -84,3 +84,15 @@ def sum_to(a: Array, shape: tuple[int, ...]) -> Array:
     if lead:
         out = out.reshape(out.shape[lead:])
     return out.reshape(shape)
+
+
+def scatter_add(xp: Any, target: Array, index: Any, values: Array) -> None:
+    """``target[index] += values`` with repeated indices accumulated (``ufunc.at`` on NumPy, ``cupyx.scatter_add``
+    on CuPy when its ufuncs lack ``at``)."""
+    at = getattr(xp.add, "at", None)
+    if at is not None:
+        at(target, index, values)
+        return
+    import cupyx
+
+    cupyx.scatter_add(target, index, values)

@@ -56,7 +56,14 @@ from taeda.nn.modules.loss import (
 from taeda.nn.modules.module import Module
 from taeda.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from taeda.nn.modules.sparse import Embedding, EmbeddingBag
-from taeda.nn.modules.transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from taeda.nn.modules.transformer import (
+    MultiheadAttention,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "CELU",
@@ -130,6 +137,9 @@ __all__ = [
     "Tanh",
     "Tanhshrink",
     "Threshold",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
     "TransformerEncoder",
     "TransformerEncoderLayer",
     "TripletMarginLoss",
