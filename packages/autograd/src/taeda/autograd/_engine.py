@@ -108,13 +108,16 @@ def run_backward(
             if hooks is not None:
                 buf = _pre_hooks(node, hooks, buf)
             if len(buf) == 1:
-                if buf[0] is None:
+                g0 = buf[0]
+                if g0 is None:
                     _skip(node, ready)
                     continue
+                outs = node._forward_cls.backward(node, g0)  # type: ignore[attr-defined]
             elif not _materialize(node, buf):
                 _skip(node, ready)
                 continue
-            outs = node._forward_cls.backward(node, *buf)  # type: ignore[attr-defined]
+            else:
+                outs = node._forward_cls.backward(node, *buf)  # type: ignore[attr-defined]
             nxt = node._next
             if outs.__class__ is not tuple:
                 outs = (outs,)

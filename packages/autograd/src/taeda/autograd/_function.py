@@ -313,22 +313,23 @@ class Function(metaclass=_FunctionMeta):
         n = len(args)
         if n == 1:
             a = args[0]
+            # tuples (not lists) in the one- and two-argument paths: ``*targs`` and ``_next`` take them as they are
             if isinstance(a, var):
-                targs: list[Any] = [a.data]
+                targs: Any = (a.data,)
                 if a._rg:
                     fn = a.grad_fn
                     if fn is None:
                         acc = a._acc
-                        edges: list[Any] = [(a._accumulator() if acc is None else acc, 0)]
+                        edges: Any = ((a._accumulator() if acc is None else acc, 0),)
                     else:
-                        edges = [(fn, a._out_nr)]
+                        edges = ((fn, a._out_nr),)
                     needs: Any = _NEEDS_1
                 else:
-                    edges = [None]
+                    edges = (None,)
                     needs = None
             else:
-                targs = [a]
-                edges = [None if isinstance(a, _Tensor) else False]
+                targs = (a,)
+                edges = (None if isinstance(a, _Tensor) else False,)
                 needs = None
         elif n == 2:
             a, b = args
@@ -363,8 +364,8 @@ class Function(metaclass=_FunctionMeta):
             else:
                 tb = b
                 eb = None if isinstance(b, _Tensor) else False
-            targs = [ta, tb]
-            edges = [ea, eb]
+            targs = (ta, tb)
+            edges = (ea, eb)
         else:
             targs = list(args)
             edges = list(args)
@@ -399,7 +400,7 @@ class Function(metaclass=_FunctionMeta):
                 return tuple(None if o is None else wrap(o.data if isinstance(o, var) else o) for o in out)
             return wrap(out.data if isinstance(out, var) else out)
         node.needs_input_grad = needs if needs.__class__ is tuple else tuple(needs)
-        node._next = tuple(edges)
+        node._next = edges if edges.__class__ is tuple else tuple(edges)
         node._freed = False
         node._hooks = None
         node._gen = 0  # the engine (re)initialises _deps/_buf/_owned when it first reaches a node

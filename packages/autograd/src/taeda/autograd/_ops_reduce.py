@@ -83,6 +83,27 @@ class Sum(BuiltinFunction):
         return expand_to(unreduce(g, shape, dims, keepdim), shape), None, None, None
 
 
+class SumAll(BuiltinFunction):
+    """``a.sum()`` over every element (the usual loss reduction): ``Sum`` with its defaults, recorded through the
+    one-argument path of ``Function.apply``. Its node is named ``SumBackward`` as Sum's."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any) -> Any:
+        arr = a.array
+        ctx.info = (arr.shape, arr.dtype)
+        return a.sum()
+
+    @staticmethod
+    def backward(ctx: Any, g: TensorLike) -> Any:
+        shape, dtype = ctx.info
+        if g.dtype != dtype:
+            g = g.to(dtype)
+        return expand_to(g, shape)
+
+
+SumAll._backward_cls.__name__ = SumAll._backward_cls.__qualname__ = "SumBackward"
+
+
 class Mean(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, dim: Any, keepdim: bool, dtype: Any) -> Any:

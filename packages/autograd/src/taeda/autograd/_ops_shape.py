@@ -90,6 +90,57 @@ class Repeat(BuiltinFunction):
         return summed.reshape(shape), None
 
 
+class RepeatInterleave(BuiltinFunction):
+    """``repeat_interleave(a, repeats, dim)``; its adjoint sums each run of copies (``RepeatInterleaveGrad``)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, repeats: Any, dim: int | None) -> Any:
+        out = a.repeat_interleave(repeats, dim)
+        arr = a.array
+        d = 0 if dim is None or arr.ndim == 0 else dim % arr.ndim
+        ctx.info = (arr.shape, repeats, dim, d)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, g: TensorLike) -> tuple[Any, None, None]:
+        shape, repeats, dim, d = ctx.info
+        return RepeatInterleaveGrad.apply(g, repeats, dim, d, shape), None, None
+
+
+class RepeatInterleaveGrad(BuiltinFunction):
+    """Sum of each run of ``repeats`` copies along ``d``, reshaped to ``shape``: the adjoint of
+    ``repeat_interleave``."""
+
+    @staticmethod
+    def forward(ctx: Any, g: Any, repeats: Any, dim: int | None, d: int, shape: tuple[int, ...]) -> Any:
+        ctx.info = (repeats, dim)
+        xp = _xp(g)
+        ga = g.array
+        n = 1 if dim is None or len(shape) == 0 else shape[d]
+        if dim is None:
+            n = int(np.prod(shape, dtype=np.int64))
+        if isinstance(repeats, _Tensor):
+            counts = repeats.array.reshape(-1).astype(np.int64)
+            if counts.size == 1:
+                counts = xp.full((n,), int(counts[0]), dtype=np.int64)
+        else:
+            counts = xp.full((n,), int(repeats), dtype=np.int64)
+        out_shape = ga.shape[:d] + (n,) + ga.shape[d + 1 :]
+        res = xp.zeros(out_shape, dtype=ga.dtype)
+        nz = xp.nonzero(counts)[0]
+        if nz.size and ga.size:
+            starts = xp.cumsum(counts) - counts
+            sums = xp.add.reduceat(ga, starts[nz], axis=d)
+            idx = (slice(None),) * d + (nz,)
+            res[idx] = sums
+        return tt.as_tensor(res.reshape(shape))
+
+    @staticmethod
+    def backward(ctx: Any, gg: TensorLike) -> tuple[Any, None, None, None, None]:
+        repeats, dim = ctx.info
+        return RepeatInterleave.apply(gg, repeats, dim), None, None, None, None
+
+
 def _xp(t: Any) -> Any:
     return t.device.xp
 

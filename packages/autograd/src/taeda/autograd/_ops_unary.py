@@ -27,7 +27,8 @@ _UFUNCS: dict[str, Any] = {
     "neg": np.negative, "abs": np.absolute, "exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log,
     "log2": np.log2, "log10": np.log10, "log1p": np.log1p, "sqrt": np.sqrt, "square": np.square, "sin": np.sin,
     "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh,
-    "cosh": np.cosh, "tanh": np.tanh, "sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
+    "cosh": np.cosh, "tanh": np.tanh, "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh,
+    "sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
     "reciprocal": np.reciprocal,
 }  # fmt: skip
 
@@ -126,7 +127,11 @@ _TABLE: dict[str, tuple[str, Callable[[Any, Any, Any], Any]]] = {
     "erf": ("x", lambda g, x, y: g * ((-(x * x)).exp() * _2_SQRTPI)),
     "erfc": ("x", lambda g, x, y: g * ((-(x * x)).exp() * -_2_SQRTPI)),
     "erfinv": ("y", lambda g, x, y: g * ((y * y).exp() * _SQRTPI_2)),
-    "lgamma": ("x", lambda g, x, y: g * x.digamma()),
+    "asinh": ("x", lambda g, x, y: g / (x * x + 1).sqrt()),
+    "acosh": ("x", lambda g, x, y: g / (x * x - 1).sqrt()),
+    "atanh": ("x", lambda g, x, y: g / (1 - x * x)),
+    "lgamma": ("x", lambda g, x, y: g * _polygamma(0, x)),
+    "digamma": ("x", lambda g, x, y: g * _polygamma(1, x)),
     "sign": ("", _zero),
     "floor": ("", _zero),
     "ceil": ("", _zero),
@@ -135,6 +140,29 @@ _TABLE: dict[str, tuple[str, Callable[[Any, Any, Any], Any]]] = {
     "frac": ("", lambda g, x, y: g + 0),
     "reciprocal": ("y", lambda g, x, y: g * -(y * y)),
 }
+
+
+class Polygamma(BuiltinFunction):
+    """``polygamma(n, x)``; its derivative is ``polygamma(n + 1, x)``, so every order is differentiable."""
+
+    @staticmethod
+    def forward(ctx: Any, n: int, x: Any) -> Any:
+        ctx.n = n
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(x)
+        return tt.polygamma(n, x)
+
+    @staticmethod
+    def backward(ctx: Any, g: TensorLike) -> tuple[None, Any]:
+        (x,) = ctx.saved_tensors
+        return None, g * _polygamma(ctx.n + 1, x)
+
+
+def _polygamma(n: int, x: Any) -> Any:
+    """``polygamma(n, x)`` of a Tensor directly, of a Variable through ``Polygamma`` (for double backward)."""
+    if x.__class__ is _Tensor:
+        return tt.polygamma(n, x)
+    return Polygamma.apply(n, x)
 
 
 def _make(name: str, uses: str, d: Callable[[Any, Any, Any], Any]) -> type[_Unary]:

@@ -409,6 +409,8 @@ class VariableOps:
 
     # ---------------------------------------------------------------- reductions
     def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Variable:
+        if dim is None and dtype is None and not keepdim:
+            return R.SumAll.apply(self)  # type: ignore[no-any-return]
         return R.Sum.apply(self, dim, keepdim, dtype)  # type: ignore[no-any-return]
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Variable:

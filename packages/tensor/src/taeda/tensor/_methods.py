@@ -44,10 +44,67 @@ def _method2(name: str) -> Callable[[Tensor, Any], Tensor]:
     return method
 
 
+def _np_reduction(name: str, with_ddof: builtins.bool) -> Callable[..., Any]:
+    """``np.<name>(t, axis=, dtype=, out=, keepdims=[, ddof=])`` as ``taeda.tensor.<name>`` with NumPy's defaults."""
+
+    def run(
+        a: Any,
+        axis: Any = None,
+        dtype: Any = None,
+        out: Any = None,
+        ddof: Any = 0,
+        keepdims: builtins.bool = False,
+        **unsupported: Any,
+    ) -> Any:
+        if unsupported or (ddof and not with_ddof):
+            raise TypeError(f"np.{name}() on a Tensor does not support {sorted(unsupported) or ['ddof']}")
+        fn = getattr(_T._r, name)
+        if with_ddof:
+            if dtype is not None:
+                a = a.to(dtype)
+            return fn(a, axis, None, keepdims, correction=ddof, out=out)
+        return fn(a, axis, keepdims, dtype=dtype, out=out)
+
+    return run
+
+
+# NumPy functions that call a method PyTorch's signature cannot serve (np.sum calls t.sum(axis=, out=)); the others
+# run NumPy's own implementation, as before __array_function__ existed.
+_NUMPY_FUNCTIONS: dict[Any, Callable[..., Any]] = {}
+
+
+def _numpy_functions() -> dict[Any, Callable[..., Any]]:
+    if not _NUMPY_FUNCTIONS:
+        import numpy as np
+
+        _NUMPY_FUNCTIONS.update(
+            {
+                np.sum: _np_reduction("sum", False),
+                np.mean: _np_reduction("mean", False),
+                np.std: _np_reduction("std", True),
+                np.var: _np_reduction("var", True),
+            }
+        )
+    return _NUMPY_FUNCTIONS
+
+
+def _no_out(out: Any, name: str) -> None:
+    if out is not None:
+        raise TypeError(f"{name}(): the out= argument is not supported")
+
+
 class TensorMethods:
     """Forwarding methods shared by ``Tensor`` (see the module-level function of the same name for each)."""
 
     __slots__ = ()
+
+    def __array_function__(self, func: Any, types: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """NumPy functions on Tensors: ``np.sum``/``mean``/``std``/``var`` reduce with ``taeda.tensor`` (NumPy's
+        ``ddof=0`` default kept) and return Tensors; any other function runs NumPy's own implementation."""
+        handler = _numpy_functions().get(func)
+        if handler is None or not args or not isinstance(args[0], _T.Tensor):
+            return func._implementation(*args, **kwargs)
+        return handler(*args, **kwargs)
 
     # ----------------------------------------------------------------- elementwise methods (see _ops_math)
     def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -213,6 +270,9 @@ class TensorMethods:
 
     digamma = _method1("digamma")
 
+    def polygamma(self, n: builtins.int) -> Tensor:
+        return _T._m.polygamma(n, self)
+
     floor = _method1("floor")
 
     ceil = _method1("ceil")
@@ -233,8 +293,20 @@ class TensorMethods:
     isfinite = _method1("isfinite")
 
     # ----------------------------------------------------------------- reductions (see _ops_reduce)
-    def prod(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
-        return _T._r.prod(self, dim, keepdim, dtype=dtype)
+    # ``axis=`` is PyTorch's NumPy-style alias of ``dim=``; ``out=`` is accepted so that NumPy functions
+    # (``np.max(t)`` calls ``t.max(axis=None, out=None)``) work on Tensors.
+    def prod(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool = False,
+        *,
+        dtype: Any = None,
+        axis: Any = None,
+        out: Tensor | None = None,
+    ) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.prod(self, dim, keepdim, dtype=dtype)
+        return _T._r.prod(self, dim, keepdim, dtype=dtype, axis=axis, out=out)
 
     @overload
     def max(self) -> Tensor: ...
@@ -242,8 +314,13 @@ class TensorMethods:
     def max(self, dim: builtins.int, keepdim: builtins.bool = False) -> ValuesIndices: ...
     @overload
     def max(self, dim: Tensor) -> Tensor: ...
-    def max(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-        return _T._r.max(self, dim, keepdim)
+    @overload
+    def max(self, *, axis: Any, keepdim: builtins.bool = False, out: None = None) -> Any: ...
+    def max(self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None, out: None = None) -> Any:
+        if axis is None and out is None:
+            return _T._r.max(self, dim, keepdim)
+        _no_out(out, "max")
+        return _T._r.max(self, dim, keepdim, axis=axis)
 
     @overload
     def min(self) -> Tensor: ...
@@ -251,20 +328,43 @@ class TensorMethods:
     def min(self, dim: builtins.int, keepdim: builtins.bool = False) -> ValuesIndices: ...
     @overload
     def min(self, dim: Tensor) -> Tensor: ...
-    def min(self, dim: Any = None, keepdim: builtins.bool = False) -> Any:
-        return _T._r.min(self, dim, keepdim)
+    @overload
+    def min(self, *, axis: Any, keepdim: builtins.bool = False, out: None = None) -> Any: ...
+    def min(self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None, out: None = None) -> Any:
+        if axis is None and out is None:
+            return _T._r.min(self, dim, keepdim)
+        _no_out(out, "min")
+        return _T._r.min(self, dim, keepdim, axis=axis)
 
-    def amax(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
-        return _T._r.amax(self, dim, keepdim)
+    def amax(
+        self, dim: Any = (), keepdim: builtins.bool = False, *, axis: Any = None, out: Tensor | None = None
+    ) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.amax(self, dim, keepdim)
+        return _T._r.amax(self, dim, keepdim, axis=axis, out=out)
 
-    def amin(self, dim: Any = (), keepdim: builtins.bool = False) -> Tensor:
-        return _T._r.amin(self, dim, keepdim)
+    def amin(
+        self, dim: Any = (), keepdim: builtins.bool = False, *, axis: Any = None, out: Tensor | None = None
+    ) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.amin(self, dim, keepdim)
+        return _T._r.amin(self, dim, keepdim, axis=axis, out=out)
 
-    def argmax(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
-        return _T._r.argmax(self, dim, keepdim)
+    def argmax(
+        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None, out: None = None
+    ) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.argmax(self, dim, keepdim)
+        _no_out(out, "argmax")
+        return _T._r.argmax(self, dim, keepdim, axis=axis)
 
-    def argmin(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Tensor:
-        return _T._r.argmin(self, dim, keepdim)
+    def argmin(
+        self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None, out: None = None
+    ) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.argmin(self, dim, keepdim)
+        _no_out(out, "argmin")
+        return _T._r.argmin(self, dim, keepdim, axis=axis)
 
     def var(
         self,
@@ -273,8 +373,11 @@ class TensorMethods:
         keepdim: builtins.bool = False,
         *,
         correction: Any = None,
+        axis: Any = None,
     ) -> Tensor:
-        return _T._r.var(self, dim, unbiased, keepdim, correction=correction)
+        if axis is None:
+            return _T._r.var(self, dim, unbiased, keepdim, correction=correction)
+        return _T._r.var(self, dim, unbiased, keepdim, correction=correction, axis=axis)
 
     def std(
         self,
@@ -283,35 +386,52 @@ class TensorMethods:
         keepdim: builtins.bool = False,
         *,
         correction: Any = None,
+        axis: Any = None,
     ) -> Tensor:
-        return _T._r.std(self, dim, unbiased, keepdim, correction=correction)
+        if axis is None:
+            return _T._r.std(self, dim, unbiased, keepdim, correction=correction)
+        return _T._r.std(self, dim, unbiased, keepdim, correction=correction, axis=axis)
 
-    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None) -> Tensor:
-        return _T._r.norm(self, p, dim, keepdim, dtype=dtype)
+    def norm(
+        self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False, dtype: Any = None, *, axis: Any = None
+    ) -> Tensor:
+        return _T._r.norm(self, p, dim, keepdim, dtype=dtype, axis=axis)
 
-    def logsumexp(self, dim: Any, keepdim: builtins.bool = False) -> Tensor:
-        return _T._r.logsumexp(self, dim, keepdim)
+    def logsumexp(self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None) -> Tensor:
+        return _T._r.logsumexp(self, dim, keepdim, axis=axis)
 
-    def cumsum(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
-        return _T._r.cumsum(self, dim, dtype=dtype)
+    def cumsum(self, dim: Any = None, *, dtype: Any = None, axis: Any = None, out: Tensor | None = None) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.cumsum(self, dim, dtype=dtype)
+        return _T._r.cumsum(self, dim, dtype=dtype, axis=axis, out=out)
 
-    def cumprod(self, dim: builtins.int, *, dtype: Any = None) -> Tensor:
-        return _T._r.cumprod(self, dim, dtype=dtype)
+    def cumprod(self, dim: Any = None, *, dtype: Any = None, axis: Any = None, out: Tensor | None = None) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.cumprod(self, dim, dtype=dtype)
+        return _T._r.cumprod(self, dim, dtype=dtype, axis=axis, out=out)
 
-    def all(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
-        return _T._r.all(self, dim, keepdim)
+    def all(
+        self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None, out: Tensor | None = None
+    ) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.all(self, dim, keepdim)
+        return _T._r.all(self, dim, keepdim, axis=axis, out=out)
 
-    def any(self, dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
-        return _T._r.any(self, dim, keepdim)
+    def any(
+        self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None, out: Tensor | None = None
+    ) -> Tensor:
+        if axis is None and out is None:
+            return _T._r.any(self, dim, keepdim)
+        return _T._r.any(self, dim, keepdim, axis=axis, out=out)
 
-    def median(self, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> Any:
-        return _T._r.median(self, dim, keepdim)
+    def median(self, dim: builtins.int | None = None, keepdim: builtins.bool = False, *, axis: Any = None) -> Any:
+        return _T._r.median(self, dim, keepdim, axis=axis)
 
     def mode(self, dim: builtins.int = -1, keepdim: builtins.bool = False) -> Any:
         return _T._r.mode(self, dim, keepdim)
 
-    def count_nonzero(self, dim: Any = None) -> Tensor:
-        return _T._r.count_nonzero(self, dim)
+    def count_nonzero(self, dim: Any = None, *, axis: Any = None) -> Tensor:
+        return _T._r.count_nonzero(self, dim, axis=axis)
 
     # ----------------------------------------------------------------- sorting (see _ops_sort)
     def sort(self, dim: builtins.int = -1, descending: builtins.bool = False, stable: builtins.bool = False) -> Any:
@@ -415,6 +535,11 @@ class TensorMethods:
     def repeat(self, *sizes: Any) -> Tensor:
         return _T._s.repeat(self, *sizes)
 
+    def repeat_interleave(
+        self, repeats: Any, dim: builtins.int | None = None, *, output_size: builtins.int | None = None
+    ) -> Tensor:
+        return _T._s.repeat_interleave(self, repeats, dim, output_size=output_size)
+
     def tile(self, *dims: Any) -> Tensor:
         return _T._s.tile(self, *dims)
 
@@ -511,20 +636,22 @@ class TensorMethods:
     def clamp_max(self, max: Any) -> Tensor:
         return _T._m.clamp(self, None, max)
 
-    def nansum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
-        return _T._r.nansum(self, dim, keepdim, dtype=dtype)
+    def nansum(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None, axis: Any = None) -> Tensor:
+        return _T._r.nansum(self, dim, keepdim, dtype=dtype, axis=axis)
 
-    def nanmean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
-        return _T._r.nanmean(self, dim, keepdim, dtype=dtype)
+    def nanmean(
+        self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None, axis: Any = None
+    ) -> Tensor:
+        return _T._r.nanmean(self, dim, keepdim, dtype=dtype, axis=axis)
 
     def aminmax(self, *, dim: builtins.int | None = None, keepdim: builtins.bool = False) -> tuple[Tensor, Tensor]:
         return _T._r.aminmax(self, dim=dim, keepdim=keepdim)
 
-    def cummax(self, dim: builtins.int) -> Any:
-        return _T._r.cummax(self, dim)
+    def cummax(self, dim: Any = None, *, axis: Any = None) -> Any:
+        return _T._r.cummax(self, dim, axis=axis)
 
-    def cummin(self, dim: builtins.int) -> Any:
-        return _T._r.cummin(self, dim)
+    def cummin(self, dim: Any = None, *, axis: Any = None) -> Any:
+        return _T._r.cummin(self, dim, axis=axis)
 
     def msort(self) -> Tensor:
         return _T._so.msort(self)

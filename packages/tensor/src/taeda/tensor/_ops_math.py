@@ -116,6 +116,7 @@ __all__ = [
     "erfinv",
     "lgamma",
     "digamma",
+    "polygamma",
     "floor",
     "ceil",
     "round",
@@ -181,6 +182,29 @@ def _arr(x: Any) -> Any:
 
         return tensor(a)._array
     return a
+
+
+def _kind(x: Any) -> str:
+    t = type(x)
+    if t is int:
+        return "i"
+    if t is bool:
+        return "b"
+    dt = getattr(x, "dtype", None)
+    return dt.kind if dt is not None else "f"
+
+
+def _check_int_zero(input: Any, other: Any) -> None:
+    """PyTorch raises ``RuntimeError: ZeroDivisionError`` for an integer division by zero (NumPy gives 0)."""
+    t = type(other)
+    if t is float or (t is int and other != 0):  # the common scalar divisors: nothing to check
+        return
+    b = unwrap(other)
+    if _kind(b) in "iu" and _kind(unwrap(input)) in "iub":
+        if type(b) is int:
+            raise RuntimeError("ZeroDivisionError")  # b == 0 here
+        if b.size and not b.all():
+            raise RuntimeError("ZeroDivisionError")
 
 
 # ----------------------------------------------------------------------------- binary arithmetic
@@ -263,8 +287,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
     if rounding_mode is None:
         r = _bin(operator.truediv, input, other, _TO_FLOAT, "div")
     elif rounding_mode == "floor":
+        _check_int_zero(input, other)
         r = _bin(operator.floordiv, input, other, _PROMOTE, "div")
     elif rounding_mode == "trunc":
+        _check_int_zero(input, other)
         r = _bin(_trunc_div, input, other, _PROMOTE, "div")
     else:
         raise ValueError(
@@ -297,6 +323,7 @@ def floor_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor
         >>> tt.floor_divide(tt.tensor([-7, 7]), 2).tolist()
         [-4, 3]
     """
+    _check_int_zero(input, other)
     return write_out(_bin(operator.floordiv, input, other, _PROMOTE, "floor_divide"), out)
 
 
@@ -309,6 +336,7 @@ def remainder(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         >>> tt.remainder(tt.tensor([-7, 7]), 3).tolist()
         [2, 1]
     """
+    _check_int_zero(input, other)
     return write_out(_bin(operator.mod, input, other, _PROMOTE, "remainder"), out)
 
 
@@ -325,6 +353,7 @@ def fmod(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         >>> tt.fmod(tt.tensor([-7, 7]), 3).tolist()
         [-1, 1]
     """
+    _check_int_zero(input, other)
     return write_out(_bin(_fmod, input, other, _PROMOTE, "fmod"), out)
 
 
@@ -878,6 +907,41 @@ digamma = _unary(
     True,
     "f\"{tt.digamma(tt.tensor([1.0])).item():.4f}\"\n        '-0.5772'",
 )
+
+
+@taeda_function
+def polygamma(n: int, input: Any, *, out: Tensor | None = None) -> Tensor:
+    """The ``n``-th derivative of ``digamma`` (``polygamma(0, x)`` is ``digamma(x)``); integers compute in the
+    default float dtype.
+
+    Example:
+        >>> import taeda.tensor as tt
+        >>> f"{tt.polygamma(1, tt.tensor([1.0])).item():.4f}"  # pi ** 2 / 6
+        '1.6449'
+    """
+    if isinstance(n, Tensor):
+        n = n.item()
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"polygamma(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    a = input._array if type(input) is Tensor else _arr(input)
+    dt = a.dtype
+    if dt not in _FLOATING:
+        a = a.astype(_dt.default_float())
+        dt = a.dtype
+    sp = _special(np if type(a) is np.ndarray else xp_of(a))
+    if n == 0:
+        r = sp.psi(a)
+    else:
+        # (-1)^(n+1) n! zeta(n+1, x), computed in float64 at least (SciPy's zeta has no float32 loop)
+        wide = a if dt.itemsize >= 8 else a.astype(np.float64)
+        r = sp.polygamma(int(n), wide)
+    if r.dtype != dt:
+        r = r.astype(dt)
+    return write_out(_wrap_r(r), out) if out is not None else _wrap_r(r)
+
+
 deg2rad = _unary("deg2rad", lambda xp, a: xp.deg2rad(a), True, "tt.deg2rad(tt.tensor([0.0])).tolist()\n        [0.0]")
 rad2deg = _unary("rad2deg", lambda xp, a: xp.rad2deg(a), True, "tt.rad2deg(tt.tensor([0.0])).tolist()\n        [0.0]")
 

@@ -45,6 +45,15 @@ __all__ = [
 ]
 
 
+def _pick(dim: Any, axis: Any, name: str, default: Any) -> Any:
+    """``dim``, or ``axis`` (PyTorch's NumPy-style alias of ``dim``) when that is given instead."""
+    if axis is None:
+        return dim
+    if dim is not None if default is None else not (isinstance(dim, tuple) and dim == default):
+        raise TypeError(f"{name}() got both 'dim' and its alias 'axis'")
+    return axis
+
+
 def _axis(dim: Any, ndim: int) -> Any:
     """NumPy's ``axis`` for a PyTorch ``dim``: None, an int or a tuple (an empty tuple means all dims)."""
     if dim is None:
@@ -72,7 +81,15 @@ def _sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
 
 
 @taeda_function
-def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+def sum(
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Tensor | None = None,
+) -> Tensor:
     """Sum over all elements or over ``dim`` (an int or tuple); bool and integer inputs sum to int64.
 
     Example:
@@ -80,6 +97,8 @@ def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
         >>> tt.sum(tt.tensor([[1, 2], [3, 4]]), dim=0).tolist()
         [4, 6]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "sum", None)
     if dim is None and dtype is None and type(input) is Tensor:
         return write_out(input.sum(None, keepdim), out)
     return write_out(_sum(input, dim, keepdim, dtype=dtype), out)
@@ -87,7 +106,13 @@ def sum(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
 
 @taeda_function
 def nansum(
-    input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Tensor | None = None,
 ) -> Tensor:
     """Sum treating NaN as zero.
 
@@ -96,6 +121,8 @@ def nansum(
         >>> tt.nansum(tt.tensor([1.0, float("nan")])).item()
         1.0
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "nansum", None)
     a = _arr(input)
     return write_out(
         _wrap_r(xp_of(a).nansum(a, axis=_axis(dim, a.ndim), dtype=_int_to_long(a, dtype), keepdims=keepdim)), out
@@ -121,7 +148,15 @@ def _mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = No
 
 
 @taeda_function
-def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+def mean(
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Tensor | None = None,
+) -> Tensor:
     """Mean over all elements or over ``dim``; integer inputs raise as in PyTorch (pass ``dtype=``).
 
     Example:
@@ -129,18 +164,30 @@ def mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
         >>> tt.mean(tt.tensor([[1.0, 2.0], [3.0, 4.0]]), dim=1).tolist()
         [1.5, 3.5]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "mean", None)
     return write_out(_mean(input, dim, keepdim, dtype=dtype), out)
 
 
 @taeda_function
-def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, dtype: Any = None) -> Tensor:
     """Mean ignoring NaN."""
+    if axis is not None:
+        dim = _pick(dim, axis, "nanmean", None)
     a = _need_float(_arr(input), "nanmean", dtype)
     return _wrap_r(xp_of(a).nanmean(a, axis=_axis(dim, a.ndim), keepdims=keepdim))
 
 
 @taeda_function
-def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+def prod(
+    input: Any,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    dtype: Any = None,
+    out: Tensor | None = None,
+) -> Tensor:
     """Product over all elements or over one ``dim``; bool and integer inputs give int64.
 
     Example:
@@ -148,6 +195,8 @@ def prod(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = Non
         >>> tt.prod(tt.tensor([[1, 2], [3, 4]]), 1).tolist()
         [2, 12]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "prod", None)
     a = _arr(input)
     return write_out(_wrap_r(a.prod(axis=_axis(dim, a.ndim), dtype=_int_to_long(a, dtype), keepdims=keepdim)), out)
 
@@ -188,7 +237,7 @@ def _minmax(input: Any, dim: Any, keepdim: bool, is_max: bool) -> Any:
 
 
 @taeda_function
-def max(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def max(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
     """The largest element; with ``dim``, a ``(values, indices)`` named tuple; with a tensor, ``maximum``.
 
     Example:
@@ -196,11 +245,13 @@ def max(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
         >>> v, i = tt.max(tt.tensor([[1, 5], [7, 2]]), dim=1); v.tolist(), i.tolist()
         ([5, 7], [1, 0])
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "max", None)
     return _minmax(input, dim, keepdim, True)
 
 
 @taeda_function
-def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def min(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
     """The smallest element; with ``dim``, a ``(values, indices)`` named tuple; with a tensor, ``minimum``.
 
     Example:
@@ -208,6 +259,8 @@ def min(input: Any, dim: Any = None, keepdim: bool = False) -> Any:
         >>> tt.min(tt.tensor([[1, 5], [7, 2]]), 0).values.tolist()
         [1, 2]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "min", None)
     return _minmax(input, dim, keepdim, False)
 
 
@@ -219,7 +272,7 @@ def _amaxmin(input: Any, dim: Any, keepdim: bool, is_max: bool) -> Tensor:
 
 
 @taeda_function
-def amax(input: Any, dim: Any = (), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def amax(input: Any, dim: Any = (), keepdim: bool = False, *, axis: Any = None, out: Tensor | None = None) -> Tensor:
     """Maximum over ``dim`` (int or tuple; all dims by default), values only.
 
     Example:
@@ -227,11 +280,13 @@ def amax(input: Any, dim: Any = (), keepdim: bool = False, *, out: Tensor | None
         >>> tt.amax(tt.tensor([[1, 5], [7, 2]]), dim=(0, 1)).item()
         7
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "amax", ())
     return write_out(_amaxmin(input, dim, keepdim, True), out)
 
 
 @taeda_function
-def amin(input: Any, dim: Any = (), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def amin(input: Any, dim: Any = (), keepdim: bool = False, *, axis: Any = None, out: Tensor | None = None) -> Tensor:
     """Minimum over ``dim`` (int or tuple; all dims by default), values only.
 
     Example:
@@ -239,6 +294,8 @@ def amin(input: Any, dim: Any = (), keepdim: bool = False, *, out: Tensor | None
         >>> tt.amin(tt.tensor([[1, 5], [7, 2]]), dim=1).tolist()
         [1, 2]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "amin", ())
     return write_out(_amaxmin(input, dim, keepdim, False), out)
 
 
@@ -267,7 +324,7 @@ def _argmaxmin(input: Any, dim: Any, keepdim: bool, is_max: bool) -> Tensor:
 
 
 @taeda_function
-def argmax(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
     """Index of the largest element (of the flattened tensor, or along ``dim``), int64; first one on ties.
 
     Example:
@@ -275,11 +332,13 @@ def argmax(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
         >>> tt.argmax(tt.tensor([[1, 5], [7, 2]]), dim=1).tolist()
         [1, 0]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "argmax", None)
     return _argmaxmin(input, dim, keepdim, True)
 
 
 @taeda_function
-def argmin(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
     """Index of the smallest element (of the flattened tensor, or along ``dim``), int64.
 
     Example:
@@ -287,6 +346,8 @@ def argmin(input: Any, dim: int | None = None, keepdim: bool = False) -> Tensor:
         >>> tt.argmin(tt.tensor([3, 1, 2])).item()
         1
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "argmin", None)
     return _argmaxmin(input, dim, keepdim, False)
 
 
@@ -331,6 +392,7 @@ def var(
     unbiased: bool | None = None,
     keepdim: bool = False,
     *,
+    axis: Any = None,
     correction: Any = None,
     out: Tensor | None = None,
 ) -> Tensor:
@@ -341,6 +403,8 @@ def var(
         >>> tt.var(tt.tensor([1.0, 2.0, 3.0, 4.0])).item()
         1.6666666269302368
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "var", None)
     return write_out(_wrap_r(_var_impl(input, dim, unbiased, keepdim, correction, "var")), out)
 
 
@@ -351,6 +415,7 @@ def std(
     unbiased: bool | None = None,
     keepdim: bool = False,
     *,
+    axis: Any = None,
     correction: Any = None,
     out: Tensor | None = None,
 ) -> Tensor:
@@ -361,29 +426,54 @@ def std(
         >>> round(tt.std(tt.tensor([1.0, 2.0, 3.0, 4.0])).item(), 4)
         1.291
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "std", None)
     v = _var_impl(input, dim, unbiased, keepdim, correction, "std")
     return write_out(_wrap_r(xp_of(v).sqrt(v)), out)
 
 
 @taeda_function
 def var_mean(
-    input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None
+    input: Any,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    correction: Any = None,
 ) -> tuple[Tensor, Tensor]:
     """``(var, mean)`` at once."""
+    if axis is not None:
+        dim = _pick(dim, axis, "var_mean", None)
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, _var_args(dim, unbiased)[0], keepdim)
 
 
 @taeda_function
 def std_mean(
-    input: Any, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: Any = None
+    input: Any,
+    dim: Any = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    correction: Any = None,
 ) -> tuple[Tensor, Tensor]:
     """``(std, mean)`` at once."""
+    if axis is not None:
+        dim = _pick(dim, axis, "std_mean", None)
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, _var_args(dim, unbiased)[0], keepdim)
 
 
 @taeda_function
 def norm(
-    input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None, *, out: Tensor | None = None
+    input: Any,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,
+    dtype: Any = None,
+    *,
+    axis: Any = None,
+    out: Tensor | None = None,
 ) -> Tensor:
     """Vector p-norm over ``dim`` (all elements by default; ``"fro"`` is 2), ``"nuc"`` for the nuclear norm.
 
@@ -392,6 +482,8 @@ def norm(
         >>> tt.norm(tt.tensor([3.0, 4.0])).item(), tt.norm(tt.tensor([3.0, -4.0]), p=1).item()
         (5.0, 7.0)
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "norm", None)
     a = _arr(input)
     if dtype is not None:
         a = a.astype(_dt.to_dtype(dtype))
@@ -430,7 +522,9 @@ def norm(
 
 
 @taeda_function
-def logsumexp(input: Any, dim: Any, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def logsumexp(
+    input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Tensor | None = None
+) -> Tensor:
     """``log(sum(exp(input), dim))`` computed stably.
 
     Example:
@@ -438,6 +532,10 @@ def logsumexp(input: Any, dim: Any, keepdim: bool = False, *, out: Tensor | None
         >>> round(tt.logsumexp(tt.tensor([0.0, 0.0]), 0).item(), 4)
         0.6931
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "logsumexp", None)
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     a = _arr(input)
     if a.dtype.kind not in "fc":
         a = a.astype(_dt.default_float())
@@ -463,7 +561,7 @@ def _cum(input: Any, dim: int, dtype: Any, kind: str) -> Tensor:
 
 
 @taeda_function
-def cumsum(input: Any, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+def cumsum(input: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Cumulative sum along ``dim`` (integers accumulate in int64).
 
     Example:
@@ -471,11 +569,15 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None, out: Tensor | None = None
         >>> tt.cumsum(tt.tensor([1, 2, 3]), 0).tolist()
         [1, 3, 6]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "cumsum", None)
+    if dim is None:
+        raise TypeError('cumsum() missing 1 required positional arguments: "dim"')
     return write_out(_cum(input, dim, dtype, "sum"), out)
 
 
 @taeda_function
-def cumprod(input: Any, dim: int, *, dtype: Any = None, out: Tensor | None = None) -> Tensor:
+def cumprod(input: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None, out: Tensor | None = None) -> Tensor:
     """Cumulative product along ``dim``.
 
     Example:
@@ -483,6 +585,10 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None, out: Tensor | None = Non
         >>> tt.cumprod(tt.tensor([1, 2, 3]), 0).tolist()
         [1, 2, 6]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "cumprod", None)
+    if dim is None:
+        raise TypeError('cumprod() missing 1 required positional arguments: "dim"')
     return write_out(_cum(input, dim, dtype, "prod"), out)
 
 
@@ -503,19 +609,27 @@ def _cumext(input: Any, dim: int, is_max: bool) -> ValuesIndices:
 
 
 @taeda_function
-def cummax(input: Any, dim: int) -> ValuesIndices:
+def cummax(input: Any, dim: Any = None, *, axis: Any = None) -> ValuesIndices:
     """Running maximum along ``dim`` and where it was reached, ``(values, indices)``."""
+    if axis is not None:
+        dim = _pick(dim, axis, "cummax", None)
+    if dim is None:
+        raise TypeError('cummax() missing 1 required positional arguments: "dim"')
     return _cumext(input, dim, True)
 
 
 @taeda_function
-def cummin(input: Any, dim: int) -> ValuesIndices:
+def cummin(input: Any, dim: Any = None, *, axis: Any = None) -> ValuesIndices:
     """Running minimum along ``dim`` and where it was reached, ``(values, indices)``."""
+    if axis is not None:
+        dim = _pick(dim, axis, "cummin", None)
+    if dim is None:
+        raise TypeError('cummin() missing 1 required positional arguments: "dim"')
     return _cumext(input, dim, False)
 
 
 @taeda_function
-def all(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def all(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Tensor | None = None) -> Tensor:
     """Whether all elements (over ``dim``) are nonzero, as a bool tensor.
 
     Example:
@@ -523,13 +637,15 @@ def all(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | Non
         >>> tt.all(tt.tensor([[True, False], [True, True]]), dim=1).tolist()
         [False, True]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "all", None)
     a = _arr(input)
     r = a.all(axis=_axis(dim, a.ndim), keepdims=keepdim)
     return write_out(_wrap_r(r.astype(a.dtype) if a.dtype == _dt.uint8 else r), out)  # uint8 in, uint8 out (PyTorch)
 
 
 @taeda_function
-def any(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+def any(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Tensor | None = None) -> Tensor:
     """Whether any element (over ``dim``) is nonzero, as a bool tensor.
 
     Example:
@@ -537,13 +653,15 @@ def any(input: Any, dim: Any = None, keepdim: bool = False, *, out: Tensor | Non
         >>> tt.any(tt.tensor([0, 0, 1])).item()
         True
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "any", None)
     a = _arr(input)
     r = a.any(axis=_axis(dim, a.ndim), keepdims=keepdim)
     return write_out(_wrap_r(r.astype(a.dtype) if a.dtype == _dt.uint8 else r), out)
 
 
 @taeda_function
-def count_nonzero(input: Any, dim: Any = None) -> Tensor:
+def count_nonzero(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
     """Number of nonzero elements (over ``dim``), int64.
 
     Example:
@@ -551,12 +669,14 @@ def count_nonzero(input: Any, dim: Any = None) -> Tensor:
         >>> tt.count_nonzero(tt.tensor([[0, 1], [2, 3]]), dim=0).tolist()
         [1, 2]
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "count_nonzero", None)
     a = _arr(input)
     return _wrap_r((a != 0).sum(axis=_axis(dim, a.ndim), dtype=np.int64))
 
 
 @taeda_function
-def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+def median(input: Any, dim: int | None = None, keepdim: bool = False, *, axis: Any = None) -> Any:
     """The lower median (no averaging, as PyTorch); with ``dim``, ``(values, indices)``.
 
     Example:
@@ -564,6 +684,8 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
         >>> tt.median(tt.tensor([1.0, 4.0, 2.0, 3.0])).item()
         2.0
     """
+    if axis is not None:
+        dim = _pick(dim, axis, "median", None)
     a = _arr(input)
     xp = xp_of(a)
     if dim is None:

@@ -37,6 +37,7 @@ __all__ = [
     "broadcast_tensors",
     "broadcast_shapes",
     "repeat",
+    "repeat_interleave",
     "tile",
     "flip",
     "fliplr",
@@ -437,6 +438,67 @@ def repeat(input: Any, *sizes: Any) -> Tensor:
 
 
 @taeda_function
+def repeat_interleave(
+    input: Any, repeats: Any = None, dim: int | None = None, *, output_size: int | None = None
+) -> Tensor:
+    """Repeat each element ``repeats`` times along ``dim`` (over the flattened tensor when ``dim`` is None).
+
+    ``repeats`` is an int or an integer tensor (0-d, one element, or one count per slice along ``dim``).
+    ``repeat_interleave(counts)`` alone gives ``[0] * counts[0] + [1] * counts[1] + ...``.
+
+    Example:
+        >>> import taeda.tensor as tt
+        >>> tt.repeat_interleave(tt.tensor([[1, 2], [3, 4]]), tt.tensor([1, 2]), dim=0).tolist()
+        [[1, 2], [3, 4], [3, 4]]
+    """
+    if repeats is None:  # repeat_interleave(repeats): the indices, each repeated its own count
+        r = _arr(input)
+        if r.ndim > 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if r.dtype.kind not in "iu":
+            raise RuntimeError("repeats has to be Long or Int tensor")
+        if r.size and int(r.min()) < 0:
+            raise RuntimeError("repeats can not be negative")
+        xp = xp_of(r)
+        return _wrap(xp.repeat(xp.arange(r.size, dtype=np.int64), r.reshape(-1)))
+    a = _arr(input)
+    xp = xp_of(a)
+    if dim is None:
+        a = a.reshape(-1)
+        d = 0
+    else:
+        d = norm_dim(dim, a.ndim)
+        if a.ndim == 0:
+            a = a.reshape(1)
+    if isinstance(repeats, bool) or not (isinstance(repeats, (int, np.integer, Tensor)) or hasattr(repeats, "shape")):
+        raise TypeError(f"repeat_interleave(): argument 'repeats' must be int or Tensor, not {type(repeats).__name__}")
+    if isinstance(repeats, (int, np.integer)):
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        out = xp.repeat(a, int(repeats), axis=d)
+    else:
+        r = _arr(repeats)
+        if r.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if r.dtype.kind not in "iu":
+            raise RuntimeError("repeats has to be Long or Int tensor")
+        n = a.shape[d]
+        if r.size == 1:
+            r = r.reshape(())
+        elif r.shape[0] != n:
+            raise RuntimeError(
+                "repeats must have the same size as input along dim, but got "
+                f"repeats.size(0) = {r.shape[0]} and input.size({d}) = {n}"
+            )
+        if r.size and int(r.min()) < 0:
+            raise RuntimeError("repeats can not be negative")
+        out = xp.repeat(a, r if r.ndim else int(r), axis=d)
+    if output_size is not None and out.shape[d] != output_size:
+        raise RuntimeError(f"allocated size does not match required size: {output_size} vs {out.shape[d]}")
+    return _wrap(out)
+
+
+@taeda_function
 def tile(input: Any, *dims: Any) -> Tensor:
     """Like ``repeat`` but ``dims`` may be shorter than ``ndim`` (ones are prepended).
 
@@ -458,6 +520,8 @@ def flip(input: Any, *dims: Any) -> Tensor:
         >>> tt.flip(tt.tensor([[1, 2], [3, 4]]), 1).tolist()
         [[2, 1], [4, 3]]
     """
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
     a = _arr(input)
     ds = norm_dims(_shape_args(dims), a.ndim) if a.ndim else ()
     return _wrap(xp_of(a).flip(a, axis=ds).copy())
@@ -808,7 +872,7 @@ def diag(input: Any, diagonal: int = 0) -> Tensor:
 
 @taeda_function
 def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal over ``dim1`` and ``dim2`` as the last dim (a read-only view).
+    """The diagonal over ``dim1`` and ``dim2`` as the last dim (a view: writing to it writes ``input``).
 
     Example:
         >>> import taeda.tensor as tt
@@ -820,7 +884,10 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
     d1, d2 = norm_dim(dim1, a.ndim), norm_dim(dim2, a.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return _view(a.diagonal(offset, d1, d2), x)
+    d = a.diagonal(offset, d1, d2)
+    if type(d) is np.ndarray and a.flags.writeable:
+        d.flags.writeable = True  # NumPy's diagonal view is read-only by default; PyTorch's is writable
+    return _view(d, x)
 
 
 @taeda_function

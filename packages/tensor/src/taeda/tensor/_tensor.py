@@ -681,7 +681,7 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
-        elif type(other) is float:
+        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
             a = self._array
             if a.dtype.kind == "f" and type(a) is _nd:
                 r = a + other
@@ -694,6 +694,16 @@ class Tensor(TensorMethods):
         return _binary(operator.add, self, other)  # type: ignore[no-any-return]
 
     def __radd__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a + other  # IEEE addition commutes exactly
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
         return _binary(operator.add, other, self)  # type: ignore[no-any-return]
 
     def __sub__(self, other: Any) -> Tensor:
@@ -712,7 +722,7 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
-        elif type(other) is float:
+        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
             a = self._array
             if a.dtype.kind == "f" and type(a) is _nd:
                 r = a - other
@@ -745,7 +755,7 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
-        elif type(other) is float:
+        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
             a = self._array
             if a.dtype.kind == "f" and type(a) is _nd:
                 r = a * other
@@ -758,6 +768,16 @@ class Tensor(TensorMethods):
         return _binary(operator.mul, self, other)  # type: ignore[no-any-return]
 
     def __rmul__(self, other: Any) -> Tensor:
+        if type(other) is float or type(other) is int:
+            a = self._array
+            if a.dtype.kind == "f" and type(a) is _nd:
+                r = a * other  # IEEE multiplication commutes exactly
+                if type(r) is not _nd:
+                    r = _asarray(r)
+                t: Tensor = _new(Tensor)
+                t._array = r
+                t._vc = None
+                return t
         return _binary(operator.mul, other, self)  # type: ignore[no-any-return]
 
     def __truediv__(self, other: Any) -> Tensor:
@@ -776,7 +796,7 @@ class Tensor(TensorMethods):
                 u._array = r
                 u._vc = None
                 return u
-        elif type(other) is float:
+        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
             a = self._array
             if a.dtype.kind == "f" and type(a) is _nd:
                 r = a / other

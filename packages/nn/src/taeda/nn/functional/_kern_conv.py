@@ -29,9 +29,9 @@ def _xp(a: Array) -> Any:
 
     mod = type(a).__module__
     if mod.startswith("cupy"):
-        import cupy
+        from taeda.tensor import get_array_module
 
-        return cupy
+        return get_array_module(a)
     return np
 
 

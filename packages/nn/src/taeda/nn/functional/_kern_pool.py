@@ -62,9 +62,9 @@ class PoolGeom:
 
 def _xp(a: Array) -> Any:
     if type(a).__module__.startswith("cupy"):
-        import cupy
+        from taeda.tensor import get_array_module
 
-        return cupy
+        return get_array_module(a)
     import numpy as np
 
     return np

@@ -93,6 +93,5 @@ def scatter_add(xp: Any, target: Array, index: Any, values: Array) -> None:
     if at is not None:
         at(target, index, values)
         return
-    import cupyx
-
-    cupyx.scatter_add(target, index, values)
+    # NOTE: CuPy >= 12.1 provides ``add.at`` (cupyx.scatter_add semantics); older CuPy is not supported.
+    raise TypeError(f"{type(target).__module__}.add has no .at: CuPy >= 12.1 is required")
