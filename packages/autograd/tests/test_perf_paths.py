@@ -72,3 +72,17 @@ def test_sum_all_double_backward() -> None:
     g.sum().backward()
     assert x.grad is not None
     np.testing.assert_array_equal(x.grad.data.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_backward_through_a_leaf_nobody_references_any_more() -> None:
+    """A leaf created inside a function and dropped: backward still reaches the inputs the caller holds."""
+    import taeda.tensor as tt
+    from taeda.autograd import Variable
+
+    def scaled(x: Variable) -> Variable:
+        w = Variable(tt.ones(3), requires_grad=True)
+        return x * w * 2
+
+    x = Variable(tt.ones(3), requires_grad=True)
+    scaled(x).sum().backward()
+    assert x.grad is not None and x.grad.data.tolist() == [2.0, 2.0, 2.0]

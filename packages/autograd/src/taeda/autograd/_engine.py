@@ -102,7 +102,10 @@ def run_backward(
                     _skip(node, ready)
                     continue
             if node.__class__ is AccumulateGrad:
-                node._accumulate(buf[0], node._owned & 1, create_graph)  # type: ignore[attr-defined]
+                # NOTE: no buffer means no gradient arrived: the leaf was garbage-collected (nothing can read its
+                # .grad, as in PyTorch) or every contribution was None; either way there is nothing to store.
+                if buf is not None:
+                    node._accumulate(buf[0], node._owned & 1, create_graph)  # type: ignore[attr-defined]
                 continue
             hooks = node._hooks
             if hooks is not None:
