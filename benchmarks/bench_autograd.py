@@ -50,7 +50,8 @@ def _numpy_chain(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     g4 = g7 * 0.5 * y5
     gx = g4 * y3
     gx += g4 * x * np.cos(y2) * 2
-    return gx
+    result: np.ndarray[Any, Any] = gx
+    return result
 
 
 def _chain_case(n: int, group: str, name: str, target: str, ratio: float, of: str) -> Case:

@@ -35,6 +35,8 @@ def cases(quick: bool = False) -> list[Case]:
     # per-call overhead on tiny tensors
     a, b = rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32)
     ta, tb = tt.from_numpy(a), tt.from_numpy(b)
+    qa: Any
+    qb: Any
     qa, qb = (torch.from_numpy(a), torch.from_numpy(b)) if torch else (None, None)
     g = "tiny (4 floats)"
     out += [
@@ -62,9 +64,11 @@ def cases(quick: bool = False) -> list[Case]:
     n = 1 << (20 if quick else 22)
     x, y = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
     tx, ty = tt.from_numpy(x), tt.from_numpy(y)
+    qx: Any
+    qy: Any
     qx, qy = (torch.from_numpy(x), torch.from_numpy(y)) if torch else (None, None)
     m, tm = x.reshape(1024, -1), tx.view(1024, -1)
-    qm = qx.view(1024, -1) if torch else None
+    qm: Any = qx.view(1024, -1) if torch else None
     g = f"large ({n:,} floats)"
     out += [
         _case(g, "a + b", (lambda: tx + ty, lambda: x + y, (lambda: qx + qy) if torch else None), 1.1),
@@ -81,6 +85,8 @@ def cases(quick: bool = False) -> list[Case]:
     k = 256 if quick else 1024
     p, q = rng.standard_normal((k, k)).astype(np.float32), rng.standard_normal((k, k)).astype(np.float32)
     tp, tq = tt.from_numpy(p), tt.from_numpy(q)
+    qp: Any
+    qq: Any
     qp, qq = (torch.from_numpy(p), torch.from_numpy(q)) if torch else (None, None)
     out.append(
         _case(
