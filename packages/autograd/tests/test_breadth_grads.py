@@ -125,3 +125,22 @@ def test_torch_parity() -> None:
     tx = torch.tensor(a, requires_grad=True)
     (tx.repeat_interleave(torch.tensor(reps), 0) * torch.from_numpy(w)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+def test_new_ops_are_variable_methods_with_gradients() -> None:
+    import taeda.tensor as tt
+    from taeda.autograd import Variable, gradcheck
+
+    v = Variable(tt.rand(4, dtype=tt.float64) + 1.5, requires_grad=True)
+    for fn in (
+        lambda x: x.asinh(),
+        lambda x: x.acosh(),
+        lambda x: (x / 4).atanh(),
+        lambda x: x.digamma(),
+        lambda x: x.polygamma(1),
+        lambda x: tt.polygamma(1, x),
+        lambda x: x.repeat_interleave(2),
+    ):
+        out = fn(v)
+        assert isinstance(out, Variable) and out.requires_grad
+        assert gradcheck(fn, (v,))

@@ -314,3 +314,21 @@ def test_torch_parity() -> None:
     xd = tt.zeros(3, 3)
     xd.diagonal().fill_(1.0)
     np.testing.assert_array_equal(xd.numpy(), td.numpy())
+
+
+def test_integer_floordiv_and_mod_operators_by_zero_raise_like_pytorch() -> None:
+    import pytest
+
+    import taeda.tensor as tt
+
+    a = tt.tensor([3, 4])
+    ops: list[Callable[[], object]] = [
+        lambda: a // 0,
+        lambda: a % 0,
+        lambda: a // tt.tensor([1, 0]),
+        lambda: 7 // tt.tensor([0, 1]),
+    ]
+    for op in ops:
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            op()
+    assert (a // 2).tolist() == [1, 2] and (a % 3).tolist() == [0, 1]

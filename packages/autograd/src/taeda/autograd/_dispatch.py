@@ -16,6 +16,7 @@ import taeda.tensor as tt
 from taeda.autograd import _ops_arith as A
 from taeda.autograd import _ops_linalg as L
 from taeda.autograd import _ops_shape as S
+from taeda.autograd import _ops_unary as U
 from taeda.autograd._grad_mode import _state
 from taeda.autograd._variable import Variable
 
@@ -178,6 +179,7 @@ _SPECIAL: dict[str, Callable[..., Any]] = {
     "linalg.solve": lambda a, b, **kw: L.Solve.apply(a, b),
     "linalg.cholesky": _cholesky,
     "cholesky": _cholesky,
+    "polygamma": lambda n, input, **kw: U.Polygamma.apply(n, input),
     "linalg.matmul": lambda a, b, **kw: L.Matmul.apply(a, b, "matmul"),
 }
 
@@ -215,6 +217,13 @@ _METHODS = {
     "erfc",
     "erfinv",
     "lgamma",
+    "digamma",
+    "asinh",
+    "acosh",
+    "atanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
     "sign",
     "sgn",
     "floor",
@@ -263,6 +272,7 @@ _METHODS = {
     "expand",
     "broadcast_to",
     "repeat",
+    "repeat_interleave",
     "tile",
     "flip",
     "fliplr",

@@ -16,7 +16,7 @@ from taeda.autograd import _ops_linalg as L
 from taeda.autograd import _ops_reduce as R
 from taeda.autograd import _ops_shape as S
 from taeda.autograd._grad_mode import _state
-from taeda.autograd._ops_unary import UNARY
+from taeda.autograd._ops_unary import UNARY, Polygamma
 from taeda.autograd._util import BuiltinFunction
 
 if TYPE_CHECKING:
@@ -350,6 +350,19 @@ class VariableOps:
     arccos = acos
     arctan = atan
 
+    def asinh(self) -> Variable:
+        return _U["asinh"].apply(self)  # type: ignore[no-any-return]
+
+    def acosh(self) -> Variable:
+        return _U["acosh"].apply(self)  # type: ignore[no-any-return]
+
+    def atanh(self) -> Variable:
+        return _U["atanh"].apply(self)  # type: ignore[no-any-return]
+
+    arcsinh = asinh
+    arccosh = acosh
+    arctanh = atanh
+
     def sinh(self) -> Variable:
         return _U["sinh"].apply(self)  # type: ignore[no-any-return]
 
@@ -375,13 +388,10 @@ class VariableOps:
         return _U["lgamma"].apply(self)  # type: ignore[no-any-return]
 
     def digamma(self) -> Variable:
-        """digamma of the data; it has no gradient rule here (that needs polygamma), so it refuses grad."""
-        if self._rg and _state.enabled:
-            raise TypeError(
-                "taeda.tensor.digamma has no gradient rule in taeda.autograd; call it on .detach()ed Variables or "
-                "inside no_grad()"
-            )
-        return _nd(self, "digamma")  # type: ignore[no-any-return]
+        return _U["digamma"].apply(self)  # type: ignore[no-any-return]
+
+    def polygamma(self, n: int) -> Variable:
+        return Polygamma.apply(n, self)  # type: ignore[no-any-return]
 
     def sign(self) -> Variable:
         return _U["sign"].apply(self)  # type: ignore[no-any-return]
@@ -592,6 +602,14 @@ class VariableOps:
 
     def broadcast_to(self, shape: Sequence[int]) -> Variable:
         return S.Expand.apply(self, tuple(shape))  # type: ignore[no-any-return]
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *, output_size: int | None = None) -> Variable:
+        out = S.RepeatInterleave.apply(self, _plain(repeats), dim)
+        if output_size is not None and out.shape[0 if dim is None else dim] != output_size:
+            raise RuntimeError(
+                f"allocated size does not match required size: {output_size} vs {out.shape[0 if dim is None else dim]}"
+            )
+        return out  # type: ignore[no-any-return]
 
     def repeat(self, *sizes: Any) -> Variable:
         return S.Repeat.apply(self, tuple(_sizes(sizes)))  # type: ignore[no-any-return]

@@ -259,6 +259,42 @@ def _binop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
     return method
 
 
+def _zero_div_check(a: Any, b: Any) -> None:
+    """PyTorch raises ``RuntimeError: ZeroDivisionError`` for an integer ``//`` or ``%`` by zero (NumPy gives 0)."""
+    if isinstance(b, int):
+        if b == 0 and (isinstance(a, int) or getattr(getattr(a, "dtype", None), "kind", "f") in ("i", "u")):
+            raise RuntimeError("ZeroDivisionError")
+    elif (
+        getattr(getattr(b, "dtype", None), "kind", "f") in ("i", "u")
+        and (isinstance(a, int) or getattr(getattr(a, "dtype", None), "kind", "f") in ("i", "u"))
+        and b.size
+        and not b.all()
+    ):
+        raise RuntimeError("ZeroDivisionError")
+
+
+def _floordiv(a: Any, b: Any) -> Any:
+    _zero_div_check(a, b)
+    return a // b
+
+
+def _mod(a: Any, b: Any) -> Any:
+    _zero_div_check(a, b)
+    return a % b
+
+
+def _ifloordiv(a: Any, b: Any) -> Any:
+    _zero_div_check(a, b)
+    a //= b
+    return a
+
+
+def _imod(a: Any, b: Any) -> Any:
+    _zero_div_check(a, b)
+    a %= b
+    return a
+
+
 def _rbinop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
     """A reflected operator method (``other op self``)."""
 
@@ -811,13 +847,13 @@ class Tensor(TensorMethods):
     def __rtruediv__(self, other: Any) -> Tensor:
         return _binary(operator.truediv, other, self, _TO_FLOAT)  # type: ignore[no-any-return]
 
-    __floordiv__ = _binop(operator.floordiv, _PROMOTE)
+    __floordiv__ = _binop(_floordiv, _PROMOTE)
 
-    __rfloordiv__ = _rbinop(operator.floordiv, _PROMOTE)
+    __rfloordiv__ = _rbinop(_floordiv, _PROMOTE)
 
-    __mod__ = _binop(operator.mod, _PROMOTE)
+    __mod__ = _binop(_mod, _PROMOTE)
 
-    __rmod__ = _rbinop(operator.mod, _PROMOTE)
+    __rmod__ = _rbinop(_mod, _PROMOTE)
 
     __pow__ = _method2("pow")
 
@@ -891,10 +927,10 @@ class Tensor(TensorMethods):
         return _inplace(self, operator.itruediv, other, _TO_FLOAT)
 
     def __ifloordiv__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.ifloordiv, other)
+        return _inplace(self, _ifloordiv, other)
 
     def __imod__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.imod, other)
+        return _inplace(self, _imod, other)
 
     def __ipow__(self, other: Any) -> Tensor:
         return _inplace(self, operator.ipow, other)
@@ -1137,6 +1173,12 @@ class Tensor(TensorMethods):
     sin_ = _inplace1("sin")
 
     cos_ = _inplace1("cos")
+
+    asinh_ = _inplace1("asinh")
+
+    acosh_ = _inplace1("acosh")
+
+    atanh_ = _inplace1("atanh")
 
 
 class ValuesIndices(NamedTuple):
