@@ -86,3 +86,23 @@ def test_backward_through_a_leaf_nobody_references_any_more() -> None:
     x = Variable(tt.ones(3), requires_grad=True)
     scaled(x).sum().backward()
     assert x.grad is not None and x.grad.data.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_gradcheck_reports_a_wrong_backward_by_input_index() -> None:
+    import pytest
+
+    import taeda.tensor as tt
+    from taeda.autograd import Function, GradcheckError, Variable, gradcheck
+
+    class WrongBackward(Function):
+        @staticmethod
+        def forward(ctx: Any, x: tt.Tensor) -> tt.Tensor:
+            return x * 2
+
+        @staticmethod
+        def backward(ctx: Any, g: tt.Tensor) -> tt.Tensor:
+            return g * 3
+
+    v = Variable(tt.rand(3, dtype=tt.float64), requires_grad=True)
+    with pytest.raises(GradcheckError, match="with respect to input 0"):
+        gradcheck(WrongBackward.apply, (v,))

@@ -126,7 +126,7 @@ def test_module_reprs_and_state_dict() -> None:
         repr(nn.BatchNorm1d(4, momentum=None, affine=False))
         == "BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, track_running_stats=True)"
     )
-    assert repr(nn.LayerNorm(10)) == "LayerNorm((10,), eps=1e-05, elementwise_affine=True)"
+    assert repr(nn.LayerNorm(10)) == "LayerNorm((10,), eps=1e-05, elementwise_affine=True, bias=True)"
     assert repr(nn.GroupNorm(3, 6)) == "GroupNorm(3, 6, eps=1e-05, affine=True)"
     assert (
         repr(nn.InstanceNorm2d(3))
