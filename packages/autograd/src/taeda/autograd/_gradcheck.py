@@ -99,10 +99,7 @@ def gradcheck(
             a, n = analytic[j][i], numeric[j]
             if not np.allclose(a, n, rtol=rtol, atol=atol, equal_nan=False):
                 pos = next(k for k, y in enumerate(ins) if y is x)  # NOTE: not ins.index(x): == is elementwise
-                msg = (
-                    f"Jacobian mismatch for output {j} with respect to input {pos},\n"
-                    f"numerical:{n}\nanalytical:{a}\n"
-                )
+                msg = f"Jacobian mismatch for output {j} with respect to input {pos},\nnumerical:{n}\nanalytical:{a}\n"
                 if raise_exception:
                     raise GradcheckError(msg)
                 return False
