@@ -15,6 +15,7 @@ import numpy as np
 
 from taeda.tensor import _dtype as _dt
 from taeda.tensor._dispatch import taeda_function
+from taeda.tensor._intdiv import check_int_zero
 from taeda.tensor._tensor import (
     _INTEGRAL,
     _NO_CAST,
@@ -184,27 +185,12 @@ def _arr(x: Any) -> Any:
     return a
 
 
-def _kind(x: Any) -> str:
-    t = type(x)
-    if t is int:
-        return "i"
-    if t is bool:
-        return "b"
-    dt = getattr(x, "dtype", None)
-    return dt.kind if dt is not None else "f"
-
-
 def _check_int_zero(input: Any, other: Any) -> None:
     """PyTorch raises ``RuntimeError: ZeroDivisionError`` for an integer division by zero (NumPy gives 0)."""
     t = type(other)
-    if t is float or (t is int and other != 0):  # the common scalar divisors: nothing to check
+    if t is float or (t is int and other != 0):  # the common scalar divisors: nothing to unwrap
         return
-    b = unwrap(other)
-    if _kind(b) in "iu" and _kind(unwrap(input)) in "iub":
-        if type(b) is int:
-            raise RuntimeError("ZeroDivisionError")  # b == 0 here
-        if b.size and not b.all():
-            raise RuntimeError("ZeroDivisionError")
+    check_int_zero(unwrap(input), unwrap(other))
 
 
 # ----------------------------------------------------------------------------- binary arithmetic

@@ -27,6 +27,10 @@ from taeda.tensor import _dtype as _dt
 from taeda.tensor import cuda as _cuda
 from taeda.tensor._checks import broadcast_error, check_same_device, norm_dim
 from taeda.tensor._device import CPU, Device, device_of
+from taeda.tensor._intdiv import floordiv as _floordiv
+from taeda.tensor._intdiv import ifloordiv as _ifloordiv
+from taeda.tensor._intdiv import imod as _imod
+from taeda.tensor._intdiv import mod as _mod
 from taeda.tensor._methods import TensorMethods, _method1, _method2
 from taeda.tensor._size import Size
 
@@ -257,42 +261,6 @@ def _binop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
         return _binary(op, self, other, mode)  # type: ignore[no-any-return]
 
     return method
-
-
-def _zero_div_check(a: Any, b: Any) -> None:
-    """PyTorch raises ``RuntimeError: ZeroDivisionError`` for an integer ``//`` or ``%`` by zero (NumPy gives 0)."""
-    if isinstance(b, int):
-        if b == 0 and (isinstance(a, int) or getattr(getattr(a, "dtype", None), "kind", "f") in ("i", "u")):
-            raise RuntimeError("ZeroDivisionError")
-    elif (
-        getattr(getattr(b, "dtype", None), "kind", "f") in ("i", "u")
-        and (isinstance(a, int) or getattr(getattr(a, "dtype", None), "kind", "f") in ("i", "u"))
-        and b.size
-        and not b.all()
-    ):
-        raise RuntimeError("ZeroDivisionError")
-
-
-def _floordiv(a: Any, b: Any) -> Any:
-    _zero_div_check(a, b)
-    return a // b
-
-
-def _mod(a: Any, b: Any) -> Any:
-    _zero_div_check(a, b)
-    return a % b
-
-
-def _ifloordiv(a: Any, b: Any) -> Any:
-    _zero_div_check(a, b)
-    a //= b
-    return a
-
-
-def _imod(a: Any, b: Any) -> Any:
-    _zero_div_check(a, b)
-    a %= b
-    return a
 
 
 def _rbinop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
