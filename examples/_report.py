@@ -76,6 +76,7 @@ def save_curves(history: dict[str, list[float]], path: Path) -> None:
 
 
 def _polyline(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], ys: Sequence[float], color: str) -> None:
+    """Points joined by a line, each labelled with its value; epoch numbers under the box (at most ~10 labels)."""
     x0, y0, x1, y1 = box
     if not ys:
         return
@@ -85,11 +86,14 @@ def _polyline(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], ys: Seq
     pts = [(x0 + (x1 - x0) * i / n, y1 - (y1 - y0) * (y - lo) / span) for i, y in enumerate(ys)]
     if len(pts) > 1:
         draw.line(pts, fill=color, width=2)
-    for x, y in pts:
-        draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=color)
     font = _font(11)
-    draw.text((x0, y0 - 14), f"max {hi:.4g}", fill="black", font=font)
-    draw.text((x0, y1 + 2), f"min {lo:.4g}", fill="black", font=font)
+    every = -(-len(ys) // 10)
+    for i, ((x, y), value) in enumerate(zip(pts, ys)):
+        draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=color)
+        if i % every == 0 or i == len(ys) - 1:
+            draw.text((x - 12, y - 16 if y > y0 + 16 else y + 6), f"{value:.4g}", fill="black", font=font)
+            draw.text((x - 3, y1 + 8), str(i + 1), fill="gray", font=font)
+    draw.text(((x0 + x1) // 2 - 16, y1 + 24), "epoch", fill="gray", font=font)
 
 
 def _save_curves_pillow(history: dict[str, list[float]], path: Path) -> None:
@@ -98,10 +102,10 @@ def _save_curves_pillow(history: dict[str, list[float]], path: Path) -> None:
     font = _font(14)
     draw.text((20, 8), "training loss per epoch", fill="black", font=font)
     draw.text((470, 8), "test accuracy per epoch", fill="black", font=font)
-    draw.rectangle((20, 40, 430, 320), outline="gray")
-    draw.rectangle((470, 40, 880, 320), outline="gray")
-    _polyline(draw, (40, 60, 410, 300), history["train_loss"], "blue")
-    _polyline(draw, (490, 60, 860, 300), history["test_accuracy"], "green")
+    draw.rectangle((20, 40, 430, 300), outline="gray")
+    draw.rectangle((470, 40, 880, 300), outline="gray")
+    _polyline(draw, (50, 60, 400, 280), history["train_loss"], "blue")
+    _polyline(draw, (500, 60, 850, 280), history["test_accuracy"], "green")
     img.save(path)
 
 
