@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from taeda.tensor import cuda, linalg
+from taeda.tensor import _fpwarnings, cuda, linalg
 from taeda.tensor.__about__ import __version__
 from taeda.tensor._creation import (
     arange,
@@ -305,6 +305,8 @@ from taeda.tensor._size import Size
 from taeda.tensor._tensor import Tensor, ValuesIndices
 from taeda.tensor.linalg import det
 from taeda.tensor.linalg import inv as inverse
+
+_fpwarnings.install()  # NumPy's floating point RuntimeWarnings stay inside taeda.tensor, as in PyTorch
 
 __all__ = [
     "Device",

@@ -65,8 +65,12 @@ def _check_numpy_dtype(arr: np.ndarray[Any, Any]) -> None:
         )
 
 
-def _infer(data: Any) -> Any:
-    """An ndarray for ``data`` with PyTorch's dtype inference (Python floats -> default dtype)."""
+def _infer(data: Any, default_dtypes: bool = True) -> Any:
+    """An ndarray for ``data`` with PyTorch's dtype inference (Python floats -> default dtype).
+
+    ``default_dtypes=False`` (a dtype is given) keeps NumPy's float64/int64/complex128 for Python numbers, so that
+    ``tensor(0.1, dtype=float64)`` is exactly 0.1 rather than 0.1 rounded to float32 first.
+    """
     if isinstance(data, Tensor):
         return data._array.copy()
     has_dtype = hasattr(data, "dtype") or hasattr(data, "__array__")
@@ -80,7 +84,7 @@ def _infer(data: Any) -> Any:
         if arr.dtype.kind in "US":
             raise TypeError(f"new(): invalid data type '{(arr.dtype.kind == 'U' and 'str') or 'bytes'}'")
         raise TypeError(f"can't convert data of dtype {arr.dtype} to a tensor: only numbers and bools are supported")
-    if not has_dtype:
+    if not has_dtype and default_dtypes:
         if arr.dtype.kind == "f":
             arr = arr.astype(_dt.default_float(), copy=False)
         elif arr.dtype.kind == "c":
@@ -107,11 +111,15 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if cp is not None and isinstance(getattr(data, "_array", data), cp.ndarray):
         arr = getattr(data, "_array", data).copy()
     else:
-        arr = _infer(data)
+        arr = _infer(data, dtype is None)
     if dtype is not None:
         dt = _dt.to_dtype(dtype)
         if arr.dtype != dt:
-            arr = arr.astype(dt)
+            try:
+                arr = arr.astype(dt)
+            except RuntimeWarning:  # an error-raising warnings filter: PyTorch casts to inf silently
+                with np.errstate(all="ignore"):
+                    arr = arr.astype(dt)
     if device is None and type(arr) is not np.ndarray:
         return _wrap(arr)  # a GPU array stays on its device
     return _wrap(_dev(device).send(arr))
@@ -139,7 +147,11 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     if dtype is not None:
         dt = _dt.to_dtype(dtype)
         if arr.dtype != dt:
-            arr = arr.astype(dt)
+            try:
+                arr = arr.astype(dt)
+            except RuntimeWarning:  # an error-raising warnings filter: PyTorch casts to inf silently
+                with np.errstate(all="ignore"):
+                    arr = arr.astype(dt)
     if device is not None:
         arr = Device(device).send(arr)
     if type(arr) is np.ndarray:

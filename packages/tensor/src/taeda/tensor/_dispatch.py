@@ -104,6 +104,11 @@ def has_override(*args: Any) -> bool:
     return bool(found)
 
 
+def _quiet_already() -> bool:
+    """Whether NumPy's floating point errors are all ignored here (so a RuntimeWarning came from elsewhere)."""
+    return all(v == "ignore" for v in np.geterr().values())
+
+
 def taeda_function(impl: Callable[P, R]) -> Callable[P, R]:
     """Decorate a module-level function so that arguments defining ``__taeda_function__`` take it over.
 
@@ -116,23 +121,33 @@ def taeda_function(impl: Callable[P, R]) -> Callable[P, R]:
     """
     plain = _PLAIN
 
+    # Under a warnings filter that makes NumPy's floating point RuntimeWarning an error, compute again with the
+    # warnings off (see _fpwarnings); not for functions that write into an argument or draw random numbers.
+    retry = not impl.__name__.endswith("_") and impl.__module__ != "taeda.tensor._random"
+
     @functools.wraps(impl)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for a in args:
-            if type(a) not in plain:
-                break
-        else:
-            if not kwargs:
-                return impl(*args)  # type: ignore[call-arg]
-            for v in kwargs.values():
-                if type(v) not in plain:
+        try:
+            for a in args:
+                if type(a) not in plain:
                     break
             else:
+                if not kwargs:
+                    return impl(*args)  # type: ignore[call-arg]
+                for v in kwargs.values():
+                    if type(v) not in plain:
+                        break
+                else:
+                    return impl(*args, **kwargs)
+            r = handle_override(wrapper, args, kwargs)
+            if r is _NO_OVERRIDE:
                 return impl(*args, **kwargs)
-        r = handle_override(wrapper, args, kwargs)
-        if r is _NO_OVERRIDE:
-            return impl(*args, **kwargs)
-        return r  # type: ignore[no-any-return]
+            return r  # type: ignore[no-any-return]
+        except RuntimeWarning:
+            if not retry or kwargs.get("out") is not None or _quiet_already():
+                raise
+        with np.errstate(all="ignore"):
+            return wrapper(*args, **kwargs)
 
     wrapper.__taeda_impl__ = impl  # type: ignore[attr-defined]
     return wrapper

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from taeda.tensor import _dtype as _dt
+from taeda.tensor import _operators as _op
 from taeda.tensor._dispatch import taeda_function
 from taeda.tensor._intdiv import check_int_zero
 from taeda.tensor._tensor import (
@@ -203,6 +204,10 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
         >>> tt.add(tt.tensor([1, 2]), tt.tensor([10, 20]), alpha=2).tolist()
         [21, 42]
     """
+    if alpha == 1 and out is None and type(input) is Tensor:  # the operator's fast path
+        r: Any = _op.add(input, other)
+        if r is not NotImplemented:
+            return r  # type: ignore[no-any-return]
     if alpha != 1:
         other = other * alpha
     return write_out(_bin(operator.add, input, other, _PROMOTE, "add"), out)
@@ -245,6 +250,10 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         >>> tt.mul(tt.tensor([1, 2]), 1.5).tolist()
         [1.5, 3.0]
     """
+    if out is None and type(input) is Tensor:  # the operator's fast path
+        r: Any = _op.mul(input, other)
+        if r is not NotImplemented:
+            return r  # type: ignore[no-any-return]
     return write_out(_bin(operator.mul, input, other, _PROMOTE, "mul"), out)
 
 
@@ -271,6 +280,10 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
         ([-3.5, 3.5], [-3, 3])
     """
     if rounding_mode is None:
+        if out is None and type(input) is Tensor:  # the operator's fast path
+            q: Any = _op.truediv(input, other)
+            if q is not NotImplemented:
+                return q  # type: ignore[no-any-return]
         r = _bin(operator.truediv, input, other, _TO_FLOAT, "div")
     elif rounding_mode == "floor":
         _check_int_zero(input, other)
@@ -297,6 +310,10 @@ def true_divide(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
         >>> tt.true_divide(tt.tensor([1, 2]), 2).dtype
         dtype('float32')
     """
+    if out is None and type(input) is Tensor:  # the operator's fast path
+        r: Any = _op.truediv(input, other)
+        if r is not NotImplemented:
+            return r  # type: ignore[no-any-return]
     return write_out(_bin(operator.truediv, input, other, _TO_FLOAT, "true_divide"), out)
 
 

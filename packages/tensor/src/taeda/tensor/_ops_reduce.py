@@ -142,8 +142,11 @@ def _need_float(a: Any, name: str, dtype: Any) -> Any:
 
 def _mean(input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     a = _need_float(_arr(input), "mean", dtype)
-    if a.size == 0 and dim is None:
-        return _wrap(xp_of(a).asarray(math.nan, dtype=a.dtype))
+    if a.size == 0:
+        if dim is None:
+            return _wrap(xp_of(a).asarray(math.nan, dtype=a.dtype))
+        with np.errstate(all="ignore"):  # NumPy's mean warns from its own module: nan without a word, as PyTorch
+            return _wrap_r(a.sum(axis=_axis(dim, a.ndim), keepdims=keepdim) / 0)
     return _wrap_r(a.mean(axis=_axis(dim, a.ndim), keepdims=keepdim))
 
 
@@ -175,7 +178,13 @@ def nanmean(input: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = N
     if axis is not None:
         dim = _pick(dim, axis, "nanmean", None)
     a = _need_float(_arr(input), "nanmean", dtype)
-    return _wrap_r(xp_of(a).nanmean(a, axis=_axis(dim, a.ndim), keepdims=keepdim))
+    xp = xp_of(a)
+    axis = _axis(dim, a.ndim)
+    nan = xp.isnan(a)
+    with np.errstate(all="ignore"):  # NumPy's nanmean warns for an all-NaN slice: nan without a word, as PyTorch
+        total = xp.where(nan, 0, a).sum(axis=axis, keepdims=keepdim)
+        r = (total / (~nan).sum(axis=axis, keepdims=keepdim)).astype(a.dtype, copy=False)
+    return _wrap_r(r)
 
 
 @taeda_function

@@ -9,7 +9,8 @@ Internals other modules of this package may use (nothing outside taeda.tensor ma
 - ``t._array``: the ndarray itself (public read access is ``t.array``).
 - ``t._vc``: the version counter, ``None`` until needed, else a one-item ``list[int]`` shared by a base and all
   its views; ``t._version`` reads it, ``_bump(t)`` increments it (every in-place op calls ``_bump``).
-- ``_binary(fn, x, y, mode)``: PyTorch-promoted broadcasting binary op on Tensors/ndarrays/scalars.
+- ``_binary(fn, x, y, mode)``: PyTorch-promoted broadcasting binary op on Tensors/ndarrays/scalars, and ``unwrap``
+  (both live in ``_operators`` with the operator methods and are re-exported here).
 """
 
 from __future__ import annotations
@@ -24,14 +25,12 @@ import numpy as np
 
 from taeda.tensor import _dispatch
 from taeda.tensor import _dtype as _dt
+from taeda.tensor import _operators as _op
 from taeda.tensor import cuda as _cuda
-from taeda.tensor._checks import broadcast_error, check_same_device, norm_dim
+from taeda.tensor._checks import norm_dim
 from taeda.tensor._device import CPU, Device, device_of
-from taeda.tensor._intdiv import floordiv as _floordiv
-from taeda.tensor._intdiv import ifloordiv as _ifloordiv
-from taeda.tensor._intdiv import imod as _imod
-from taeda.tensor._intdiv import mod as _mod
 from taeda.tensor._methods import TensorMethods, _method1, _method2
+from taeda.tensor._operators import _INTEGRAL, _NO_CAST, _NOT, _PROMOTE, _TO_FLOAT, _binary, _inplace, unwrap
 from taeda.tensor._size import Size
 
 __all__ = [
@@ -49,31 +48,22 @@ __all__ = [
     "_view",
     "_bump",
     "_binary",
+    "_inplace",
     "xp_of",
     "unwrap",
+    "_NOT",
+    "_PROMOTE",
+    "_TO_FLOAT",
+    "_NO_CAST",
+    "_INTEGRAL",
 ]
 
 _nd = np.ndarray
 _generic = np.generic
 _asarray = np.asarray
 _new = object.__new__
-_PY_SCALARS = frozenset({int, float, bool, complex})
 _SEQ = frozenset({tuple, list, Size})
 _default_float = _dt.default_float
-_result_type = _dt.result_type
-
-# modes of _binary
-_PROMOTE = 0  # PyTorch promotion
-_TO_FLOAT = 1  # integers go to the default float dtype (true division, atan2 ...)
-_NO_CAST = 2  # comparisons: NumPy compares mixed dtypes exactly
-_INTEGRAL = 3  # bitwise ops: bool and integer dtypes only
-
-
-class _NotTensor:
-    __slots__ = ()
-
-
-_NOT: Any = _NotTensor()
 
 
 def xp_of(arr: Any) -> ModuleType:
@@ -82,29 +72,6 @@ def xp_of(arr: Any) -> ModuleType:
         return np
     cp = _cuda.cupy
     return cp if isinstance(arr, cp.ndarray) else np
-
-
-def unwrap(x: Any) -> Any:
-    """The ndarray of a Tensor, an ndarray or NumPy scalar as is, a Python number as is; ``_NOT`` otherwise."""
-    t = type(x)
-    if t is Tensor:
-        return x._array
-    if t in _PY_SCALARS or t is _nd:
-        return x
-    if isinstance(x, Tensor):
-        return x._array
-    if isinstance(x, (_nd, _generic)):
-        return x
-    cp = _cuda.cupy
-    if cp is not None and isinstance(x, cp.ndarray):
-        return x
-    if isinstance(x, bool):
-        return bool(x)
-    if isinstance(x, int):
-        return int(x)
-    if isinstance(x, float):
-        return float(x)
-    return _NOT
 
 
 def _wrap(arr: Any) -> Tensor:
@@ -139,137 +106,6 @@ def _bump(t: Tensor) -> None:
         t._vc = [1]
     else:
         vc[0] += 1
-
-
-def _as_array_operand(a: Any, rt: np.dtype[Any]) -> Any:
-    if isinstance(a, (_nd, _generic)) or hasattr(a, "__cuda_array_interface__"):
-        return a if a.dtype == rt else a.astype(rt)
-    return a
-
-
-def _binary(fn: Any, x: Any, y: Any, mode: int = _PROMOTE) -> Any:
-    """``fn(x, y)`` on the ndarrays of ``x`` and ``y`` after PyTorch's promotion; NotImplemented for foreign types."""
-    ax = unwrap(x)
-    ay = unwrap(y)
-    if ax is _NOT or ay is _NOT:
-        return NotImplemented
-    if type(ax) is not _nd or type(ay) is not _nd:
-        check_same_device(ax, ay)
-    if mode != _NO_CAST:
-        rt = _result_type(ax, ay)
-        if mode == _TO_FLOAT and rt.kind in "biu":
-            rt = _default_float()
-        elif mode == _INTEGRAL and rt.kind not in "biu":
-            raise RuntimeError(
-                f"{getattr(fn, '__name__', 'bitwise op')} is only supported for integer and bool tensors"
-            )
-        ax = _as_array_operand(ax, rt)
-        ay = _as_array_operand(ay, rt)
-    try:
-        r = fn(ax, ay)
-    except ValueError:
-        err = broadcast_error(getattr(ax, "shape", ()), getattr(ay, "shape", ()))
-        if err is not None:
-            raise err from None
-        raise
-    except OverflowError:  # a Python int out of the tensor dtype's range: wrap around as PyTorch does
-        rt = _result_type(ax, ay)
-        if isinstance(ax, int):
-            ax = np.array(ax).astype(rt)
-        if isinstance(ay, int):
-            ay = np.array(ay).astype(rt)
-        r = fn(ax, ay)
-    return _wrap_r(r)
-
-
-def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor:
-    a = self._array
-    t = type(other)
-    # fast path: a float tensor (op)= a tensor of its dtype or a Python number
-    if (
-        mode != _INTEGRAL
-        and type(a) is _nd
-        and a.dtype.kind == "f"
-        and ((t is Tensor and other._array.dtype is a.dtype and type(other._array) is _nd) or t is float or t is int)
-    ):
-        try:
-            ifn(a, other._array if t is Tensor else other)
-        except ValueError:
-            pass  # the general path below raises PyTorch's error
-        else:
-            vc = self._vc
-            if vc is None:
-                self._vc = [1]
-            else:
-                vc[0] += 1
-            return self
-    b = unwrap(other)
-    if b is _NOT:
-        raise TypeError(f"unsupported operand type for in-place op on Tensor: {type(other).__name__}")
-    if type(b) is not _nd and not isinstance(b, (int, float, bool, complex, _generic)):
-        check_same_device(a, b)
-    rt = _result_type(self, b)
-    if mode == _TO_FLOAT and rt.kind in "biu":
-        rt = _default_float()
-    if _dt.category(rt) > _dt.category(a.dtype):
-        raise RuntimeError(
-            f"result type {_dt.torch_name(rt)} can't be cast to the desired output type {_dt.torch_name(a.dtype)}"
-        )
-    try:
-        r = ifn(a, b)
-    except ValueError as e:
-        if "read-only" in str(e):
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers to a single memory "
-                "location (an expanded or read-only view). Please clone() the tensor before performing the operation."
-            ) from None
-        bs = tuple(getattr(b, "shape", ()))
-        err = broadcast_error(a.shape, bs)
-        if err is not None:
-            raise err from None
-        target = tuple(np.broadcast_shapes(a.shape, bs))
-        if target != a.shape:
-            raise RuntimeError(
-                f"output with shape {list(a.shape)} doesn't match the broadcast shape {list(target)}"
-            ) from None
-        raise
-    if r is not a:  # NumPy scalars (0-d) return a new object: write it back
-        a[...] = r
-    _bump(self)
-    return self
-
-
-def _binop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
-    """An operator method: same-dtype NumPy operands go straight to ``op``, the rest through ``_binary``."""
-
-    def method(self: Tensor, other: Any) -> Tensor:
-        if type(other) is Tensor:
-            a = self._array
-            b = other._array
-            if (
-                a.dtype is b.dtype
-                and type(a) is _nd
-                and type(b) is _nd
-                and (mode != _INTEGRAL or a.dtype.kind in "biu")
-            ):
-                try:
-                    r = op(a, b)
-                except ValueError:
-                    pass  # _binary below raises PyTorch's error
-                else:
-                    return _wrap_r(r)
-        return _binary(op, self, other, mode)  # type: ignore[no-any-return]
-
-    return method
-
-
-def _rbinop(op: Any, mode: builtins.int) -> Callable[[Tensor, Any], Tensor]:
-    """A reflected operator method (``other op self``)."""
-
-    def method(self: Tensor, other: Any) -> Tensor:
-        return _binary(op, other, self, mode)  # type: ignore[no-any-return]
-
-    return method
 
 
 def _inplace1(name: str) -> Callable[[Tensor], Tensor]:
@@ -600,7 +436,11 @@ class Tensor(TensorMethods):
         if dtype is not None:
             dt = _dt.to_dtype(dtype)
             if arr.dtype != dt:
-                arr = arr.astype(dt)
+                try:
+                    arr = arr.astype(dt)
+                except RuntimeWarning:  # an error-raising warnings filter: PyTorch casts to inf silently
+                    with np.errstate(all="ignore"):
+                        arr = arr.astype(dt)
         if device is not None:
             arr = Device(device).send(arr)
         if arr is self._array:
@@ -668,177 +508,23 @@ class Tensor(TensorMethods):
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return _c.full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device or self.device)
 
-    # ----------------------------------------------------------------- arithmetic operators
-    def __add__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
-            a = self._array
-            b = other._array
-            ta = type(a)
-            if ta is type(b) and a.dtype is b.dtype and ta is _nd:
-                try:
-                    r = a + b
-                except ValueError:
-                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for +") from None
-                if type(r) is not ta:  # a NumPy scalar from 0-d operands
-                    r = _asarray(r)
-                u: Tensor = _new(Tensor)
-                u._array = r
-                u._vc = None
-                return u
-        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a + other
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        return _binary(operator.add, self, other)  # type: ignore[no-any-return]
-
-    def __radd__(self, other: Any) -> Tensor:
-        if type(other) is float or type(other) is int:
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a + other  # IEEE addition commutes exactly
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        return _binary(operator.add, other, self)  # type: ignore[no-any-return]
-
-    def __sub__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
-            a = self._array
-            b = other._array
-            ta = type(a)
-            if ta is type(b) and a.dtype is b.dtype and ta is _nd and a.dtype.kind != "b":
-                try:
-                    r = a - b
-                except ValueError:
-                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for -") from None
-                if type(r) is not ta:  # a NumPy scalar from 0-d operands
-                    r = _asarray(r)
-                u: Tensor = _new(Tensor)
-                u._array = r
-                u._vc = None
-                return u
-        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a - other
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        return _m.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        if unwrap(other) is _NOT:
-            return NotImplemented
-        return _m.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
-            a = self._array
-            b = other._array
-            ta = type(a)
-            if ta is type(b) and a.dtype is b.dtype and ta is _nd:
-                try:
-                    r = a * b
-                except ValueError:
-                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for *") from None
-                if type(r) is not ta:  # a NumPy scalar from 0-d operands
-                    r = _asarray(r)
-                u: Tensor = _new(Tensor)
-                u._array = r
-                u._vc = None
-                return u
-        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a * other
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        return _binary(operator.mul, self, other)  # type: ignore[no-any-return]
-
-    def __rmul__(self, other: Any) -> Tensor:
-        if type(other) is float or type(other) is int:
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a * other  # IEEE multiplication commutes exactly
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        return _binary(operator.mul, other, self)  # type: ignore[no-any-return]
-
-    def __truediv__(self, other: Any) -> Tensor:
-        if type(other) is Tensor:
-            a = self._array
-            b = other._array
-            ta = type(a)
-            if ta is type(b) and a.dtype is b.dtype and ta is _nd and a.dtype.kind in "fc":
-                try:
-                    r = a / b
-                except ValueError:
-                    raise broadcast_error(a.shape, b.shape) or RuntimeError("bad operands for /") from None
-                if type(r) is not ta:  # a NumPy scalar from 0-d operands
-                    r = _asarray(r)
-                u: Tensor = _new(Tensor)
-                u._array = r
-                u._vc = None
-                return u
-        elif type(other) is float or type(other) is int:  # a Python scalar never widens a float array
-            a = self._array
-            if a.dtype.kind == "f" and type(a) is _nd:
-                r = a / other
-                if type(r) is not _nd:
-                    r = _asarray(r)
-                t: Tensor = _new(Tensor)
-                t._array = r
-                t._vc = None
-                return t
-        return _binary(operator.truediv, self, other, _TO_FLOAT)  # type: ignore[no-any-return]
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return _binary(operator.truediv, other, self, _TO_FLOAT)  # type: ignore[no-any-return]
-
-    __floordiv__ = _binop(_floordiv, _PROMOTE)
-
-    __rfloordiv__ = _rbinop(_floordiv, _PROMOTE)
-
-    __mod__ = _binop(_mod, _PROMOTE)
-
-    __rmod__ = _rbinop(_mod, _PROMOTE)
-
+    # ----------------------------------------------------------------- operators (see _operators)
+    __add__ = _op.add
+    __radd__ = _op.radd
+    __sub__ = _op.sub
+    __rsub__ = _op.rsub
+    __mul__ = _op.mul
+    __rmul__ = _op.rmul
+    __truediv__ = _op.truediv
+    __rtruediv__ = _op.rtruediv
+    __floordiv__ = _op.floordiv
+    __rfloordiv__ = _op.rfloordiv
+    __mod__ = _op.mod
+    __rmod__ = _op.rmod
     __pow__ = _method2("pow")
-
-    def __rpow__(self, other: Any) -> Tensor:
-        if unwrap(other) is _NOT:
-            return NotImplemented
-        return _m.pow(other, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        if unwrap(other) is _NOT:
-            return NotImplemented
-        return _mm._matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        if unwrap(other) is _NOT:
-            return NotImplemented
-        return _mm._matmul(other, self)
+    __rpow__ = _op.rpow
+    __matmul__ = _op.matmul
+    __rmatmul__ = _op.rmatmul
 
     def __neg__(self) -> Tensor:
         a = self._array
@@ -850,71 +536,32 @@ class Tensor(TensorMethods):
         return self
 
     __abs__ = _method1("abs")
-
     __invert__ = _method1("bitwise_not")
-
-    __and__ = _binop(operator.and_, _INTEGRAL)
-
-    __rand__ = _rbinop(operator.and_, _INTEGRAL)
-
-    __or__ = _binop(operator.or_, _INTEGRAL)
-
-    __ror__ = _rbinop(operator.or_, _INTEGRAL)
-
-    __xor__ = _binop(operator.xor, _INTEGRAL)
-
-    __rxor__ = _rbinop(operator.xor, _INTEGRAL)
-
-    __lshift__ = _binop(operator.lshift, _INTEGRAL)
-
-    __rshift__ = _binop(operator.rshift, _INTEGRAL)
-
-    __eq__ = _binop(operator.eq, _NO_CAST)  # type: ignore[assignment]
-
-    __ne__ = _binop(operator.ne, _NO_CAST)  # type: ignore[assignment]
-
-    __lt__ = _binop(operator.lt, _NO_CAST)
-
-    __le__ = _binop(operator.le, _NO_CAST)
-
-    __gt__ = _binop(operator.gt, _NO_CAST)
-
-    __ge__ = _binop(operator.ge, _NO_CAST)
-
-    # in-place operators
-    def __iadd__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.iadd, other)
-
-    def __isub__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.isub, other)
-
-    def __imul__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.imul, other)
-
-    def __itruediv__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.itruediv, other, _TO_FLOAT)
-
-    def __ifloordiv__(self, other: Any) -> Tensor:
-        return _inplace(self, _ifloordiv, other)
-
-    def __imod__(self, other: Any) -> Tensor:
-        return _inplace(self, _imod, other)
-
-    def __ipow__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.ipow, other)
-
-    def __iand__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.iand, other, _INTEGRAL)
-
-    def __ior__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.ior, other, _INTEGRAL)
-
-    def __ixor__(self, other: Any) -> Tensor:
-        return _inplace(self, operator.ixor, other, _INTEGRAL)
-
-    def __imatmul__(self, other: Any) -> Tensor:
-        r = self @ other
-        return self.copy_(r)
+    __and__ = _op.and_
+    __rand__ = _op.rand_
+    __or__ = _op.or_
+    __ror__ = _op.ror_
+    __xor__ = _op.xor
+    __rxor__ = _op.rxor
+    __lshift__ = _op.lshift
+    __rshift__ = _op.rshift
+    __eq__ = _op.eq  # type: ignore[assignment]
+    __ne__ = _op.ne  # type: ignore[assignment]
+    __lt__ = _op.lt
+    __le__ = _op.le
+    __gt__ = _op.gt
+    __ge__ = _op.ge
+    __iadd__ = _op.iadd
+    __isub__ = _op.isub
+    __imul__ = _op.imul
+    __itruediv__ = _op.itruediv
+    __ifloordiv__ = _op.ifloordiv
+    __imod__ = _op.imod
+    __ipow__ = _op.ipow
+    __iand__ = _op.iand
+    __ior__ = _op.ior
+    __ixor__ = _op.ixor
+    __imatmul__ = _op.imatmul
 
     # ----------------------------------------------------------------- indexing
     def __getitem__(self, idx: Any) -> Tensor:
@@ -945,20 +592,32 @@ class Tensor(TensorMethods):
         if dim is None and dtype is None:
             a = self._array
             if type(a) is _nd and a.dtype.kind == "f":
-                r = _add_reduce(a, None, None, None, keepdim)  # type: ignore[call-overload]
+                try:
+                    r = _add_reduce(a, None, None, None, keepdim)  # type: ignore[call-overload]
+                except RuntimeWarning:  # an error-raising warnings filter: PyTorch returns inf silently
+                    with np.errstate(all="ignore"):
+                        r = _add_reduce(a, None, None, None, keepdim)  # type: ignore[call-overload]
                 if type(r) is not _nd:
                     r = _asarray(r)
                 t: Tensor = _new(Tensor)
                 t._array = r
                 t._vc = None
                 return t
-        return _r._sum(self, dim, keepdim, dtype=dtype)
+        try:
+            return _r._sum(self, dim, keepdim, dtype=dtype)
+        except RuntimeWarning:
+            with np.errstate(all="ignore"):
+                return _r._sum(self, dim, keepdim, dtype=dtype)
 
     def mean(self, dim: Any = None, keepdim: builtins.bool = False, *, dtype: Any = None) -> Tensor:
         a = self._array
-        if dim is None and dtype is None and not keepdim and type(a) is _nd and a.size and a.dtype in _F32_64:
-            return _wrap_r(_add_reduce(a, None) / a.size)  # NumPy's own mean: the same pairwise sum, divided
-        return _r._mean(self, dim, keepdim, dtype=dtype)
+        try:
+            if dim is None and dtype is None and not keepdim and type(a) is _nd and a.size and a.dtype in _F32_64:
+                return _wrap_r(_add_reduce(a, None) / a.size)  # NumPy's own mean: the same pairwise sum, divided
+            return _r._mean(self, dim, keepdim, dtype=dtype)
+        except RuntimeWarning:
+            with np.errstate(all="ignore"):
+                return _r._mean(self, dim, keepdim, dtype=dtype)
 
     def view(self, *shape: Any) -> Tensor:
         a = self._array
@@ -1156,6 +815,7 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
+_op.bind(Tensor)
 _dispatch._PLAIN.add(Tensor)
 _F32_64 = frozenset({_dt.float32, _dt.float64})
 _add_reduce = np.add.reduce
