@@ -1,7 +1,7 @@
 """taeda.tensor against the same NumPy call on the same data (and PyTorch when installed).
 
 Targets (issue 3): large elementwise ops, reductions and matmul within 1.1x NumPy; per-call overhead on 4-element
-tensors (``a + b``, ``a.sum()``) at most 2x NumPy. Run with ``hatch run bench tensor``.
+tensors (``a + b``, ``a * b``, ``a + 1.0``, ``a.sum()``) at most 2x NumPy. Run with ``hatch run bench tensor``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,11 @@ def cases(quick: bool = False) -> list[Case]:
     g = "tiny (4 floats)"
     out += [
         _case(g, "a + b", (lambda: ta + tb, lambda: a + b, (lambda: qa + qb) if torch else None), 2.0),
+        _case(g, "a * b", (lambda: ta * tb, lambda: a * b, (lambda: qa * qb) if torch else None), 2.0),
         _case(g, "a * 2.0", (lambda: ta * 2.0, lambda: a * 2.0, (lambda: qa * 2.0) if torch else None), 2.0),
+        _case(g, "a + 1.0", (lambda: ta + 1.0, lambda: a + 1.0, (lambda: qa + 1.0) if torch else None), 2.0),
+        _case(g, "a < b", (lambda: ta < tb, lambda: a < b, (lambda: qa < qb) if torch else None), None),
+        _case(g, "a / b", (lambda: ta / tb, lambda: a / b, (lambda: qa / qb) if torch else None), None),
         _case(g, "a.sum()", (ta.sum, a.sum, qa.sum if torch else None), 2.0),
         _case(g, "a.mean()", (ta.mean, a.mean, qa.mean if torch else None), None),
         _case(g, "exp(a)", (lambda: tt.exp(ta), lambda: np.exp(a), (lambda: torch.exp(qa)) if torch else None), None),

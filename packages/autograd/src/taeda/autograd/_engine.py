@@ -1,17 +1,23 @@
-"""The backward engine: dependency counting over the recorded graph, then one pass in topological order.
+"""The backward engine: one pass over the recorded graph, newest node first.
 
-No recursion anywhere (a 100,000-op chain works): a first iterative walk counts, for every node reachable from the
-roots, how many edges point at it; a node runs once all of them delivered their gradient (``_deps`` drops to 0).
-Gradients arriving at the same node output are summed (out of place once, then in place into the engine's own
-buffer). After a node ran its saved tensors are released unless ``retain_graph``. Every gradient is checked against
-the shape and dtype of the value it is the gradient of.
+Every node carries its creation number ``_seq`` (decreasing: a node's inputs always have larger numbers than the
+node itself; leaves' nodes, which send nothing, come after all of them), so running the reached nodes in increasing
+``_seq`` order (a heap) runs each one after every node that can send it a gradient, with no dependency-counting
+pass and no recursion (a 100,000-op chain works). A node enters the heap when its first gradient arrives (a node
+reached alone, as in a chain, skips the heap); gradients arriving at the same node output are summed (out of place
+once, then in place into the engine's own buffer). After a node ran its saved tensors are released unless
+``retain_graph``. Gradients are checked against the shape and dtype of the value they are the gradient of, except
+those of nodes whose gradients have these by construction (``_exact``: the fast elementwise nodes).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from heapq import heapify, heappop, heappush, heapreplace
 from typing import Any
+
+import numpy as np
 
 import taeda.tensor as tt
 from taeda.autograd._function import AccumulateGrad, Node
@@ -19,10 +25,24 @@ from taeda.autograd._grad_mode import _state
 from taeda.autograd._util import sum_to
 
 _Tensor = tt.Tensor
+_ndarray = np.ndarray
+_add = np.add
 
 _generations = itertools.count(1)
+_NO_RUNS: set[int] = set()  # never modified
 
 Edge = tuple[Node, int]
+
+
+def _enter(node: Node, gen: int) -> list[Any]:
+    """First gradient for ``node`` in this run: (re)initialise its buffer (and a leaf's current shape/dtype)."""
+    node._gen = gen
+    node._owned = 0
+    if node.__class__ is AccumulateGrad:
+        node._refresh()
+    buf: list[Any] = [None] * len(node._out_meta)
+    node._buf = buf
+    return buf
 
 
 def run_backward(
@@ -38,41 +58,23 @@ def run_backward(
     reaching each target edge are returned instead, leaves are left alone and only the needed nodes run.
     """
     gen = next(_generations)
+    heap: list[tuple[int, Node]] = []
     root_nodes: list[Node] = []
-    stack: list[Node] = []
-    for node, _ in roots:
-        if node._gen != gen:
-            node._gen = gen
-            node._deps = 0
-            node._buf = None
-            node._owned = 0
-            if node.__class__ is AccumulateGrad:
-                node._refresh()
-            root_nodes.append(node)
-            stack.append(node)
-    while stack:
-        n = stack.pop()
-        for e in n._next:
-            if e:
-                m = e[0]
-                if m._gen != gen:
-                    m._gen = gen
-                    m._deps = 1
-                    m._buf = None
-                    m._owned = 0
-                    if m.__class__ is AccumulateGrad:
-                        m._refresh()
-                    stack.append(m)
-                else:
-                    m._deps += 1
     for (node, idx), g in zip(roots, grads):
+        if node._gen != gen:
+            _enter(node, gen)
+            heap.append((node._seq, node))
+            root_nodes.append(node)
         buf = node._buf
-        if buf is None:
-            buf = node._buf = [None] * len(node._out_meta)
         buf[idx] = g if buf[idx] is None else buf[idx] + g
+    pending: Node | None = None  # the next node when it alone was reached (a chain): kept out of the heap
+    if len(heap) == 1:
+        pending = heap.pop()[1]
+    else:
+        heapify(heap)
 
     capture: dict[int, list[tuple[int, int]]] | None = None
-    runs: set[int] | None = None
+    runs: set[int] = _NO_RUNS
     results: list[Any] = []
     if targets is not None:
         capture = {}
@@ -82,15 +84,19 @@ def run_backward(
         runs = _needed(root_nodes, capture)
 
     wrap = _Variable._wrap
-    ready = []
-    for n in root_nodes:
-        if not n._deps:
-            ready.append(n)
     prev_mode = _state.enabled
     _state.enabled = create_graph
     try:
-        while ready:
-            node = ready.pop()
+        while True:
+            if pending is not None:
+                node = pending
+                pending = None
+                if heap and heap[0][0] < node._seq:
+                    node = heapreplace(heap, (node._seq, node))[1]
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
             buf = node._buf
             node._buf = None
             if capture is not None:
@@ -98,34 +104,20 @@ def run_backward(
                 if caps is not None:
                     for idx, pos in caps:
                         results[pos] = buf[idx]
-                if id(node) not in runs:  # type: ignore[operator]
-                    _skip(node, ready)
+                if id(node) not in runs:
                     continue
             if node.__class__ is AccumulateGrad:
-                # NOTE: no buffer means no gradient arrived: the leaf was garbage-collected (nothing can read its
-                # .grad, as in PyTorch) or every contribution was None; either way there is nothing to store.
-                if buf is not None:
+                # NOTE: no gradient means the leaf was garbage-collected (nothing can read its .grad, as in
+                # PyTorch) or its gradient was dropped; either way there is nothing to store.
+                if buf[0] is not None:
                     node._accumulate(buf[0], node._owned & 1, create_graph)  # type: ignore[attr-defined]
                 continue
             hooks = node._hooks
             if hooks is not None:
                 buf = _pre_hooks(node, hooks, buf)
-            if len(buf) == 1:
-                g0 = buf[0]
-                if g0 is None:
-                    _skip(node, ready)
-                    continue
-                outs = node._forward_cls.backward(node, g0)  # type: ignore[attr-defined]
-            elif not _materialize(node, buf):
-                _skip(node, ready)
+            outs = node._gbw(buf) if create_graph else node._fbw(buf)
+            if outs is None:  # no output got a gradient: neither do the inputs
                 continue
-            else:
-                outs = node._forward_cls.backward(node, *buf)  # type: ignore[attr-defined]
-            nxt = node._next
-            if outs.__class__ is not tuple:
-                outs = (outs,)
-            if len(outs) != len(nxt):
-                outs = _fix_count(node, outs)
             if not keep_graph and node._saved is not None:
                 node._saved = None
                 node._saved_src = None
@@ -133,63 +125,124 @@ def run_backward(
             if hooks is not None and "post" in hooks:
                 for fn in list(hooks["post"].values()):
                     fn(outs, tuple(buf))
-            i = 0
-            for e in nxt:
-                if e:
-                    m = e[0]
-                    g = outs[i]
-                    if g is not None:
-                        idx = e[1]
-                        if create_graph:
-                            if not isinstance(g, _Variable):
-                                g = wrap(g)
-                            arr = g.data.array
-                        else:
-                            if g.__class__ is not _Tensor and isinstance(g, _Variable):
-                                g = g.data
-                            arr = g.array
-                        shape, dtype = m._out_meta[idx]
-                        fresh = False
-                        if arr.shape != shape or (arr.dtype is not dtype and arr.dtype != dtype):
-                            if shape is None:  # the leaf is gone: nothing to deliver
-                                g = None
-                            else:
-                                g = _validate(node, i, g, arr, shape, dtype)
-                                fresh = True
+            if create_graph or hooks is not None or not node._exact:
+                i = 0
+                for e in node._next:
+                    if e:
+                        g = outs[i]
                         if g is not None:
-                            b = m._buf
-                            if b is None:
-                                m._buf = [g] if len(m._out_meta) == 1 else _slots(len(m._out_meta), idx, g)
-                                if (
-                                    m.__class__ is AccumulateGrad
-                                    and not create_graph
-                                    and (fresh or (node._builtin and arr.base is None and _fresh(g, buf, outs, i)))
-                                ):
-                                    m._owned = 1
-                            else:
-                                prev = b[idx]
-                                if prev is None:
-                                    b[idx] = g
-                                elif create_graph:
-                                    b[idx] = prev + g
-                                elif m._owned >> idx & 1:
-                                    prev.add_(g)
+                            m = e[0]
+                            if m._gen != gen:
+                                _enter(m, gen)
+                                if pending is None:
+                                    pending = m
                                 else:
-                                    b[idx] = prev + g
-                                    m._owned |= 1 << idx
-                    m._deps -= 1
-                    if not m._deps:
-                        ready.append(m)
-                i += 1  # noqa: SIM113 - hot path: no enumerate object
+                                    heappush(heap, (m._seq, m))
+                            _deliver(node, i, g, m, e[1], buf, outs, create_graph, wrap)
+                    i += 1  # noqa: SIM113 - hot path: no enumerate object
+                continue
+            # the fast nodes' gradients need no check, except into leaves (whose .data may have been replaced)
+            i = -1
+            for e in node._next:
+                i += 1
+                if not e:
+                    continue
+                g = outs[i]
+                if g is None:
+                    continue
+                m, idx = e
+                if m.__class__ is AccumulateGrad:
+                    if m._gen != gen:
+                        _enter(m, gen)
+                        if pending is None:
+                            pending = m
+                        else:
+                            heappush(heap, (m._seq, m))
+                    _deliver(node, i, g, m, idx, buf, outs, False, wrap)
+                elif m._gen != gen:
+                    m._gen = gen
+                    m._owned = 0
+                    n = len(m._out_meta)
+                    if n == 1:
+                        m._buf = [g]
+                    else:
+                        b = [None] * n
+                        b[idx] = g
+                        m._buf = b
+                    if pending is None:
+                        pending = m
+                    else:
+                        heappush(heap, (m._seq, m))
+                else:
+                    b = m._buf
+                    prev = b[idx]
+                    if prev is None:
+                        b[idx] = g
+                    elif m._owned >> idx & 1:
+                        _iadd(prev, g)
+                    else:
+                        b[idx] = prev + g
+                        m._owned |= 1 << idx
     finally:
         _state.enabled = prev_mode
     return results
 
 
-def _slots(n: int, idx: int, g: Any) -> list[Any]:
-    buf: list[Any] = [None] * n
-    buf[idx] = g
-    return buf
+def _deliver(
+    node: Node,
+    i: int,
+    g: Any,
+    m: Node,
+    idx: int,
+    buf: list[Any],
+    outs: tuple[Any, ...],
+    create_graph: bool,
+    wrap: Any,
+) -> None:
+    """Check ``g`` (input ``i`` of ``node``) against output ``idx`` of ``m`` and add it into ``m``'s buffer; a leaf
+    adopts a gradient it alone holds (made by a built-in node) as its ``.grad`` without a copy."""
+    b = m._buf
+    if create_graph:
+        if not isinstance(g, _Variable):
+            g = wrap(g)
+        arr = g._data.array
+    else:
+        if g.__class__ is not _Tensor and isinstance(g, _Variable):
+            g = g._data
+        arr = g.array
+    shape, dtype = m._out_meta[idx]
+    fresh = False
+    if arr.shape != shape or (arr.dtype is not dtype and arr.dtype != dtype):
+        if shape is None:  # the leaf is gone: nothing to deliver
+            return
+        g = _validate(node, i, g, arr, shape, dtype)
+        fresh = True
+    prev = b[idx]
+    if prev is None:
+        b[idx] = g
+        if (
+            m.__class__ is AccumulateGrad
+            and not create_graph
+            and (fresh or (node._builtin and arr.base is None and _fresh(g, buf, outs, i)))
+        ):
+            m._owned |= 1 << idx
+    elif create_graph:
+        b[idx] = prev + g
+    elif m._owned >> idx & 1:
+        _iadd(prev, g)
+    else:
+        b[idx] = prev + g
+        m._owned |= 1 << idx
+
+
+def _iadd(buf: Any, g: Any) -> None:
+    """``buf += g`` into a buffer the engine made (no one else holds it: no version to bump)."""
+    ba = buf.array
+    ga = g.array
+    if ba.__class__ is _ndarray and ga.__class__ is _ndarray:
+        _add(ba, ga, out=ba)
+    else:
+        buf.add_(g)
 
 
 def _validate(node: Node, i: int, g: Any, arr: Any, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -225,40 +278,6 @@ def _fresh(g: Any, grads_in: list[Any], outs: tuple[Any, ...], i: int) -> bool:
             return False
         j += 1  # noqa: SIM113
     return True
-
-
-def _skip(node: Node, ready: list[Node]) -> None:
-    """A node that received no gradient at all: its inputs get none either (their counts still drop)."""
-    for e in node._next:
-        if e:
-            m = e[0]
-            m._deps -= 1
-            if m._deps == 0:
-                ready.append(m)
-
-
-def _materialize(node: Node, buf: list[Any]) -> bool:
-    """Replace missing gradients of a multi-output node by zeros; False when there is no gradient at all."""
-    present = [g for g in buf if g is not None]
-    if not present:
-        return False
-    if len(present) != len(buf) and getattr(node, "_materialize", True):
-        ref = present[0]
-        for k, g in enumerate(buf):
-            if g is None:
-                shape, dtype = node._out_meta[k]
-                if shape is not None:
-                    buf[k] = ref.new_zeros(shape, dtype=dtype)
-    return True
-
-
-def _fix_count(node: Node, outs: tuple[Any, ...]) -> tuple[Any, ...]:
-    n = len(node._next)
-    if len(outs) > n and all(o is None for o in outs[n:]):
-        return outs[:n]
-    raise RuntimeError(
-        f"function {node.name()} returned an incorrect number of gradients (expected {n}, got {len(outs)})"
-    )
 
 
 def _pre_hooks(node: Node, hooks: dict[Any, Any], buf: list[Any]) -> list[Any]:

@@ -9,6 +9,7 @@ their versions; ``F.backward(ctx, *grads)`` runs on it in the backward pass (see
 from __future__ import annotations
 
 import functools
+import itertools
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -42,7 +43,6 @@ class Node:
         "__dict__",
         "__weakref__",
         "_buf",
-        "_deps",
         "_freed",
         "_gen",
         "_hooks",
@@ -54,6 +54,7 @@ class Node:
         "_saved",
         "_saved_src",
         "_saved_versions",
+        "_seq",
         "_to_save",
         "info",
         "needs_input_grad",
@@ -70,12 +71,15 @@ class Node:
     _freed: bool
     _hooks: dict[Any, Any] | None
     _gen: int
-    _deps: int
+    _seq: int
     _buf: Any
     _owned: int
     _materialize: bool
     info: Any
     _builtin: ClassVar[bool] = False
+    # True when the node's gradients always have exactly its inputs' shapes and dtypes (the fast elementwise
+    # nodes): the engine then skips their validation, except into leaves (whose ``.data`` may have been replaced)
+    _exact: ClassVar[bool] = False
 
     def name(self) -> str:
         """The node's class name, e.g. ``MulBackward``."""
@@ -142,7 +146,7 @@ class Node:
             return Variable._wrap(t)
         if type(src) is int:
             return Variable._wrap(t, self, src)
-        if src.data is not t:  # the input Variable's .data was replaced after forward: use the saved tensor
+        if src._data is not t:  # the input Variable's .data was replaced after forward: use the saved tensor
             return Variable._wrap(t)
         return src
 
@@ -185,6 +189,13 @@ class Node:
     def _run_backward(self, grads: list[Any]) -> Any:
         raise RuntimeError(f"{self.name()} cannot be called")
 
+    def _fbw(self, buf: list[Any]) -> tuple[Any, ...] | None:
+        """The engine's call: the gradients (one per ``_next`` edge) from the gradients of the outputs in ``buf``,
+        None when no output got a gradient (then the node's inputs get none either)."""
+        raise RuntimeError(f"{self.name()} cannot be called")
+
+    _gbw = _fbw  # the same with ``create_graph=True`` (grads are Variables and grad mode is on)
+
 
 class RemovableHandle:
     """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
@@ -224,6 +235,48 @@ class BackwardNode(Node):
     def _run_backward(self, grads: list[Any]) -> Any:
         return self._forward_cls.backward(self, *grads)
 
+    def _fbw(self, buf: list[Any]) -> tuple[Any, ...] | None:
+        if len(buf) == 1:
+            g0 = buf[0]
+            if g0 is None:
+                return None
+            outs = self._forward_cls.backward(self, g0)
+        elif not _materialize(self, buf):
+            return None
+        else:
+            outs = self._forward_cls.backward(self, *buf)
+        if outs.__class__ is not tuple:
+            outs = (outs,)
+        if len(outs) != len(self._next):
+            outs = _fix_count(self, outs)
+        return outs  # type: ignore[no-any-return]
+
+    _gbw = _fbw
+
+
+def _materialize(node: Node, buf: list[Any]) -> bool:
+    """Replace missing gradients of a multi-output node by zeros; False when there is no gradient at all."""
+    present = [g for g in buf if g is not None]
+    if not present:
+        return False
+    if len(present) != len(buf) and getattr(node, "_materialize", True):
+        ref = present[0]
+        for k, g in enumerate(buf):
+            if g is None:
+                shape, dtype = node._out_meta[k]
+                if shape is not None:
+                    buf[k] = ref.new_zeros(shape, dtype=dtype)
+    return True
+
+
+def _fix_count(node: Node, outs: tuple[Any, ...]) -> tuple[Any, ...]:
+    n = len(node._next)
+    if len(outs) > n and all(o is None for o in outs[n:]):
+        return outs[:n]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients (expected {n}, got {len(outs)})"
+    )
+
 
 class AccumulateGrad(Node):
     """The node of a leaf Variable that requires grad: adds incoming gradients into ``variable.grad``."""
@@ -238,6 +291,7 @@ class AccumulateGrad(Node):
         self._freed = False
         self._hooks = None
         self._gen = 0
+        self._seq = _next_leaf_seq()  # after every other node: a leaf's node sends no gradient on
         self._buf = None
         self._owned = 0
         self._refresh()
@@ -253,7 +307,7 @@ class AccumulateGrad(Node):
         if v is None:
             self._out_meta = ((None, None),)
         else:
-            arr = v.data.array
+            arr = v._data.array
             self._out_meta = ((arr.shape, arr.dtype),)
 
 
@@ -315,7 +369,7 @@ class Function(metaclass=_FunctionMeta):
             a = args[0]
             # tuples (not lists) in the one- and two-argument paths: ``*targs`` and ``_next`` take them as they are
             if isinstance(a, var):
-                targs: Any = (a.data,)
+                targs: Any = (a._data,)
                 if a._rg:
                     fn = a.grad_fn
                     if fn is None:
@@ -335,7 +389,7 @@ class Function(metaclass=_FunctionMeta):
             a, b = args
             needs = None
             if isinstance(a, var):
-                ta = a.data
+                ta = a._data
                 if a._rg:
                     fn = a.grad_fn
                     if fn is None:
@@ -350,7 +404,7 @@ class Function(metaclass=_FunctionMeta):
                 ta = a
                 ea = None if isinstance(a, _Tensor) else False
             if isinstance(b, var):
-                tb = b.data
+                tb = b._data
                 if b._rg:
                     fn = b.grad_fn
                     if fn is None:
@@ -374,7 +428,7 @@ class Function(metaclass=_FunctionMeta):
             i = 0
             for a in args:
                 if isinstance(a, var):
-                    targs[i] = a.data
+                    targs[i] = a._data
                     if a._rg:
                         needs = flags
                         flags[i] = True
@@ -397,13 +451,14 @@ class Function(metaclass=_FunctionMeta):
             out = cls.forward(node, *targs)
             wrap = var._wrap
             if type(out) is tuple:
-                return tuple(None if o is None else wrap(o.data if isinstance(o, var) else o) for o in out)
-            return wrap(out.data if isinstance(out, var) else out)
+                return tuple(None if o is None else wrap(o._data if isinstance(o, var) else o) for o in out)
+            return wrap(out._data if isinstance(out, var) else out)
         node.needs_input_grad = needs if needs.__class__ is tuple else tuple(needs)
         node._next = edges if edges.__class__ is tuple else tuple(edges)
         node._freed = False
         node._hooks = None
-        node._gen = 0  # the engine (re)initialises _deps/_buf/_owned when it first reaches a node
+        node._gen = 0  # the engine (re)initialises _buf/_owned when it first reaches a node
+        node._seq = _next_seq()
         if node._builtin:  # taeda's own forwards compute on Tensors only: grad mode cannot matter
             out = cls.forward(node, *targs)
         else:
@@ -415,12 +470,12 @@ class Function(metaclass=_FunctionMeta):
                 state.enabled = True
         if type(out) is not tuple:
             if isinstance(out, var):
-                out = out.data
+                out = out._data
             arr = out.array
             dt = arr.dtype
             node._out_meta = ((arr.shape, dt),)
             v = _new(var)
-            v.data = out
+            v._data = out
             v.grad = None
             v._acc = None
             v._extra = None
@@ -442,6 +497,10 @@ class Function(metaclass=_FunctionMeta):
 
 
 _new = object.__new__
+# creation order of the nodes, decreasing: a node's inputs always have larger numbers than the node, so the engine
+# runs nodes by increasing number (newest first) and each one after every node that sends it a gradient
+_next_seq = itertools.count(-1, -1).__next__
+_next_leaf_seq = itertools.count(1).__next__
 _NO_NEEDS = [(False,) * n for n in range(8)]
 _NEEDS_1 = (True,)
 _NEEDS_TF = (True, False)
@@ -461,11 +520,11 @@ def _wrap_outputs(node: Node, outs: tuple[Any, ...], targs: list[Any], args: tup
             results.append(None)
             continue
         if isinstance(o, var):
-            o = o.data
+            o = o._data
         arr = o.array
         metas.append((arr.shape, arr.dtype))
         v = _new(var)
-        v.data = o
+        v._data = o
         v.grad = None
         v._acc = None
         v._extra = None

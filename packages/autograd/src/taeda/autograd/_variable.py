@@ -9,11 +9,13 @@ from __future__ import annotations
 import builtins
 import weakref
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as _np
 
 import taeda.tensor as tt
+from taeda.autograd import _fast
 from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
 from taeda.autograd._variable_ops import VariableOps
 
@@ -48,9 +50,9 @@ class Variable(VariableOps):
                 [4.5000, 4.5000]])
     """
 
-    __slots__ = ("__weakref__", "_acc", "_extra", "_out_nr", "_rg", "data", "grad", "grad_fn")
+    __slots__ = ("__weakref__", "_acc", "_data", "_extra", "_out_nr", "_rg", "grad", "grad_fn")
 
-    data: tt.Tensor
+    _data: tt.Tensor
     grad: Variable | None
     grad_fn: Any
     _rg: bool
@@ -60,12 +62,12 @@ class Variable(VariableOps):
 
     def __init__(self, data: Any = None, requires_grad: bool = False, volatile: bool = False) -> None:
         if isinstance(data, Variable):
-            data = data.data
+            data = data._data
         elif data is None:
             data = tt.tensor([])
         elif not isinstance(data, _Tensor):
             data = tt.as_tensor(data) if hasattr(data, "dtype") and hasattr(data, "shape") else tt.tensor(data)
-        self.data = data
+        self._data = data
         self.grad = None
         self.grad_fn = None
         self._out_nr = 0
@@ -79,7 +81,7 @@ class Variable(VariableOps):
     def _wrap(cls, data: Any, grad_fn: Any = None, out_nr: int = 0) -> Variable:
         """A Variable around ``data`` without checks (internal fast constructor)."""
         v = _new(Variable)
-        v.data = data
+        v._data = data
         v.grad = None
         v.grad_fn = grad_fn
         v._out_nr = out_nr
@@ -88,7 +90,21 @@ class Variable(VariableOps):
         v._rg = grad_fn is not None
         return v
 
-    # ---------------------------------------------------------------- autograd state
+    # ---------------------------------------------------------------- data and autograd state
+    @property
+    def data(self) -> tt.Tensor:
+        """The Tensor holding the values (outside the graph). Assigning a Tensor (or a Variable: its Tensor)
+        replaces it without recording anything; anything else is a ``TypeError``, as in PyTorch."""
+        return self._data
+
+    @data.setter
+    def data(self, value: tt.Tensor) -> None:
+        if not isinstance(value, _Tensor):
+            if not isinstance(value, Variable):
+                raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+            value = value._data
+        self._data = value
+
     @property
     def requires_grad(self) -> bool:
         """Whether gradients are computed for this Variable (settable on leaves only)."""
@@ -103,7 +119,7 @@ class Variable(VariableOps):
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
                 "in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
-        if value and self.data.array.dtype.kind not in "fc":
+        if value and self._data.array.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(value)
 
@@ -123,7 +139,7 @@ class Variable(VariableOps):
 
     @property
     def _version(self) -> int:
-        return int(self.data._version)
+        return int(self._data._version)
 
     def _accumulator(self) -> AccumulateGrad:
         acc = self._acc
@@ -153,14 +169,14 @@ class Variable(VariableOps):
             [2.0, 4.0]
         """
         if gradient is None and not create_graph and inputs is None and self._rg:
-            arr = self.data.array
+            arr = self._data.array
             if arr.size == 1:  # the common case, a scalar loss: skip the general argument handling
                 fn = self.grad_fn
                 edge = (self._accumulator(), 0) if fn is None else (fn, self._out_nr)
                 shared = arr.__class__ is _np.ndarray and not arr.ndim and fn is not None and fn._builtin
                 ones = _ONES.get(arr.dtype) if shared else None  # built-in backwards never write into it
                 if ones is None:
-                    one = self.data.device.xp.array(1, dtype=arr.dtype)
+                    one = self._data.device.xp.array(1, dtype=arr.dtype)
                     ones = tt.as_tensor(one.reshape(arr.shape) if arr.ndim else one)
                 _engine.run_backward([edge], [ones], bool(retain_graph), False)
                 return
@@ -224,7 +240,7 @@ class Variable(VariableOps):
 
     def detach(self) -> Variable:
         """A new leaf Variable sharing this one's data, outside the graph (``requires_grad=False``)."""
-        return Variable._wrap(self.data)
+        return Variable._wrap(self._data)
 
     def detach_(self) -> Variable:
         """Detach this Variable from the graph in place: it becomes a leaf that does not require grad."""
@@ -236,104 +252,104 @@ class Variable(VariableOps):
     # ---------------------------------------------------------------- conversions and attributes
     @property
     def shape(self) -> Any:
-        return self.data.shape
+        return self._data.shape
 
     def size(self, dim: int | None = None) -> Any:
-        return self.data.size() if dim is None else self.data.size(dim)
+        return self._data.size() if dim is None else self._data.size(dim)
 
     @property
     def dtype(self) -> Any:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> Any:
-        return self.data.device
+        return self._data.device
 
     @property
     def ndim(self) -> int:
-        return int(self.data.ndim)
+        return int(self._data.ndim)
 
     def dim(self) -> int:
-        return int(self.data.ndim)
+        return int(self._data.ndim)
 
     def ndimension(self) -> int:
-        return int(self.data.ndim)
+        return int(self._data.ndim)
 
     def numel(self) -> int:
-        return int(self.data.numel())
+        return int(self._data.numel())
 
     def nelement(self) -> int:
-        return int(self.data.numel())
+        return int(self._data.numel())
 
     def element_size(self) -> int:
-        return int(self.data.element_size())
+        return int(self._data.element_size())
 
     @property
     def nbytes(self) -> int:
-        return int(self.data.nbytes)
+        return int(self._data.nbytes)
 
     @property
     def is_cuda(self) -> bool:
-        return bool(self.data.is_cuda)
+        return bool(self._data.is_cuda)
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.is_contiguous())
+        return bool(self._data.is_contiguous())
 
     def is_floating_point(self) -> bool:
-        return bool(self.data.is_floating_point())
+        return bool(self._data.is_floating_point())
 
     def stride(self, dim: int | None = None) -> Any:
-        return self.data.stride() if dim is None else self.data.stride(dim)
+        return self._data.stride() if dim is None else self._data.stride(dim)
 
     def data_ptr(self) -> int:
-        return int(self.data.data_ptr())
+        return int(self._data.data_ptr())
 
     def item(self) -> float | int | bool:
         """The single value as a Python number."""
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def numpy(self, *, force: bool = False) -> Any:
         """The data as a NumPy array (shares memory); refused while the Variable requires grad."""
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data.numpy(force=force) if force else self.data.numpy()
+        return self._data.numpy(force=force) if force else self._data.numpy()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Any:
         if self._rg:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        return self.data.__array__(dtype) if dtype is not None else self.data.__array__()
+        return self._data.__array__(dtype) if dtype is not None else self._data.__array__()
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
-            return self.data.type().replace("Tensor", "Tensor")
+            return self._data.type().replace("Tensor", "Tensor")
         return self.to(dtype)
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self) -> Any:
         return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self._data)
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._data)
 
     def __index__(self) -> int:
-        return self.data.__index__()
+        return self._data.__index__()
 
     def __hash__(self) -> int:
         return id(self)
 
     def __repr__(self) -> str:
-        text = repr(self.data)
+        text = repr(self._data)
         extra = ""
         if self.grad_fn is not None:
             extra = f", grad_fn=<{self.grad_fn.name()}>"
@@ -344,7 +360,7 @@ class Variable(VariableOps):
         return text
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
+        return format(self._data, spec)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Variable:
         if self.grad_fn is not None:
@@ -352,18 +368,18 @@ class Variable(VariableOps):
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol"
             )
         v = type(self).__new__(type(self))
-        Variable.__init__(v, self.data.clone(), requires_grad=self._rg)
+        Variable.__init__(v, self._data.clone(), requires_grad=self._rg)
         if type(self) is not Variable and hasattr(self, "__dict__"):
             import copy
 
             v.__dict__.update(copy.deepcopy(self.__dict__, memo))
         if self.grad is not None:
-            v.grad = Variable._wrap(self.grad.data.clone())
+            v.grad = Variable._wrap(self.grad._data.clone())
         memo[id(self)] = v
         return v
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        return (_rebuild, (self.data, self._rg))
+        return (_rebuild, (self._data, self._rg))
 
     def __taeda_function__(
         self, func: Callable[..., Any], types: tuple[builtins.type, ...], args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -376,14 +392,8 @@ class Variable(VariableOps):
 _new = object.__new__
 
 
-def _read_only_one(dtype: Any) -> Any:
-    one = _np.array(1, dtype=dtype)
-    one.flags.writeable = False  # shared: the engine copies before adopting anything it does not own
-    return tt.as_tensor(one)
-
-
 # the implicit root gradient of a scalar loss, per dtype (0-d, read-only)
-_ONES = {_np.dtype(d): _read_only_one(d) for d in ("float16", "float32", "float64")}
+_ONES = _fast.ONES
 
 
 def _rebuild(data: Any, requires_grad: bool) -> Variable:
@@ -426,10 +436,18 @@ def _accumulate(self: AccumulateGrad, g: Any, owned: int, create_graph: bool) ->
     elif cur._rg:
         v.grad = cur + g
     else:
-        cur.data.add_(g)
+        cur._data.add_(g)
 
 
 AccumulateGrad._accumulate = _accumulate  # type: ignore[attr-defined]
+
+_fast._V = Variable
+
+# reads of ``Variable.data`` through a C getter (a third of a Python property's cost); assignments are checked
+_DATA = "data"
+setattr(
+    Variable, _DATA, property(attrgetter("_data"), Variable.__dict__[_DATA].fset, doc=Variable.__dict__[_DATA].__doc__)
+)
 
 
 from taeda.autograd import _engine  # noqa: E402  (a module reference: the engine imports Variable)

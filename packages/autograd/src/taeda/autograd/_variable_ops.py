@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import taeda.tensor as tt
+from taeda.autograd import _fast as _F
 from taeda.autograd import _ops_arith as A
 from taeda.autograd import _ops_linalg as L
 from taeda.autograd import _ops_reduce as R
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 _Tensor = tt.Tensor
 _U = UNARY
+_UM = _F.UNARY_METHODS
 
 
 class ValuesIndices(NamedTuple):
@@ -77,32 +79,28 @@ class VariableOps:
     _out_nr: int
 
     # ---------------------------------------------------------------- arithmetic operators
-    def __add__(self, other: Any) -> Variable:
-        return A.Add.apply(self, other)  # type: ignore[no-any-return]
+    if TYPE_CHECKING:
 
-    def __radd__(self, other: Any) -> Variable:
-        return A.Add.apply(other, self)  # type: ignore[no-any-return]
+        def __add__(self, other: Any) -> Variable: ...
+        def __radd__(self, other: Any) -> Variable: ...
+        def __sub__(self, other: Any) -> Variable: ...
+        def __rsub__(self, other: Any) -> Variable: ...
+        def __mul__(self, other: Any) -> Variable: ...
+        def __rmul__(self, other: Any) -> Variable: ...
+        def __truediv__(self, other: Any) -> Variable: ...
+        def __rtruediv__(self, other: Any) -> Variable: ...
+        def __pow__(self, other: Any) -> Variable: ...
 
-    def __sub__(self, other: Any) -> Variable:
-        return A.Sub.apply(self, other)  # type: ignore[no-any-return]
-
-    def __rsub__(self, other: Any) -> Variable:
-        return A.Sub.apply(other, self)  # type: ignore[no-any-return]
-
-    def __mul__(self, other: Any) -> Variable:
-        return A.Mul.apply(self, other)  # type: ignore[no-any-return]
-
-    def __rmul__(self, other: Any) -> Variable:
-        return A.Mul.apply(other, self)  # type: ignore[no-any-return]
-
-    def __truediv__(self, other: Any) -> Variable:
-        return A.Div.apply(self, other)  # type: ignore[no-any-return]
-
-    def __rtruediv__(self, other: Any) -> Variable:
-        return A.Div.apply(other, self)  # type: ignore[no-any-return]
-
-    def __pow__(self, other: Any) -> Variable:
-        return A.Pow.apply(self, other)  # type: ignore[no-any-return]
+    else:  # the fast paths themselves (``_fast``), without a wrapper call
+        __add__ = _F.add
+        __radd__ = _F.radd
+        __sub__ = _F.sub
+        __rsub__ = _F.rsub
+        __mul__ = _F.mul
+        __rmul__ = _F.rmul
+        __truediv__ = _F.truediv
+        __rtruediv__ = _F.rtruediv
+        __pow__ = _F.pow
 
     def __rpow__(self, other: Any) -> Variable:
         return A.Pow.apply(other, self)  # type: ignore[no-any-return]
@@ -125,14 +123,12 @@ class VariableOps:
     def __rmatmul__(self, other: Any) -> Variable:
         return L.Matmul.apply(other, self, "matmul")  # type: ignore[no-any-return]
 
-    def __neg__(self) -> Variable:
-        return _U["neg"].apply(self)  # type: ignore[no-any-return]
+    __neg__ = _UM["neg"]
 
     def __pos__(self) -> Variable:
         return self  # type: ignore[return-value]
 
-    def __abs__(self) -> Variable:
-        return _U["abs"].apply(self)  # type: ignore[no-any-return]
+    __abs__ = _UM["abs"]
 
     # comparisons and logic: no gradient
     def __eq__(self, other: Any) -> Variable:  # type: ignore[override]
@@ -285,143 +281,104 @@ class VariableOps:
         return A.Relu.apply(self)  # type: ignore[no-any-return]
 
     # ---------------------------------------------------------------- unary elementwise (table-generated ops)
-    def neg(self) -> Variable:
-        return _U["neg"].apply(self)  # type: ignore[no-any-return]
+    neg = _UM["neg"]
 
     negative = neg
 
-    def abs(self) -> Variable:
-        return _U["abs"].apply(self)  # type: ignore[no-any-return]
+    abs = _UM["abs"]
 
     absolute = abs
 
-    def exp(self) -> Variable:
-        return _U["exp"].apply(self)  # type: ignore[no-any-return]
+    exp = _UM["exp"]
 
-    def exp2(self) -> Variable:
-        return _U["exp2"].apply(self)  # type: ignore[no-any-return]
+    exp2 = _UM["exp2"]
 
-    def expm1(self) -> Variable:
-        return _U["expm1"].apply(self)  # type: ignore[no-any-return]
+    expm1 = _UM["expm1"]
 
-    def log(self) -> Variable:
-        return _U["log"].apply(self)  # type: ignore[no-any-return]
+    log = _UM["log"]
 
-    def log2(self) -> Variable:
-        return _U["log2"].apply(self)  # type: ignore[no-any-return]
+    log2 = _UM["log2"]
 
-    def log10(self) -> Variable:
-        return _U["log10"].apply(self)  # type: ignore[no-any-return]
+    log10 = _UM["log10"]
 
-    def log1p(self) -> Variable:
-        return _U["log1p"].apply(self)  # type: ignore[no-any-return]
+    log1p = _UM["log1p"]
 
-    def sqrt(self) -> Variable:
-        return _U["sqrt"].apply(self)  # type: ignore[no-any-return]
+    sqrt = _UM["sqrt"]
 
-    def rsqrt(self) -> Variable:
-        return _U["rsqrt"].apply(self)  # type: ignore[no-any-return]
+    rsqrt = _UM["rsqrt"]
 
-    def square(self) -> Variable:
-        return _U["square"].apply(self)  # type: ignore[no-any-return]
+    square = _UM["square"]
 
-    def reciprocal(self) -> Variable:
-        return _U["reciprocal"].apply(self)  # type: ignore[no-any-return]
+    reciprocal = _UM["reciprocal"]
 
-    def sin(self) -> Variable:
-        return _U["sin"].apply(self)  # type: ignore[no-any-return]
+    sin = _UM["sin"]
 
-    def cos(self) -> Variable:
-        return _U["cos"].apply(self)  # type: ignore[no-any-return]
+    cos = _UM["cos"]
 
-    def tan(self) -> Variable:
-        return _U["tan"].apply(self)  # type: ignore[no-any-return]
+    tan = _UM["tan"]
 
-    def asin(self) -> Variable:
-        return _U["asin"].apply(self)  # type: ignore[no-any-return]
+    asin = _UM["asin"]
 
-    def acos(self) -> Variable:
-        return _U["acos"].apply(self)  # type: ignore[no-any-return]
+    acos = _UM["acos"]
 
-    def atan(self) -> Variable:
-        return _U["atan"].apply(self)  # type: ignore[no-any-return]
+    atan = _UM["atan"]
 
     arcsin = asin
     arccos = acos
     arctan = atan
 
-    def asinh(self) -> Variable:
-        return _U["asinh"].apply(self)  # type: ignore[no-any-return]
+    asinh = _UM["asinh"]
 
-    def acosh(self) -> Variable:
-        return _U["acosh"].apply(self)  # type: ignore[no-any-return]
+    acosh = _UM["acosh"]
 
-    def atanh(self) -> Variable:
-        return _U["atanh"].apply(self)  # type: ignore[no-any-return]
+    atanh = _UM["atanh"]
 
     arcsinh = asinh
     arccosh = acosh
     arctanh = atanh
 
-    def sinh(self) -> Variable:
-        return _U["sinh"].apply(self)  # type: ignore[no-any-return]
+    sinh = _UM["sinh"]
 
-    def cosh(self) -> Variable:
-        return _U["cosh"].apply(self)  # type: ignore[no-any-return]
+    cosh = _UM["cosh"]
 
-    def tanh(self) -> Variable:
-        return _U["tanh"].apply(self)  # type: ignore[no-any-return]
+    tanh = _UM["tanh"]
 
-    def sigmoid(self) -> Variable:
-        return _U["sigmoid"].apply(self)  # type: ignore[no-any-return]
+    sigmoid = _UM["sigmoid"]
 
-    def erf(self) -> Variable:
-        return _U["erf"].apply(self)  # type: ignore[no-any-return]
+    erf = _UM["erf"]
 
-    def erfc(self) -> Variable:
-        return _U["erfc"].apply(self)  # type: ignore[no-any-return]
+    erfc = _UM["erfc"]
 
-    def erfinv(self) -> Variable:
-        return _U["erfinv"].apply(self)  # type: ignore[no-any-return]
+    erfinv = _UM["erfinv"]
 
-    def lgamma(self) -> Variable:
-        return _U["lgamma"].apply(self)  # type: ignore[no-any-return]
+    lgamma = _UM["lgamma"]
 
-    def digamma(self) -> Variable:
-        return _U["digamma"].apply(self)  # type: ignore[no-any-return]
+    digamma = _UM["digamma"]
 
     def polygamma(self, n: int) -> Variable:
         return Polygamma.apply(n, self)  # type: ignore[no-any-return]
 
-    def sign(self) -> Variable:
-        return _U["sign"].apply(self)  # type: ignore[no-any-return]
+    sign = _UM["sign"]
 
     sgn = sign
 
-    def floor(self) -> Variable:
-        return _U["floor"].apply(self)  # type: ignore[no-any-return]
+    floor = _UM["floor"]
 
-    def ceil(self) -> Variable:
-        return _U["ceil"].apply(self)  # type: ignore[no-any-return]
+    ceil = _UM["ceil"]
 
     def round(self, decimals: int = 0) -> Variable:
         if decimals:
             return _nd(self, "round", decimals=decimals)  # type: ignore[no-any-return]
         return _U["round"].apply(self)  # type: ignore[no-any-return]
 
-    def trunc(self) -> Variable:
-        return _U["trunc"].apply(self)  # type: ignore[no-any-return]
+    trunc = _UM["trunc"]
 
     fix = trunc
 
-    def frac(self) -> Variable:
-        return _U["frac"].apply(self)  # type: ignore[no-any-return]
+    frac = _UM["frac"]
 
     # ---------------------------------------------------------------- reductions
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Variable:
-        if dim is None and dtype is None and not keepdim:
-            return R.SumAll.apply(self)  # type: ignore[no-any-return]
-        return R.Sum.apply(self, dim, keepdim, dtype)  # type: ignore[no-any-return]
+    sum = _F.sum
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Variable:
         return R.Mean.apply(self, dim, keepdim, dtype)  # type: ignore[no-any-return]

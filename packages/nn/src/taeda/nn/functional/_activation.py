@@ -10,6 +10,7 @@ from typing import Any
 
 import taeda.tensor as tt
 from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._argcheck import raise_if_not_tensor
 from taeda.nn.functional._util import Array, Kernel, TensorLike, arr, xp_of
 from taeda.tensor import Tensor, as_tensor
 
@@ -111,18 +112,48 @@ def _mask(cond: Tensor, like: Variable) -> Tensor:
 
 
 def _apply(fn: type[Function], input: TensorLike, *params: Any) -> Variable:
-    out: Variable = fn.apply(input, *params)
+    try:
+        out: Variable = fn.apply(input, *params)
+    except AttributeError:  # e.g. a raw ndarray: PyTorch's TypeError (checked only on this error path)
+        raise_if_not_tensor(_public_name(fn), ("input",), (input,))
+        raise
     return out
 
 
+def _public_name(fn: type[Function]) -> str:
+    name = fn.__name__
+    return _PUBLIC_NAMES.get(name, name.lower())
+
+
+_PUBLIC_NAMES = {
+    "LeakyReLU": "leaky_relu",
+    "GELUTanh": "gelu",
+    "LogSigmoid": "log_sigmoid",
+    "LogSoftmax": "log_softmax",
+    "PReLUFn": "prelu",
+}
+
+
 # ---------------------------------------------------------------------------------------------------- kernels
-ReLU = _make(
-    "ReLU",
-    lambda xp, a: xp.maximum(a, 0),
-    lambda xp, a, y, g: g * (y > 0),
-    "y",
-    lambda x, y, g: g * _mask(y.data > 0, g),
-)
+class ReLU(Kernel):
+    """max(x, 0); the backward pass masks the incoming gradient with ``y > 0`` (one compare, one multiply)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> Tensor:
+        a = x.array
+        y = as_tensor(x.device.xp.maximum(a, 0))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any]:
+        (y,) = ctx.saved_tensors
+        if g.__class__ is not Tensor and isinstance(g, Variable):  # create_graph=True: differentiable again
+            return (g * _mask(y.data > 0, g),)
+        ga = g.array
+        return (as_tensor(ga * (y.array > 0)),)
+
+
 Threshold = _make(
     "Threshold",
     lambda xp, a, th, v: xp.where(a > th, a, xp.asarray(v, dtype=a.dtype)),

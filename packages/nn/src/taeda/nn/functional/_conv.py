@@ -1,4 +1,5 @@
-"""Convolutions: ``conv1d/2d/3d`` and ``conv_transpose1d/2d`` as autograd Functions over ``_kern_conv``."""
+"""Convolutions: ``conv1d/2d/3d`` and ``conv_transpose1d/2d`` as autograd Functions over ``_conv_kernels`` (one
+group, channels-last columns: the common case) and ``_kern_conv`` (grouped and channels-first geometries)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._conv_kernels import fast_backward, fast_forward, fast_im2col, fast_supported
 from taeda.nn.functional._kern_conv import ConvGeom, conv_backward, conv_forward, im2col
 from taeda.nn.functional._kern_runtime import give
 from taeda.nn.functional._util import TensorLike
@@ -33,6 +35,24 @@ def _shape_list(shape: Sequence[int]) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 
 
+def _forward(x: Any, w: Any, b: Any | None, g: ConvGeom, keep_cols: bool) -> tuple[Any, Any | None]:
+    """Kernel dispatch: output and (when ``keep_cols``) the column buffer."""
+    if fast_supported(g):
+        return fast_forward(x, w, b, g, keep_cols)
+    return conv_forward(x, w, b, g, keep_cols)
+
+
+def _backward(
+    gy: Any, x: Any | None, w: Any, cols: Any | None, g: ConvGeom, need_x: bool, need_w: bool, need_b: bool
+) -> tuple[Any | None, Any | None, Any | None]:
+    """Kernel dispatch: ``(dx, dw, db)``, None where not needed."""
+    if fast_supported(g):
+        return fast_backward(gy, x, w, cols, g, need_x, need_w, need_b)
+    dx, dw = conv_backward(gy, x, w, cols, g, need_x, need_w) if need_x or need_w else (None, None)
+    db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
+    return dx, dw, db
+
+
 class ConvNd(Function):
     """Cross-correlation of ``x (N, C, *S)`` with ``w (O, C/groups, *K)`` plus an optional bias ``(O,)``."""
 
@@ -50,7 +70,7 @@ class ConvNd(Function):
     ) -> Tensor:
         g = ConvGeom(x.shape, w.shape, stride, pad_lo, pad_hi, dil, groups)
         needs = getattr(ctx, "needs_input_grad", (True, True, True))
-        y, cols = conv_forward(x.array, w.array, None if b is None else b.array, g, keep_cols=bool(needs[1]))
+        y, cols = _forward(x.array, w.array, None if b is None else b.array, g, keep_cols=bool(needs[1]))
         ctx.geom = g
         ctx.cols = cols
         ctx.has_bias = b is not None
@@ -62,17 +82,15 @@ class ConvNd(Function):
     def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        ga = gy.array
-        dx, dw = conv_backward(ga, x.array, w.array, ctx.cols, ctx.geom, bool(need_x), bool(need_w))
+        dx, dw, db = _backward(
+            gy.array, x.array, w.array, ctx.cols, ctx.geom, bool(need_x), bool(need_w), bool(need_b and ctx.has_bias)
+        )
         give(ctx.cols)
         ctx.cols = None
-        db = None
-        if need_b and ctx.has_bias:
-            db = as_tensor(ga.sum(axis=(0, *range(2, ga.ndim))))
         return (
             None if dx is None else as_tensor(dx),
             None if dw is None else as_tensor(dw),
-            db,
+            None if db is None else as_tensor(db),
             None,
             None,
             None,
@@ -101,7 +119,7 @@ class ConvTransposeNd(Function):
         cout = wa.shape[1] * groups
         # the convolution whose input gradient this is: input (N, Cout, *out_spatial), weight w, output x
         g = ConvGeom((xa.shape[0], cout, *out_spatial), wa.shape, stride, pad, pad, dil, groups)
-        y, _ = conv_backward(xa, None, wa, None, g, True, False)
+        y, _, _ = _backward(xa, None, wa, None, g, True, False, False)
         assert y is not None
         if b is not None:
             y += b.array.reshape(1, -1, *([1] * len(out_spatial)))
@@ -120,12 +138,12 @@ class ConvTransposeNd(Function):
         dx = dw = db = None
         cols = None
         if need_x:
-            dxa, cols = conv_forward(ga, w.array, None, g, keep_cols=bool(need_w))
+            dxa, cols = _forward(ga, w.array, None, g, keep_cols=bool(need_w))
             dx = as_tensor(dxa)
         elif need_w:
-            cols = im2col(ga, g)
+            cols = fast_im2col(ga, g) if fast_supported(g) else im2col(ga, g)
         if need_w:
-            _, dwa = conv_backward(x.array, None, w.array, cols, g, False, True)
+            _, dwa, _ = _backward(x.array, None, w.array, cols, g, False, True, False)
             dw = None if dwa is None else as_tensor(dwa)
         give(cols)
         if need_b and ctx.has_bias:

@@ -5,29 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from taeda.autograd import Variable, once_differentiable
-from taeda.nn.functional._util import Kernel, TensorLike, xp_of
+from taeda.nn.functional._argcheck import raise_if_not_tensor
+from taeda.nn.functional._util import Kernel, TensorLike, data_of, xp_of
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["bilinear", "linear"]
 
 
 class Linear(Kernel):
-    """y = x Wᵀ + b over the last dimension of ``x``."""
+    """y = x Wᵀ + b over the last dimension of ``x`` (W two-dimensional; shapes and dtypes checked here, on the
+    arrays, where it is cheapest)."""
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
         xa, wa = x.array, w.array
-        y = xa @ wa.T
+        dt = wa.dtype
+        if xa.ndim == 0 or xa.shape[-1] != wa.shape[1] or (xa.dtype is not dt and xa.dtype != dt):
+            _check(xa, wa)
+        y = xa @ wa.T  # a transposed view: BLAS reads W as it is (no copy)
         if b is not None:
-            y += b.array
+            ba = b.array
+            if ba.dtype is not dt and ba.dtype != dt:
+                raise RuntimeError(f"linear: bias dtype {ba.dtype} does not match weight dtype {dt}")
+            y += ba
         ctx.save_for_backward(x, w)
         return as_tensor(y)
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, Any, Any]:
         x, w = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        if isinstance(g, Variable):  # create_graph=True: the same formulas on Variables (differentiable again)
+        need_x, need_w, need_b = ctx.needs_input_grad
+        if g.__class__ is not Tensor and isinstance(g, Variable):  # create_graph=True: differentiable formulas
             gv = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
             xv = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             return (
@@ -36,15 +44,13 @@ class Linear(Kernel):
                 gv.sum(0) if need_b else None,
             )
         ga = g.array
-        gx = gw = gb = None
-        if need_x:
-            gx = as_tensor(ga @ w.array)
+        gx = as_tensor(ga @ w.array) if need_x else None
+        gw = gb = None
         if need_w or need_b:
-            g2 = ga.reshape(-1, ga.shape[-1]) if ga.ndim != 2 else ga
+            g2 = ga if ga.ndim == 2 else ga.reshape(-1, ga.shape[-1])
             if need_w:
                 xa = x.array
-                x2 = xa.reshape(-1, xa.shape[-1]) if xa.ndim != 2 else xa
-                gw = as_tensor(g2.T @ x2)
+                gw = as_tensor(g2.T @ (xa if xa.ndim == 2 else xa.reshape(-1, xa.shape[-1])))
             if need_b:
                 gb = as_tensor(g2.sum(0))
         return gx, gw, gb
@@ -54,6 +60,21 @@ def _shape_str(shape: tuple[int, ...]) -> str:
     return "x".join(str(s) for s in shape)
 
 
+def _check(xa: Any, wa: Any, force: bool = False) -> None:
+    """PyTorch's errors for an input that does not fit a (out, in) weight (shapes first, then dtypes)."""
+    xs, ws = tuple(xa.shape), tuple(wa.shape)
+    if force or len(xs) == 0 or xs[-1] != ws[-1]:
+        m = 1
+        for s in xs[:-1]:
+            m *= s
+        lhs = (m, xs[-1]) if xs else ()
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(lhs)} and {_shape_str(tuple(reversed(ws)))})"
+        )
+    if xa.dtype != wa.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {xa.dtype} and {wa.dtype}")
+
+
 def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Variable:
     """Apply ``y = x Wᵀ + b`` over the last dimension of ``input``.
 
@@ -61,25 +82,21 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
 
         >>> F.linear(x, w, b)      # x: (N, in), w: (out, in), b: (out,) -> (N, out)
     """
-    xs, ws = input.shape, weight.shape
-    if len(ws) not in (1, 2) or len(xs) == 0 or xs[-1] != ws[-1]:
-        m = 1
-        for s in xs[:-1]:
-            m *= s
-        lhs = (m, xs[-1]) if xs else ()
-        rhs = tuple(reversed(tuple(ws)))
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(lhs)} and {_shape_str(rhs)})")
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
-    if bias is not None and bias.dtype != weight.dtype:
-        raise RuntimeError(f"linear: bias dtype {bias.dtype} does not match weight dtype {weight.dtype}")
-    if len(ws) == 1:  # a vector of weights: one output feature, squeezed away (as PyTorch)
+    try:
+        if weight.ndim == 2:
+            out: Variable = Linear.apply(input, weight, bias)
+            return out
+        if weight.ndim != 1:
+            _check(data_of(input).array, data_of(weight).array, force=True)
+        # a vector of weights: one output feature, squeezed away (as PyTorch)
+        _check(data_of(input).array, data_of(weight).array)
         w2 = (weight if isinstance(weight, Variable) else Variable(weight)).unsqueeze(0)
         b2 = None if bias is None else (bias if isinstance(bias, Variable) else Variable(bias)).reshape(1)
         squeezed: Variable = Linear.apply(input, w2, b2).squeeze(-1)
         return squeezed
-    out: Variable = Linear.apply(input, weight, bias)
-    return out
+    except AttributeError:
+        raise_if_not_tensor("linear", ("input", "weight", "bias"), (input, weight, bias), optional=1)
+        raise
 
 
 class Bilinear(Kernel):

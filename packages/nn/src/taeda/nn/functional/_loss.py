@@ -10,8 +10,10 @@ from typing import Any
 import taeda.tensor as tt
 from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._activation import logsigmoid
+from taeda.nn.functional._argcheck import raise_if_not_tensor
 from taeda.nn.functional._distance import pairwise_distance
 from taeda.nn.functional._util import (
+    _REDUCTIONS,
     Array,
     Kernel,
     TensorLike,
@@ -112,6 +114,23 @@ class CrossEntropy(Kernel):
     ) -> Tensor:
         xp = x.device.xp
         a = x.array
+        ta = target.array
+        ctx.save_for_backward(x, target)
+        ctx.shape, ctx.reduction, ctx.eps, ctx.ignore_index = a.shape, reduction, label_smoothing, ignore_index
+        if (
+            weight is None
+            and label_smoothing == 0.0
+            and reduction != "none"
+            and a.ndim == 2
+            and ta.ndim == 1
+            and ta.shape[0] == a.shape[0] > 0
+            and ta.dtype.kind in "iu"
+        ):
+            fast = _ce_fast(ctx, xp, a, ta, ignore_index, reduction)
+            if fast is not None:
+                return fast
+        w = None if weight is None else weight.array
+        _ce_validate(a, ta, w)
         a2 = _to_rows(a)
         n_classes = a2.shape[1]
         sh = a2 - a2.max(axis=1, keepdims=True)
@@ -119,12 +138,9 @@ class CrossEntropy(Kernel):
         s = e.sum(axis=1, keepdims=True)
         log_s = xp.log(s)
         e /= s  # softmax, kept for backward
-        w = None if weight is None else weight.array
         eps = label_smoothing
-        ctx.shape, ctx.reduction, ctx.eps = tuple(a.shape), reduction, eps
-        ctx.prob = target.dtype.kind == "f"
+        ctx.prob = ta.dtype.kind == "f"
         ctx.p = e
-        ctx.save_for_backward(x, target)
         ctx.w = w
         if ctx.prob:
             q = _to_rows(target.array).astype(a.dtype, copy=False)
@@ -159,7 +175,7 @@ class CrossEntropy(Kernel):
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        if isinstance(g, Variable):  # create_graph=True: differentiable formulas (second derivatives of the loss)
+        if g.__class__ is not Tensor and isinstance(g, Variable):  # create_graph=True: differentiable formulas
             return CrossEntropy._variable_backward(ctx, g)
         out: tuple[Any, ...] = CrossEntropy._array_backward(ctx, g)
         return out
@@ -189,6 +205,8 @@ class CrossEntropy(Kernel):
                 gt = _rows_back_var(coef * scale, ctx.shape)
             return (_rows_back_var(gx, ctx.shape) if ctx.needs_input_grad[0] else None), gt, None, None, None, None
         else:
+            if ctx.cls is None:  # the fast path skipped the per-row bookkeeping: build it now
+                ctx.cls = _Classes(xp, ctx.t, None, ctx.ignore_index, n_classes, p.dtype)
             cls, w = ctx.cls, ctx.w
             hard = cls.wt * (1 - eps) if eps > 0 else cls.wt
             q = xp.zeros(p.shape, dtype=p.dtype)
@@ -203,8 +221,8 @@ class CrossEntropy(Kernel):
         return (_rows_back_var(gx, ctx.shape) if ctx.needs_input_grad[0] else None), None, None, None, None, None
 
     @staticmethod
-    @once_differentiable
     def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+        # plain array code on Tensors: no graph can be recorded, so no ``once_differentiable``/no_grad is needed
         ga = g.array
         p = ctx.p
         dtype = p.dtype
@@ -226,6 +244,11 @@ class CrossEntropy(Kernel):
                 if ctx.w is not None:
                     coef = coef * ctx.w
                 gt = as_tensor(_from_rows((coef * scale).astype(dtype, copy=False), ctx.shape))
+        elif ctx.cls is None:  # the fast path's forward: every target valid, no weights, no smoothing
+            if ctx.needs_input_grad[0]:
+                gx = p * scale
+                gx[ctx.rows, ctx.t] -= scale
+                return as_tensor(gx), None, None, None, None, None
         elif ctx.needs_input_grad[0]:
             cls = ctx.cls
             w = ctx.w
@@ -327,7 +350,66 @@ class NLL(Kernel):
         return as_tensor(_from_rows(gx, ctx.shape)), None, None, None, None
 
 
-def _ce_args(input: TensorLike, target: TensorLike, weight: TensorLike | None) -> None:
+_ARANGE: dict[tuple[int, Any], Array] = {}
+
+
+def _rows_index(xp: Any, n: int) -> Array:
+    """``xp.arange(n)``, cached (it indexes the target class of every row, each step)."""
+    key = (n, xp)
+    r = _ARANGE.get(key)
+    if r is None:
+        if len(_ARANGE) > 64:
+            _ARANGE.clear()
+        r = _ARANGE[key] = xp.arange(n)
+    return r
+
+
+def _ce_fast(ctx: Any, xp: Any, a: Array, t: Array, ignore_index: int, reduction: str) -> Tensor | None:
+    """Cross-entropy of (N, C) logits at N class indices, no weights nor smoothing, reduced: one shifted copy of
+    the logits (exponentiated in place into the softmax kept for backward), the picked logits read before.
+    Returns None (the general path then runs) when a target is out of range or equals ``ignore_index``."""
+    n, c = a.shape
+    if int(t.min()) < 0 or (0 <= ignore_index < c and bool((t == ignore_index).any())):
+        return None
+    if xp.__name__ != "numpy" and int(t.max()) >= c:  # CuPy wraps out-of-range fancy indices around
+        return None
+    rows = _rows_index(xp, n)
+    e = a - a.max(axis=1, keepdims=True)
+    try:
+        picked = e[rows, t]  # NumPy raises IndexError when a target is >= C
+    except IndexError:
+        return None
+    xp.exp(e, out=e)
+    s = e.sum(axis=1, keepdims=True)
+    e /= s  # softmax, kept for backward
+    # loss rows are log(s) - picked with log(s) >= 0 >= picked: the two sums cannot cancel
+    total = xp.log(s).sum() - picked.sum()
+    if reduction == "mean":
+        total = total / n
+    ctx.prob, ctx.p, ctx.w, ctx.cls, ctx.rows, ctx.t, ctx.denom = False, e, None, None, rows, t, n
+    return as_tensor(xp.asarray(total, dtype=a.dtype))
+
+
+def _ce_validate(a: Array, t: Array, w: Array | None) -> None:
+    """The argument errors of ``cross_entropy`` (on arrays), in PyTorch's order."""
+    if a.ndim == 0:
+        raise ValueError("cross_entropy: input must have at least one dimension (the classes)")
+    _ce_args(a, t, w)
+    kind = t.dtype.kind
+    if kind == "f":
+        if tuple(t.shape) != tuple(a.shape):
+            raise RuntimeError(
+                f"Expected floating point target of the same shape as input {tuple(a.shape)}, got {tuple(t.shape)}"
+            )
+        if t.dtype != a.dtype:
+            raise RuntimeError(f"expected target dtype {a.dtype} but got {t.dtype}")
+    elif kind in "iu":
+        _check_target_shape(tuple(a.shape), tuple(t.shape))
+    else:
+        raise RuntimeError(f"cross_entropy: expected integer or floating-point target, got {t.dtype}")
+
+
+def _ce_args(input: Any, target: Any, weight: Any) -> None:
     n_classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(
@@ -353,28 +435,20 @@ def cross_entropy(
 
         >>> F.cross_entropy(logits, labels, label_smoothing=0.1)
     """
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS:
+        check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    if input.ndim == 0:
-        raise ValueError("cross_entropy: input must have at least one dimension (the classes)")
-    _ce_args(input, target, weight)
-    if target.dtype.kind == "f":
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(
-                f"Expected floating point target of the same shape as input {tuple(input.shape)}, "
-                f"got {tuple(target.shape)}"
-            )
-        if target.dtype != input.dtype:
-            raise RuntimeError(f"expected target dtype {input.dtype} but got {target.dtype}")
-    elif target.dtype.kind in "iu":
-        _check_target_shape(tuple(input.shape), tuple(target.shape))
-    else:
-        raise RuntimeError(f"cross_entropy: expected integer or floating-point target, got {target.dtype}")
-    out: Variable = CrossEntropy.apply(
-        input, target, None if weight is None else data_of(weight), ignore_index, reduction, label_smoothing
-    )
+    try:
+        # shapes and dtypes are checked by the kernel, on the arrays
+        out: Variable = CrossEntropy.apply(
+            input, target, None if weight is None else data_of(weight), ignore_index, reduction, label_smoothing
+        )
+    except AttributeError:
+        raise_if_not_tensor("cross_entropy_loss", ("input", "target", "weight"), (input, target, weight), 1)
+        raise
     return out
 
 
@@ -401,7 +475,11 @@ def nll_loss(
         raise RuntimeError(f"nll_loss: expected an integer target, got {target.dtype}")
     _ce_args(input, target, weight)
     _check_target_shape(tuple(input.shape), tuple(target.shape))
-    out: Variable = NLL.apply(input, target, None if weight is None else data_of(weight), ignore_index, reduction)
+    try:
+        out: Variable = NLL.apply(input, target, None if weight is None else data_of(weight), ignore_index, reduction)
+    except AttributeError:
+        raise_if_not_tensor("nll_loss", ("input", "target", "weight"), (input, target, weight), 1)
+        raise
     return out
 
 
