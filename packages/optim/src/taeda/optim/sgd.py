@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as _np
-
 from taeda.optim._common import effective_grad
-from taeda.optim._types import FLOAT32, Array, ArrayModule, Closure, ParamsT
-from taeda.optim.optimizer import ElementwiseOptimizer, mark_modified, zeros_state
-from taeda.tensor import as_tensor
-
-_ndarray = _np.ndarray
+from taeda.optim._types import Array, ArrayModule, ParamsT
+from taeda.optim.optimizer import ElementwiseOptimizer, zeros_state
 
 __all__ = ["SGD", "sgd"]
 
@@ -118,72 +113,6 @@ class SGD(ElementwiseOptimizer):
             "maximize": maximize,
         }
         super().__init__(params, defaults)
-        # plain SGD's scratch per parameter: a view into the shared buffer of ``_work`` (no extra memory)
-        self._tmp: dict[int, Array] = {}
-
-    def step(self, closure: Closure | None = None) -> Any:
-        """Perform one SGD step; parameters without a gradient are skipped.
-
-        Plain SGD (no momentum, weight decay nor ``maximize``) on float32/float64 parameters takes a lean path:
-        ``param -= lr * grad`` through one scratch buffer kept across steps, without per-parameter bookkeeping.
-
-        Example:
-            >>> opt.step()  # doctest: +SKIP
-        """
-        for group in self.param_groups:
-            if group["momentum"] != 0 or group["weight_decay"] != 0 or group["maximize"]:
-                return super().step(closure)
-        loss = self._closure_loss(closure)
-        items = self.state._items
-        scratch = self._tmp
-        for group in self.param_groups:
-            lr = group["lr"]
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                data = p.data
-                param = data.array
-                if id(p) not in items:
-                    items[id(p)] = (p, {})
-                xp = _np if type(param) is _ndarray else data.device.xp
-                dtype = param.dtype
-                if dtype.kind == "f" and dtype.itemsize >= 4:
-                    tmp = scratch.get(id(p))
-                    if tmp is None or tmp.shape != param.shape or tmp.dtype != dtype or type(tmp) is not type(param):
-                        scratch = self._scratch_views()
-                        tmp = scratch[id(p)]
-                    xp.multiply(g.data.array, lr, out=tmp)
-                    data.sub_(as_tensor(tmp))  # in place; bumps the version counter as every in-place op does
-                elif dtype.kind == "f":  # half precision: updated in float32, rounded back into the same storage
-                    master = param.astype(FLOAT32)
-                    self._update(xp, master, g.data.array.astype(FLOAT32), items[id(p)][1], group)
-                    data[...] = master
-                else:
-                    self._update(xp, param, g.data.array, items[id(p)][1], group)
-                    mark_modified(data)
-        return loss
-
-    def _scratch_views(self) -> dict[int, Array]:
-        """(Re)build plain SGD's scratch views: the shared buffer is first sized for the largest parameter of each
-        dtype and device, so that every view points into the same single buffer."""
-        largest: dict[tuple[Any, ...], tuple[ArrayModule, Array]] = {}
-        params = [p for group in self.param_groups for p in group["params"]]
-        params = [p for p in params if p.data.array.dtype.kind == "f" and p.data.array.dtype.itemsize >= 4]
-        for p in params:
-            data = p.data
-            a = data.array
-            key = (a.dtype, str(a.device) if type(a) is not _ndarray else "cpu")
-            if key not in largest or a.size > largest[key][1].size:
-                largest[key] = (_np if type(a) is _ndarray else data.device.xp, a)
-        for xp, a in largest.values():
-            self._work(xp, a, 1)
-        views = self._tmp = {}
-        for p in params:
-            data = p.data
-            a = data.array
-            views[id(p)] = self._work(_np if type(a) is _ndarray else data.device.xp, a, 1)[0]
-        return views
 
     def _update(self, xp: ArrayModule, param: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]) -> None:
         momentum = group["momentum"]

@@ -141,6 +141,9 @@ def _tensor_result(r: Any, a: Any, b: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- arithmetic
+# NOTE: add/radd/sub/mul/rmul/truediv are written out one by one on purpose: the same body built by a closure
+# factory (ufunc, fallback and dtype kinds as cell variables) measured ~100 ns slower per call (606 -> 701 ns for
+# ``a + b`` on 4 floats, NumPy 306 ns), which is a third of the issue's whole 2x-NumPy budget.
 def add(self: Tensor, other: Any) -> Tensor:
     """``self + other``."""
     if type(other) is Tensor:

@@ -159,9 +159,9 @@ def reduce_tensor(t: Tensor) -> tuple[Any, tuple[Any, ...]]:
     A CUDA tensor pickles its values and comes back on the same device.
 
     Example:
-        >>> import pickle, taeda.tensor as tt
+        >>> from pickle import dumps, loads; import taeda.tensor as tt
         >>> x = tt.arange(3.0).share_memory_()
-        >>> y = pickle.loads(pickle.dumps(x)); y[0] = 7.0; x.tolist()
+        >>> y = loads(dumps(x)); y[0] = 7.0; x.tolist()
         [7.0, 1.0, 2.0]
     """
     arr = t._array
