@@ -451,8 +451,15 @@ class Function(metaclass=_FunctionMeta):
             out = cls.forward(node, *targs)
             wrap = var._wrap
             if type(out) is tuple:
-                return tuple(None if o is None else wrap(o._data if isinstance(o, var) else o) for o in out)
-            return wrap(out._data if isinstance(out, var) else out)
+                outs = tuple(None if o is None else wrap(o._data if isinstance(o, var) else o) for o in out)
+                for o in outs:
+                    if o is not None and o._data._vc is not None:
+                        _note_view(o, o._data, args)
+                return outs
+            v = wrap(out._data if isinstance(out, var) else out)
+            if v._data._vc is not None:  # shares memory with an input: a view (see ``_views``)
+                _note_view(v, v._data, args)
+            return v
         node.needs_input_grad = needs if needs.__class__ is tuple else tuple(needs)
         node._next = edges if edges.__class__ is tuple else tuple(edges)
         node._freed = False
@@ -492,6 +499,8 @@ class Function(metaclass=_FunctionMeta):
                 node._saved = None
             else:
                 _keep(node, saved, targs, args, (out,))
+            if out._vc is not None:  # shares memory with an input: a view (see ``_views``)
+                _note_view(v, out, args)
             return v
         return _wrap_outputs(node, out, targs, args)
 
@@ -536,6 +545,8 @@ def _wrap_outputs(node: Node, outs: tuple[Any, ...], targs: list[Any], args: tup
             v.grad_fn = None
             v._out_nr = 0
             v._rg = False
+        if o._vc is not None:
+            _note_view(v, o, args)
         results.append(v)
     node._out_meta = tuple(metas)
     saved = node._to_save
@@ -618,3 +629,4 @@ def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 from taeda.autograd._variable import Variable as _Variable  # noqa: E402  (import cycle: Variable uses Function)
+from taeda.autograd._views import note_view as _note_view  # noqa: E402

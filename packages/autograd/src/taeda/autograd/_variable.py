@@ -16,20 +16,11 @@ import numpy as _np
 
 import taeda.tensor as tt
 from taeda.autograd import _fast
+from taeda.autograd._extra import _Extra
 from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
 from taeda.autograd._variable_ops import VariableOps
 
 _Tensor = tt.Tensor
-
-
-class _Extra:
-    """Rarely used per-Variable state, kept out of the hot slots."""
-
-    __slots__ = ("hooks", "retains_grad")
-
-    def __init__(self) -> None:
-        self.hooks: dict[int, Callable[..., Any]] | None = None
-        self.retains_grad = False
 
 
 class Variable(VariableOps):

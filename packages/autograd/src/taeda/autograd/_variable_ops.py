@@ -16,9 +16,12 @@ from taeda.autograd import _ops_arith as A
 from taeda.autograd import _ops_linalg as L
 from taeda.autograd import _ops_reduce as R
 from taeda.autograd import _ops_shape as S
+from taeda.autograd import _views
 from taeda.autograd._grad_mode import _state
 from taeda.autograd._ops_unary import UNARY, Polygamma
 from taeda.autograd._util import BuiltinFunction
+
+_new = object.__new__
 
 if TYPE_CHECKING:
     from taeda.autograd._variable import Variable
@@ -523,7 +526,7 @@ class VariableOps:
     def t(self) -> Variable:
         if self.data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.data.ndim}D")
-        return self.transpose(0, 1) if self.data.ndim == 2 else self * 1
+        return self.transpose(0, 1) if self.data.ndim == 2 else S.Permute.apply(self, tuple(range(self.data.ndim)))
 
     @property
     def T(self) -> Variable:
@@ -785,75 +788,78 @@ class VariableOps:
 
     # ---------------------------------------------------------------- in-place ops
     def _inplace(self, method: str, op: Any, *args: Any, **kwargs: Any) -> Variable:
+        """Run ``method`` on the data when nothing is recorded; otherwise ``op(shadow)`` out of place on a copy
+        of the values that shares this Variable's history (what it saves stays valid when the result is then
+        written into this Variable's memory, as PyTorch's saved ``original_self``), and rebase onto the result."""
         if _direct(self, *args):
             getattr(self.data, method)(*[_plain(a) for a in args], **{k: _plain(v) for k, v in kwargs.items()})
             return self  # type: ignore[return-value]
-        return _rebase(self, op())  # type: ignore[no-any-return]
+        return _rebase(self, op(_shadow(self)))  # type: ignore[no-any-return]
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Variable:
-        return self._inplace("add_", lambda: self.add(other, alpha=alpha), other, alpha=alpha)
+        return self._inplace("add_", lambda s: s.add(other, alpha=alpha), other, alpha=alpha)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Variable:
-        return self._inplace("sub_", lambda: self.sub(other, alpha=alpha), other, alpha=alpha)
+        return self._inplace("sub_", lambda s: s.sub(other, alpha=alpha), other, alpha=alpha)
 
     def mul_(self, other: Any) -> Variable:
-        return self._inplace("mul_", lambda: self * other, other)
+        return self._inplace("mul_", lambda s: s * other, other)
 
     def div_(self, other: Any) -> Variable:
-        return self._inplace("div_", lambda: self / other, other)
+        return self._inplace("div_", lambda s: s / other, other)
 
     def pow_(self, exponent: Any) -> Variable:
-        return self._inplace("pow_", lambda: self**exponent, exponent)
+        return self._inplace("pow_", lambda s: s**exponent, exponent)
 
     def neg_(self) -> Variable:
-        return self._inplace("neg_", lambda: -self)
+        return self._inplace("neg_", lambda s: -s)
 
     def exp_(self) -> Variable:
-        return self._inplace("exp_", self.exp)
+        return self._inplace("exp_", lambda s: s.exp())
 
     def log_(self) -> Variable:
-        return self._inplace("log_", self.log)
+        return self._inplace("log_", lambda s: s.log())
 
     def sqrt_(self) -> Variable:
-        return self._inplace("sqrt_", self.sqrt)
+        return self._inplace("sqrt_", lambda s: s.sqrt())
 
     def abs_(self) -> Variable:
-        return self._inplace("abs_", self.abs)
+        return self._inplace("abs_", lambda s: s.abs())
 
     def sigmoid_(self) -> Variable:
-        return self._inplace("sigmoid_", self.sigmoid)
+        return self._inplace("sigmoid_", lambda s: s.sigmoid())
 
     def tanh_(self) -> Variable:
-        return self._inplace("tanh_", self.tanh)
+        return self._inplace("tanh_", lambda s: s.tanh())
 
     def relu_(self) -> Variable:
-        return self._inplace("clamp_", self.relu, 0)
+        return self._inplace("clamp_", lambda s: s.relu(), 0)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Variable:
-        return self._inplace("clamp_", lambda: self.clamp(min, max), min, max)
+        return self._inplace("clamp_", lambda s: s.clamp(min, max), min, max)
 
     clip_ = clamp_
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Variable:
-        return self._inplace("addcmul_", lambda: self + tensor1 * tensor2 * value, tensor1, tensor2, value=value)
+        return self._inplace("addcmul_", lambda s: s + tensor1 * tensor2 * value, tensor1, tensor2, value=value)
 
     def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Variable:
-        return self._inplace("addcdiv_", lambda: self + tensor1 / tensor2 * value, tensor1, tensor2, value=value)
+        return self._inplace("addcdiv_", lambda s: s + tensor1 / tensor2 * value, tensor1, tensor2, value=value)
 
     def lerp_(self, end: Any, weight: Any) -> Variable:
-        return self._inplace("lerp_", lambda: self.lerp(end, weight), end, weight)
+        return self._inplace("lerp_", lambda s: s.lerp(end, weight), end, weight)
 
     def masked_fill_(self, mask: Any, value: Any) -> Variable:
-        return self._inplace("masked_fill_", lambda: self.masked_fill(mask, value), mask, value)
+        return self._inplace("masked_fill_", lambda s: s.masked_fill(mask, value), mask, value)
 
     def copy_(self, src: Any, non_blocking: builtins.bool = False) -> Variable:
-        return self._inplace("copy_", lambda: self * 0 + src, src)
+        return self._inplace("copy_", lambda s: s * 0 + src, src)
 
     def zero_(self) -> Variable:
-        return self._inplace("zero_", lambda: self * 0)
+        return self._inplace("zero_", lambda s: s * 0)
 
     def fill_(self, value: Any) -> Variable:
-        return self._inplace("fill_", lambda: self * 0 + value, value)
+        return self._inplace("fill_", lambda s: s * 0 + value, value)
 
     def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator: Any = None) -> Variable:
         _check_leaf_inplace(self)
@@ -895,14 +901,21 @@ LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place 
 
 
 def _check_leaf_inplace(v: Any) -> None:
-    if v._rg and v.grad_fn is None and _state.enabled:
-        raise RuntimeError(LEAF_INPLACE)
+    if _state.enabled:
+        if v._rg and v.grad_fn is None:
+            raise RuntimeError(LEAF_INPLACE)
+        ex = v._extra
+        if ex is not None and ex.base is not None:
+            _views.check_view_write(v, ex.base)
 
 
 def _direct(v: Any, *args: Any) -> bool:
     """True when an in-place op can run on the data without recording (nothing to differentiate)."""
     if not _state.enabled:
         return True
+    ex = v._extra
+    if ex is not None and ex.base is not None:
+        _views.check_view_write(v, ex.base)
     if v._rg:
         if v.grad_fn is None:
             raise RuntimeError(LEAF_INPLACE)
@@ -910,8 +923,33 @@ def _direct(v: Any, *args: Any) -> bool:
     return not any(getattr(a, "_rg", False) is True for a in args)
 
 
+def _shadow(v: Any) -> Any:
+    """A Variable holding a copy of ``v``'s values with ``v``'s place in the graph."""
+    s = _new(type(v))
+    s._data = v._data.clone()
+    s.grad = None
+    s.grad_fn = v.grad_fn
+    s._out_nr = v._out_nr
+    s._acc = None
+    s._extra = None
+    s._rg = v._rg
+    return s
+
+
 def _rebase(v: Any, result: Any) -> Any:
-    """Make ``v`` hold ``result`` in place: copy the values into ``v.data`` and take over its history."""
+    """Make ``v`` hold ``result`` in place: copy the values into ``v.data`` and take over its history. A view
+    writes through to its root (``_views.write_through``); a root with live views re-derives them."""
+    ex = v._extra
+    if ex is not None:
+        if ex.base is not None:
+            return _views.write_through(v, ex.base, result)
+        v.data.copy_(result.data)
+        v.grad_fn = result.grad_fn
+        v._out_nr = result._out_nr
+        v._rg = result._rg
+        if ex.views:
+            _views.refresh_views(v)
+        return v
     v.data.copy_(result.data)
     v.grad_fn = result.grad_fn
     v._out_nr = result._out_nr
