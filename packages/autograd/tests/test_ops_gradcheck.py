@@ -341,6 +341,14 @@ EINSUM = [
     ("ij,jk", [(2, 3), (3, 4)]),
     ("...ij,jk->...ik", [(2, 2, 3), (3, 2)]),
     ("ij,k->ik", [(2, 3), (4,)]),
+    # repeated subscripts (diagonals): trace, diagonal, batched trace, a diagonal shared with another operand
+    ("ii->", [(4, 4)]),
+    ("ii->i", [(3, 3)]),
+    ("iij,j->i", [(3, 3, 2), (2,)]),
+    ("ij,jj->i", [(2, 3), (3, 3)]),
+    ("iji->j", [(3, 2, 3)]),
+    ("bii->b", [(2, 3, 3)]),
+    ("ii,i->", [(3, 3), (3,)]),
 ]
 
 
@@ -348,7 +356,7 @@ EINSUM = [
 def test_einsum(eq: str, shapes: list[tuple[int, ...]]) -> None:
     ops = [make(s, 30 + i) for i, s in enumerate(shapes)]
     assert gradcheck(lambda *o: tt.einsum(eq, *o), tuple(ops))
-    if eq == "ij,jk->ik":
+    if eq == "ij,jk->ik" or "ii" in eq or "jj" in eq or "iji" in eq:
         assert gradgradcheck(lambda *o: tt.einsum(eq, *o), tuple(ops))
 
 

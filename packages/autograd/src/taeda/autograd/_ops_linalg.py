@@ -10,6 +10,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
+import numpy as np
+
 import taeda.tensor as tt
 from taeda.autograd._util import BuiltinFunction, TensorLike
 
@@ -161,6 +163,22 @@ def parse_einsum(equation: str, ndims: list[int]) -> tuple[list[str], str]:
     return subs, out
 
 
+def _undiagonal(gu: Any, sub: str, shape: tuple[int, ...]) -> Any:
+    """The gradient of an operand with repeated subscripts from ``gu``, the gradient of its diagonal (subscripts
+    ``sub`` without repeats): ``gu`` on the entries whose repeated indices agree, zero elsewhere."""
+    first = {c: sub.index(c) for c in sub}
+    spread = gu.reshape(tuple(shape[k] if first[c] == k else 1 for k, c in enumerate(sub))).expand(shape)
+    mask = np.ones(shape, dtype=bool)
+    for k, c in enumerate(sub):
+        j = first[c]
+        if j != k:
+            a = np.arange(shape[k])
+            mask &= a.reshape([-1 if d == j else 1 for d in range(len(shape))]) == a.reshape(
+                [-1 if d == k else 1 for d in range(len(shape))]
+            )
+    return spread * tt.as_tensor(mask).to(gu.dtype).to(gu.device)
+
+
 class Einsum(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, equation: str, *ops: Any) -> Any:
@@ -179,16 +197,20 @@ class Einsum(BuiltinFunction):
                 grads.append(None)
                 continue
             sub = subs[i]
-            if len(set(sub)) != len(sub):
-                raise RuntimeError(f"einsum backward: repeated subscript in operand '{sub}' is not supported")
+            shape = shapes[i]
+            # NOTE: a repeated subscript ("ii", a diagonal) is differentiated as its distinct letters (first
+            # occurrences), then placed back on the diagonal by ``_undiagonal``
+            uniq = "".join(dict.fromkeys(sub))
+            ushape = tuple(shape[sub.index(c)] for c in uniq)
             others = [s for j, s in enumerate(subs) if j != i]
             avail = set(out).union(*others) if others else set(out)
-            kept = "".join(c for c in sub if c in avail)
+            kept = "".join(c for c in uniq if c in avail)
             eq = ",".join([out, *others]) + "->" + kept
             gi = tt.einsum(eq, g, *[o for j, o in enumerate(ops) if j != i])
-            shape = shapes[i]
-            if len(kept) != len(sub):
-                gi = gi.reshape(tuple(gi.shape[kept.index(c)] if c in kept else 1 for c in sub))
-                gi = gi.expand(tuple(shape[k] if c not in kept else -1 for k, c in enumerate(sub)))
+            if len(kept) != len(uniq):
+                gi = gi.reshape(tuple(gi.shape[kept.index(c)] if c in kept else 1 for c in uniq))
+                gi = gi.expand(tuple(ushape[k] if c not in kept else -1 for k, c in enumerate(uniq)))
+            if len(uniq) != len(sub):
+                gi = _undiagonal(gi, sub, shape)
             grads.append(gi)
         return tuple(grads)
