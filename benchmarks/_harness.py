@@ -76,8 +76,12 @@ def run_case(case: Case, rounds: int = 7, quick: bool = False) -> Result:
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(rounds):
-            for k, f in variants.items():
+        names = list(variants)
+        for r in range(rounds):
+            # NOTE: the order rotates every round, so each variant follows each other one equally often (PyTorch's
+            # idle threads keep spinning for a while after its call and slow whatever runs right after it)
+            for k in names[r % len(names) :] + names[: r % len(names)]:
+                f = variants[k]
                 f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                 t0 = time.perf_counter()
                 for _ in range(number):
