@@ -8,6 +8,7 @@ from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._conv_kernels import fast_backward, fast_forward, fast_im2col, fast_supported
+from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._kern_conv import ConvGeom, conv_backward, conv_forward, im2col
 from taeda.nn.functional._kern_runtime import give
 from taeda.nn.functional._util import TensorLike
@@ -78,8 +79,22 @@ class ConvNd(Function):
         return as_tensor(y)
 
     @staticmethod
+    def backward(ctx: Any, gy: Any) -> tuple[Any, ...]:
+        if wants_graph(gy):  # create_graph=True: the gradients as convolutions that are differentiable again
+            g: ConvGeom = ctx.geom
+            give(ctx.cols)
+            ctx.cols = None
+            x, w = ctx.saved_tensors
+            need_x, need_w, need_b = ctx.needs_input_grad[:3]
+            dx = ConvTransposeNd.apply(gy, w, None, *_geom_args(g), g.spatial) if need_x else None
+            dw = ConvWeightNd.apply(x, gy, g) if need_w else None
+            db = gy.sum(dim=_sum_dims(g)) if need_b and ctx.has_bias else None
+            return dx, dw, db, None, None, None, None, None
+        return ConvNd._backward_arrays(ctx, gy)  # type: ignore[no-any-return]
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
+    def _backward_arrays(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         dx, dw, db = _backward(
@@ -99,6 +114,42 @@ class ConvNd(Function):
         )
 
 
+def _geom_args(g: ConvGeom) -> tuple[Ints, Ints, Ints, Ints, int]:
+    """``(stride, pad_lo, pad_hi, dil, groups)`` of a geometry: the arguments of ``ConvNd.apply`` after the bias."""
+    return g.stride, g.pad_lo, g.pad_hi, g.dil, g.groups
+
+
+def _sum_dims(g: ConvGeom) -> tuple[int, ...]:
+    """The dimensions of an ``(N, C, *spatial)`` gradient summed for a bias gradient."""
+    return (0, *range(2, 2 + len(g.kernel)))
+
+
+class ConvWeightNd(Function):
+    """The weight gradient of :class:`ConvNd` for geometry ``g``: ``dw (O, C/groups, *K)`` from the convolution's
+    input ``x`` and output gradient ``gy`` (a Function so that it can be differentiated again: its gradients are a
+    transposed convolution and a convolution)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, gy: Tensor, g: ConvGeom) -> Tensor:
+        _, dw, _ = _backward(gy.array, x.array, None, None, g, False, True, False)
+        ctx.geom = g
+        ctx.save_for_backward(x, gy)
+        return as_tensor(dw)
+
+    @staticmethod
+    def backward(ctx: Any, gdw: Any) -> tuple[Any, ...]:
+        g: ConvGeom = ctx.geom
+        x, gy = ctx.saved_tensors
+        need_x, need_gy = ctx.needs_input_grad[:2]
+        if wants_graph(gdw):
+            dx = ConvTransposeNd.apply(gy, gdw, None, *_geom_args(g), g.spatial) if need_x else None
+            dgy = ConvNd.apply(x, gdw, None, *_geom_args(g)) if need_gy else None
+            return dx, dgy, None
+        dxa = _backward(gy.array, None, gdw.array, None, g, True, False, False)[0] if need_x else None
+        dgya = _forward(x.array, gdw.array, None, g, False)[0] if need_gy else None
+        return (None if dxa is None else as_tensor(dxa)), (None if dgya is None else as_tensor(dgya)), None
+
+
 class ConvTransposeNd(Function):
     """Transposed convolution (the input gradient of :class:`ConvNd`) of ``x (N, Cin, *S)`` with
     ``w (Cin, Cout/groups, *K)``; ``out_spatial`` is the output's spatial size."""
@@ -110,7 +161,8 @@ class ConvTransposeNd(Function):
         w: Tensor,
         b: Tensor | None,
         stride: Ints,
-        pad: Ints,
+        pad_lo: Ints,
+        pad_hi: Ints,
         dil: Ints,
         groups: int,
         out_spatial: Ints,
@@ -118,7 +170,7 @@ class ConvTransposeNd(Function):
         xa, wa = x.array, w.array
         cout = wa.shape[1] * groups
         # the convolution whose input gradient this is: input (N, Cout, *out_spatial), weight w, output x
-        g = ConvGeom((xa.shape[0], cout, *out_spatial), wa.shape, stride, pad, pad, dil, groups)
+        g = ConvGeom((xa.shape[0], cout, *out_spatial), wa.shape, stride, pad_lo, pad_hi, dil, groups)
         y, _, _ = _backward(xa, None, wa, None, g, True, False, False)
         assert y is not None
         if b is not None:
@@ -129,8 +181,20 @@ class ConvTransposeNd(Function):
         return as_tensor(y)
 
     @staticmethod
+    def backward(ctx: Any, gy: Any) -> tuple[Any, ...]:
+        if wants_graph(gy):  # create_graph=True: a convolution and a weight gradient, differentiable again
+            g: ConvGeom = ctx.geom
+            x, w = ctx.saved_tensors
+            need_x, need_w, need_b = ctx.needs_input_grad[:3]
+            dx = ConvNd.apply(gy, w, None, *_geom_args(g)) if need_x else None
+            dw = ConvWeightNd.apply(gy, x, g) if need_w else None
+            db = gy.sum(dim=_sum_dims(g)) if need_b and ctx.has_bias else None
+            return dx, dw, db, None, None, None, None, None, None
+        return ConvTransposeNd._backward_arrays(ctx, gy)  # type: ignore[no-any-return]
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
+    def _backward_arrays(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         g: ConvGeom = ctx.geom
@@ -148,7 +212,7 @@ class ConvTransposeNd(Function):
         give(cols)
         if need_b and ctx.has_bias:
             db = as_tensor(ga.sum(axis=(0, *range(2, ga.ndim))))
-        return dx, dw, db, None, None, None, None, None
+        return dx, dw, db, None, None, None, None, None, None
 
 
 def _check_conv(
@@ -342,7 +406,7 @@ def _conv_transpose(
         raise RuntimeError(
             f"Given input size per channel: {tuple(x.shape[2:])}, calculated output size {out} is too small"
         )
-    y = ConvTransposeNd.apply(x, weight, bias, st, pd, dl, groups, out)
+    y = ConvTransposeNd.apply(x, weight, bias, st, pd, pd, dl, groups, out)
     return y.squeeze(0) if unbatched else y  # type: ignore[no-any-return]
 
 

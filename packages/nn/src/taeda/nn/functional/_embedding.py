@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import taeda.tensor as tt
-from taeda.autograd import Variable, no_grad, once_differentiable
-from taeda.nn.functional._util import Kernel, TensorLike, as_var, data_of, scatter_add
+from taeda.autograd import Variable, no_grad
+from taeda.nn.functional._double import wants_graph
+from taeda.nn.functional._util import Array, Kernel, TensorLike, as_var, data_of, scatter_add
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["embedding", "embedding_bag"]
@@ -26,22 +27,79 @@ class Embedding(Kernel):
         return as_tensor(weight.array[idx])
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, None, None, None]:
+    def backward(ctx: Any, g: Any) -> tuple[Any, None, None, None]:
         if not ctx.needs_input_grad[0]:
             return None, None, None, None
-        xp = g.device.xp
-        ga = g.array
-        idx = ctx.idx.reshape(-1)
-        rows = ga.reshape(idx.shape[0], -1)
-        gw = xp.zeros((ctx.wshape[0], rows.shape[1]), dtype=ctx.dtype)
-        if ctx.scale:
-            counts = xp.bincount(idx, minlength=ctx.wshape[0])
-            rows = rows / counts[idx][:, None].astype(ctx.dtype)
-        scatter_add(xp, gw, idx, rows)
-        if ctx.padding_idx is not None:
-            gw[ctx.padding_idx] = 0
-        return as_tensor(gw.reshape(ctx.wshape)), None, None, None
+        if wants_graph(g):
+            return EmbeddingScatter.apply(g, ctx.idx, ctx.wshape, ctx.padding_idx, ctx.scale), None, None, None
+        return as_tensor(_scatter(g.array, ctx.idx, ctx.wshape, ctx.padding_idx, ctx.scale)), None, None, None
+
+
+def _row_scale(xp: Any, idx: Array, rows: int, padding_idx: int | None, scale: bool, dtype: Any) -> Array | None:
+    """Per-lookup factor of the weight gradient: 1/count with ``scale_grad_by_freq``, 0 at ``padding_idx``."""
+    if not scale and padding_idx is None:
+        return None
+    f = xp.ones(idx.shape[0], dtype=dtype)
+    if scale:
+        f /= xp.bincount(idx, minlength=rows)[idx].astype(dtype)
+    if padding_idx is not None:
+        f[idx == padding_idx] = 0
+    return f
+
+
+def _scatter(ga: Array, idx_nd: Array, wshape: tuple[int, ...], padding_idx: int | None, scale: bool) -> Array:
+    """The weight gradient: rows of ``ga`` summed into their indices' rows."""
+    xp = as_tensor(ga).device.xp
+    idx = idx_nd.reshape(-1)
+    rows = ga.reshape(idx.shape[0], -1)
+    gw = xp.zeros((wshape[0], rows.shape[1]), dtype=ga.dtype)
+    if scale:
+        counts = xp.bincount(idx, minlength=wshape[0])
+        rows = rows / counts[idx][:, None].astype(ga.dtype)
+    scatter_add(xp, gw, idx, rows)
+    if padding_idx is not None:
+        gw[padding_idx] = 0
+    return gw.reshape(wshape)
+
+
+class EmbeddingScatter(Kernel):
+    """``Embedding``'s weight gradient as a Function (linear in ``g``; its backward is ``EmbeddingGather``)."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, g: Tensor, idx: Array, wshape: tuple[int, ...], padding_idx: int | None, scale: bool
+    ) -> Tensor:
+        ctx.args = (idx, wshape, padding_idx, scale)
+        return as_tensor(_scatter(g.array, idx, wshape, padding_idx, scale))
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> tuple[Any, None, None, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None, None
+        return EmbeddingGather.apply(gg, *ctx.args), None, None, None, None
+
+
+class EmbeddingGather(Kernel):
+    """The adjoint of ``EmbeddingScatter``: rows of ``w`` at ``idx``, times the per-lookup factor."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, w: Tensor, idx: Array, wshape: tuple[int, ...], padding_idx: int | None, scale: bool
+    ) -> Tensor:
+        ctx.args = (idx, wshape, padding_idx, scale)
+        xp = w.device.xp
+        flat = idx.reshape(-1)
+        rows = w.array.reshape(wshape[0], -1)[flat]
+        f = _row_scale(xp, flat, wshape[0], padding_idx, scale, rows.dtype)
+        if f is not None:
+            rows = rows * f[:, None]
+        return as_tensor(rows.reshape(*idx.shape, *wshape[1:]))
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> tuple[Any, None, None, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None, None
+        return EmbeddingScatter.apply(gg, *ctx.args), None, None, None, None
 
 
 def _renorm(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None:

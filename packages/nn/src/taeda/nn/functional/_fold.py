@@ -8,6 +8,7 @@ from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._conv import ntuple
+from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._util import TensorLike
 from taeda.tensor import Tensor, as_tensor
 
@@ -67,10 +68,16 @@ class Unfold(Function):
         return as_tensor(_im2col(x.device.xp, x.array, b))
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None]:
         if not ctx.needs_input_grad[0]:
             return None, None
+        if wants_graph(gy):  # linear: the adjoint (fold) is differentiable again
+            return Fold.apply(gy, ctx.blocks), None
+        return Unfold._backward_arrays(ctx, gy)  # type: ignore[no-any-return]
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
         return as_tensor(gy.device.xp.ascontiguousarray(_col2im(gy.device.xp, gy.array, ctx.blocks))), None
 
 
@@ -83,10 +90,16 @@ class Fold(Function):
         return as_tensor(x.device.xp.ascontiguousarray(_col2im(x.device.xp, x.array, b)))
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None]:
         if not ctx.needs_input_grad[0]:
             return None, None
+        if wants_graph(gy):  # linear: the adjoint (unfold) is differentiable again
+            return Unfold.apply(gy, ctx.blocks), None
+        return Fold._backward_arrays(ctx, gy)  # type: ignore[no-any-return]
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
         return as_tensor(_im2col(gy.device.xp, gy.array, ctx.blocks)), None
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._double import composite_backward, wants_graph
 from taeda.nn.functional._kern_pool import scatter_flat
 from taeda.nn.functional._util import TensorLike
 from taeda.tensor import Tensor, as_tensor
@@ -92,11 +93,26 @@ class GridSample(Function):
             saved.append((idx, valid, wt, vals))
         ctx.corners = saved
         ctx.meta = (mode, xa.shape, ga.shape)
+        ctx.src = (px, dpx, py, dpy)
+        ctx.save_for_backward(x, grid)
         return as_tensor(y.reshape(n, c, ho, wo))
 
     @staticmethod
+    def backward(ctx: Any, gy: Any) -> tuple[Any, ...]:
+        if wants_graph(gy):  # create_graph=True: re-derive from the same sampling written with Variable ops
+            x, grid = ctx.saved_tensors
+            needs = ctx.needs_input_grad[:2]
+            return (
+                *composite_backward(needs, (x, grid), (gy,), lambda x, g: _sample_graph(ctx, x, g)),
+                None,
+                None,
+                None,
+            )
+        return GridSample._backward_arrays(ctx, gy)  # type: ignore[no-any-return]
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
+    def _backward_arrays(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
         need_x, need_g = ctx.needs_input_grad[:2]
         xp = gy.device.xp
         mode, xshape, gshape = ctx.meta
@@ -122,6 +138,45 @@ class GridSample(Function):
                 gys = (g3 * ddy).sum(axis=1) * dpy
                 ggrid = as_tensor(xp.stack([gxs, gys], axis=-1).reshape(gshape).astype(g3.dtype, copy=False))
         return gx, ggrid, None, None, None
+
+
+def _sample_graph(ctx: Any, x: Variable, grid: Variable) -> Variable:
+    """``grid_sample``'s forward with differentiable Variable ops, around the forward's point: the pixel coordinate
+    is the grid value through the forward's (piecewise linear) map, the corner indices and validity are constants."""
+    mode, (n, c, h, w), gshape = ctx.meta
+    ho, wo = gshape[1:3]
+    flat = x.reshape(n, c, h * w)
+    y: Variable | None = None
+    if mode == "nearest":
+        idx, valid, _, _ = ctx.corners[0]
+        y = _gather(flat, idx, valid, c)
+    else:
+        px, dpx, py, dpy = ctx.src
+        xp = x.data.device.xp
+        ga = grid.data.array
+        gx, gy = ga[..., 0].reshape(n, -1), ga[..., 1].reshape(n, -1)
+        # the coordinate as a Variable: value px, slope dpx in the grid (constant within the piece)
+        pxv = grid[..., 0].reshape(n, -1) * _const(dpx) + _const(px - xp.floor(px) - dpx * gx)
+        pyv = grid[..., 1].reshape(n, -1) * _const(dpy) + _const(py - xp.floor(py) - dpy * gy)
+        weights = [(1 - pxv) * (1 - pyv), pxv * (1 - pyv), (1 - pxv) * pyv, pxv * pyv]
+        for (idx, valid, _, _), wt in zip(ctx.corners, weights):
+            term = _gather(flat, idx, valid, c) * wt.unsqueeze(1)
+            y = term if y is None else y + term
+    assert y is not None
+    return y.reshape(n, c, ho, wo)
+
+
+def _const(a: Array) -> Variable:
+    return Variable(as_tensor(a))
+
+
+def _gather(flat: Variable, idx: Array, valid: Array, c: int) -> Variable:
+    """``flat (N, C, HW)`` at the flat indices ``idx (N, P)`` (zero where not ``valid``): ``(N, C, P)``."""
+    xp = flat.data.device.xp
+    full = xp.broadcast_to(idx[:, None, :], (idx.shape[0], c, idx.shape[1]))
+    return flat.gather(2, as_tensor(xp.ascontiguousarray(full))) * _const(
+        valid[:, None, :].astype(flat.data.array.dtype)
+    )
 
 
 def grid_sample(
@@ -185,10 +240,17 @@ class AffineGrid(Function):
         return as_tensor(grid.reshape(ta.shape[0], h, w, 2))
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None, None]:
+    def backward(ctx: Any, gg: Any) -> tuple[Any, None, None]:
         if not ctx.needs_input_grad[0]:
             return None, None, None
+        if wants_graph(gg):  # linear in theta: the same product as a differentiable matmul
+            base = _const(ctx.base[0])  # (HW, 3)
+            return gg.reshape(gg.shape[0], -1, 2).transpose(1, 2) @ base, None, None
+        return AffineGrid._backward_arrays(ctx, gg)  # type: ignore[no-any-return]
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None, None]:
         xp = gg.device.xp
         g2 = gg.array.reshape(gg.shape[0], -1, 2)
         return as_tensor(xp.matmul(g2.transpose(0, 2, 1), ctx.base)), None, None

@@ -6,6 +6,7 @@ from typing import Any
 
 from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._argcheck import raise_if_not_tensor
+from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._util import Kernel, TensorLike, data_of, xp_of
 from taeda.tensor import Tensor, as_tensor
 
@@ -112,8 +113,14 @@ class Bilinear(Kernel):
         return as_tensor(y)
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        if wants_graph(g):  # create_graph=True: the same products as differentiable matmuls
+            return _bilinear_graph_backward(ctx, g)
+        return Bilinear._backward_arrays(ctx, g)  # type: ignore[no-any-return]
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+    def _backward_arrays(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
         x1, x2, w = ctx.saved_tensors
         xp = xp_of(x1)
         ga, a1, a2, wa = g.array, x1.array, x2.array, w.array
@@ -126,6 +133,27 @@ class Bilinear(Kernel):
             gw = as_tensor(xp.einsum("nk,ni,nj->kij", gf, f1, f2, optimize=True))
         gb = as_tensor(ga.reshape(-1, ga.shape[-1]).sum(0)) if need[3] else None
         return g1, g2, gw, gb
+
+
+def _bilinear_graph_backward(ctx: Any, g: Variable) -> tuple[Variable | None, ...]:
+    """Bilinear's gradients from Variable ops (matmuls over the flattened batch), differentiable again."""
+    x1, x2, w = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    k, i, j = tuple(w.shape)
+    lead = tuple(g.shape[:-1])
+    gf, f1, f2 = g.reshape(-1, k), x1.reshape(-1, i), x2.reshape(-1, j)
+    g1 = g2 = gw = gb = None
+    if need[0] or need[1]:
+        gwm = (gf @ w.reshape(k, i * j)).reshape(-1, i, j)  # sum_k g_k W_k per sample
+        if need[0]:
+            g1 = (gwm @ f2.unsqueeze(-1)).reshape(*lead, i)
+        if need[1]:
+            g2 = (f1.unsqueeze(1) @ gwm).reshape(*lead, j)
+    if need[2]:
+        gw = (gf.transpose(0, 1) @ (f1.unsqueeze(2) * f2.unsqueeze(1)).reshape(-1, i * j)).reshape(k, i, j)
+    if need[3]:
+        gb = gf.sum(0)
+    return g1, g2, gw, gb
 
 
 def bilinear(input1: TensorLike, input2: TensorLike, weight: TensorLike, bias: TensorLike | None = None) -> Variable:

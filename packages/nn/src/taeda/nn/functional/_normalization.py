@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._double import composite_backward, wants_graph
 from taeda.nn.functional._util import TensorLike
 from taeda.tensor import Tensor, as_tensor
 
@@ -92,6 +93,8 @@ class Normalize(Function):
         ctx.batch_stats = stats is None
         ctx.norm = (norm_shape, axes, pshape)
         ctx.rstd = rstd
+        ctx.eps = eps
+        ctx.stats = stats
         if w is not None:
             y = xhat * w.array.reshape(pshape)
             if b is not None:
@@ -101,39 +104,69 @@ class Normalize(Function):
         else:
             y = xhat.copy()
         ctx.xhat = xhat
-        ctx.save_for_backward(w, b)
+        ctx.save_for_backward(x, w, b)
         return as_tensor(y)
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
-        w, b = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        norm_shape, axes, pshape = ctx.norm
-        ga = gy.array
-        xhat = ctx.xhat
-        xp = gy.device.xp
-        gx = gw = gb = None
-        if need_w and w is not None:
-            gw = as_tensor(_param_sum(xp, ga, pshape, xhat).reshape(w.shape))
-        if need_b and b is not None:
-            gb = as_tensor(_param_sum(xp, ga, pshape).reshape(b.shape))
-        if need_x:
-            gxh = ga * w.array.reshape(pshape) if w is not None else ga
-            g = gxh.reshape(norm_shape)
-            rstd = ctx.rstd
-            if ctx.batch_stats:
-                xh = xhat.reshape(norm_shape)
-                m1 = _mean(xp, g, axes)
-                m2 = _mean(xp, g, axes, xh)
-                out = xh * m2
-                out += m1
-                gxa = g - out
-                gxa *= rstd
-            else:
-                gxa = g * rstd
-            gx = as_tensor(gxa.reshape(ga.shape))
-        return gx, gw, gb, None, None, None, None, None, None
+    def backward(ctx: Any, gy: Any) -> tuple[Any, ...]:
+        if wants_graph(gy):
+            return (*_normalize_double(ctx, gy), None, None, None, None, None, None)
+        return _normalize_backward(ctx, gy)  # type: ignore[no-any-return]
+
+
+def _normalize_double(ctx: Any, gy: Variable) -> tuple[Any, ...]:
+    """``Normalize``'s gradients with a graph (``create_graph=True``), from the same math in Variable ops."""
+    x, w, b = ctx.saved_tensors
+    norm_shape, axes, pshape = ctx.norm
+    eps, stats, rstd = ctx.eps, ctx.stats, ctx.rstd
+
+    def composite(x: Variable, w: Variable | None, b: Variable | None) -> Any:
+        xv = x.reshape(norm_shape)
+        if stats is None:
+            xc = xv - xv.mean(axes, keepdim=True)
+            xhat = xc * ((xc * xc).mean(axes, keepdim=True) + eps).rsqrt()
+        else:
+            xhat = (xv - as_tensor(stats[0])) * as_tensor(rstd)
+        y = xhat.reshape(x.shape)
+        if w is not None:
+            y = y * w.reshape(pshape)
+        if b is not None:
+            y = y + b.reshape(pshape)
+        return y
+
+    return composite_backward(ctx.needs_input_grad[:3], (x, w, b), (gy,), composite)
+
+
+@once_differentiable
+def _normalize_backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
+    """``Normalize``'s ordinary (array-level) backward."""
+    _, w, b = ctx.saved_tensors
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
+    norm_shape, axes, pshape = ctx.norm
+    ga = gy.array
+    xhat = ctx.xhat
+    xp = gy.device.xp
+    gx = gw = gb = None
+    if need_w and w is not None:
+        gw = as_tensor(_param_sum(xp, ga, pshape, xhat).reshape(w.shape))
+    if need_b and b is not None:
+        gb = as_tensor(_param_sum(xp, ga, pshape).reshape(b.shape))
+    if need_x:
+        gxh = ga * w.array.reshape(pshape) if w is not None else ga
+        g = gxh.reshape(norm_shape)
+        rstd = ctx.rstd
+        if ctx.batch_stats:
+            xh = xhat.reshape(norm_shape)
+            m1 = _mean(xp, g, axes)
+            m2 = _mean(xp, g, axes, xh)
+            out = xh * m2
+            out += m1
+            gxa = g - out
+            gxa *= rstd
+        else:
+            gxa = g * rstd
+        gx = as_tensor(gxa.reshape(ga.shape))
+    return gx, gw, gb, None, None, None, None, None, None
 
 
 def _arr(t: TensorLike | None) -> Array | None:

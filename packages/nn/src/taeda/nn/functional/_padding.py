@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._util import TensorLike
 from taeda.tensor import Tensor, as_tensor
 
@@ -30,14 +31,21 @@ class ConstantPad(Function):
         y = xp.full(out_shape, value, dtype=xa.dtype)
         y[dst] = xa[src]
         ctx.slices = (src, dst)
+        ctx.pads = pads
         ctx.in_shape = xa.shape
         return as_tensor(y)
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None, None]:
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None, None]:
         if not ctx.needs_input_grad[0]:
             return None, None, None
+        if wants_graph(gy):  # the adjoint of padding by zeros is cropping: the same op with negated amounts
+            return ConstantPad.apply(gy, tuple((-lo, -hi) for lo, hi in ctx.pads), 0.0), None, None
+        return ConstantPad._backward_arrays(ctx, gy)  # type: ignore[no-any-return]
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None, None]:
         xp = gy.device.xp
         src, dst = ctx.slices
         gx = xp.zeros(ctx.in_shape, dtype=gy.dtype)
@@ -70,21 +78,52 @@ class IndexPad(Function):
         return as_tensor(a)
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None]:
         if not ctx.needs_input_grad[0]:
             return None, None
-        xp = gy.device.xp
-        g = gy.array
-        for axis, lo, idx in reversed(ctx.maps):
-            n = ctx.in_shape[axis]
-            gm = xp.moveaxis(g, axis, 0)
-            res = gm[lo : lo + n].copy()
-            border = xp.concatenate([xp.arange(lo), xp.arange(lo + n, idx.shape[0])])
-            if border.size:
-                xp.add.at(res, idx[border], gm[border])
-            g = xp.moveaxis(res, 0, axis)
-        return as_tensor(xp.ascontiguousarray(g)), None
+        if wants_graph(gy):  # linear: the adjoint (a scatter-add) is a Function differentiable again
+            return IndexPadAdjoint.apply(gy, ctx.maps, tuple(ctx.in_shape)), None
+        return IndexPad._backward_arrays(ctx, gy)  # type: ignore[no-any-return]
+
+    @staticmethod
+    @once_differentiable
+    def _backward_arrays(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
+        return as_tensor(_scatter_back(gy.device.xp, gy.array, ctx.maps, ctx.in_shape)), None
+
+
+def _scatter_back(xp: Any, g: Array, maps: tuple[tuple[int, int, Array], ...], in_shape: Ints) -> Array:
+    """The adjoint of the gathers in ``maps``: each padded position's value added back to its source position."""
+    for axis, lo, idx in reversed(maps):
+        n = in_shape[axis]
+        gm = xp.moveaxis(g, axis, 0)
+        res = gm[lo : lo + n].copy()
+        border = xp.concatenate([xp.arange(lo), xp.arange(lo + n, idx.shape[0])])
+        if border.size:
+            xp.add.at(res, idx[border], gm[border])
+        g = xp.moveaxis(res, 0, axis)
+    return xp.ascontiguousarray(g)
+
+
+class IndexPadAdjoint(Function):
+    """The gradient of :class:`IndexPad` (padded ``(..., n + lo + hi, ...)`` back to ``in_shape``), as a Function
+    whose own gradient is :class:`IndexPad`: double backward through reflect/replicate/circular padding."""
+
+    @staticmethod
+    def forward(ctx: Any, g: Tensor, maps: tuple[tuple[int, int, Array], ...], in_shape: Ints) -> Tensor:
+        ctx.maps = maps
+        return as_tensor(_scatter_back(g.device.xp, g.array, maps, in_shape))
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> tuple[Any, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        if wants_graph(gg):
+            return IndexPad.apply(gg, ctx.maps), None, None
+        xp = gg.device.xp
+        a = gg.array
+        for axis, _, idx in ctx.maps:
+            a = xp.take(a, idx, axis=axis)
+        return as_tensor(a), None, None
 
 
 def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Variable:

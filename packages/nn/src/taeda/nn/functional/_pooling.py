@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from taeda.autograd import Function, Variable, once_differentiable
+from taeda.autograd import Function, Variable
 from taeda.nn.functional._conv import ntuple
+from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._kern_pool import (
     PoolGeom,
     adaptive_avg_matrix,
@@ -20,7 +21,7 @@ from taeda.nn.functional._kern_pool import (
     scatter_flat,
 )
 from taeda.nn.functional._upsampling import Separable
-from taeda.nn.functional._util import TensorLike
+from taeda.nn.functional._util import Kernel, TensorLike
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -55,10 +56,12 @@ class MaxPoolNd(Function):
         return as_tensor(y), idx
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor, *_: Any) -> tuple[Tensor | None, None, None]:
+    def backward(ctx: Any, gy: Any, *_: Any) -> tuple[Any, None, None]:
         if not ctx.needs_input_grad[0]:
             return None, None, None
+        if wants_graph(gy):
+            g = ctx.geom
+            return ScatterFlat.apply(gy, flat_indices(ctx.arg, g), g.spatial), None, None
         return as_tensor(max_pool_backward(gy.array, ctx.arg, ctx.geom)), None, None
 
 
@@ -72,11 +75,64 @@ class AvgPoolNd(Function):
         return as_tensor(avg_pool_forward(x.array, g, div))
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None, None]:
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None, None]:
         if not ctx.needs_input_grad[0]:
             return None, None, None
+        if wants_graph(gy):
+            return AvgPoolAdjoint.apply(gy, ctx.geom, ctx.div), None, None
         return as_tensor(avg_pool_backward(gy.array, ctx.geom, ctx.div)), None, None
+
+
+class AvgPoolAdjoint(Kernel):
+    """The input gradient of average pooling as a Function (linear in ``gy``: its backward is the pooling)."""
+
+    @staticmethod
+    def forward(ctx: Any, gy: Tensor, g: PoolGeom, div: Any) -> Tensor:
+        ctx.geom = g
+        ctx.div = div
+        return as_tensor(avg_pool_backward(gy.array, g, div))
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> tuple[Any, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        return AvgPoolNd.apply(gg, ctx.geom, ctx.div), None, None
+
+
+class GatherFlat(Kernel):
+    """``y = x[..., flat]`` per plane: ``x`` is ``(*lead, *spatial)``, ``flat`` an int array ``(*lead, *rest)``
+    of flat positions within each plane (``rest`` has as many dims as ``spatial``); backward is ``ScatterFlat``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, flat: Any, spatial: Ints) -> Tensor:
+        xp = x.device.xp
+        xa = x.array
+        lead = xa.shape[: xa.ndim - len(spatial)]
+        ctx.flat, ctx.spatial = flat, spatial
+        y = xp.take_along_axis(xa.reshape(*lead, -1), flat.reshape(*lead, -1), axis=-1)
+        return as_tensor(y.reshape(flat.shape))
+
+    @staticmethod
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        return ScatterFlat.apply(gy, ctx.flat, ctx.spatial), None, None
+
+
+class ScatterFlat(Kernel):
+    """Sum ``g`` (shaped as ``flat``) into zeros of ``(*lead, *spatial)`` at the per-plane flat positions
+    ``flat``: the adjoint of ``GatherFlat`` (each is the other's backward)."""
+
+    @staticmethod
+    def forward(ctx: Any, g: Tensor, flat: Any, spatial: Ints) -> Tensor:
+        ctx.flat, ctx.spatial = flat, spatial
+        return as_tensor(scatter_flat(g.array, flat, spatial))
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> tuple[Any, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        return GatherFlat.apply(gg, ctx.flat, ctx.spatial), None, None
 
 
 class AdaptiveMaxPoolNd(Function):
@@ -92,10 +148,11 @@ class AdaptiveMaxPoolNd(Function):
         return as_tensor(y), idx
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor, *_: Any) -> tuple[Tensor | None, None]:
+    def backward(ctx: Any, gy: Any, *_: Any) -> tuple[Any, None]:
         if not ctx.needs_input_grad[0]:
             return None, None
+        if wants_graph(gy):
+            return ScatterFlat.apply(gy, ctx.flat, ctx.spatial), None
         return as_tensor(scatter_flat(gy.array, ctx.flat, ctx.spatial)), None
 
 
@@ -121,13 +178,15 @@ class MaxUnpoolNd(Function):
         xp.put_along_axis(y, flat_i, xa.reshape(*lead, -1), axis=-1)
         ctx.idx = flat_i
         ctx.in_shape = xa.shape
+        ctx.out = out
         return as_tensor(y.reshape(*lead, *out))
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None, None]:
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None, None]:
         if not ctx.needs_input_grad[0]:
             return None, None, None
+        if wants_graph(gy):
+            return GatherFlat.apply(gy, ctx.idx.reshape(ctx.in_shape), ctx.out), None, None
         xp = gy.device.xp
         ga = gy.array.reshape(*ctx.idx.shape[:-1], -1)
         return as_tensor(xp.take_along_axis(ga, ctx.idx, axis=-1).reshape(ctx.in_shape)), None, None

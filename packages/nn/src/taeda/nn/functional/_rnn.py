@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import taeda.tensor as tt
 from taeda.autograd import once_differentiable
+from taeda.nn.functional._double import composite_backward, wants_graph
 from taeda.nn.functional._util import Array, Kernel
 from taeda.tensor import Tensor, as_tensor
 
@@ -49,6 +51,7 @@ class RNNLayer(Kernel):
         steps, batch = xa.shape[0], xa.shape[1]
         wih, whh = w_ih.array, w_hh.array
         gsize = wih.shape[0]
+        ins = (x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
         if mode == "LSTM":
             assert c0 is not None
             lengths_mask = None if lengths is None else xp.asarray(lengths)
@@ -56,7 +59,8 @@ class RNNLayer(Kernel):
             bias = None
             if b_ih is not None or b_hh is not None:
                 bias = (b_ih.array if b_ih is not None else 0) + (b_hh.array if b_hh is not None else 0)
-            return _lstm_forward(ctx, xp, xa, bias, h0.array, c0.array, wih, whh, whr_a, lengths_mask, reverse)
+            return _lstm_forward(ctx, xp, xa, bias, h0.array, c0.array, wih, whh, whr_a, lengths_mask, reverse, ins)
+        ctx.save_for_backward(*ins)
         xw = xa.reshape(steps * batch, -1) @ wih.T
         if b_ih is not None:
             xw += b_ih.array
@@ -117,97 +121,156 @@ class RNNLayer(Kernel):
         return as_tensor(y), as_tensor(xp.ascontiguousarray(h))
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor | None, ghn: Tensor | None, gcn: Tensor | None = None) -> tuple[Any, ...]:
-        if ctx.mode == "LSTM":
-            ctx.saved_tensors  # noqa: B018 - raises if the output was modified in place since forward
-        xa, hprev, acts, wih, whh, whr = ctx.arrays
-        mode, masks, hid = ctx.mode, ctx.masks, ctx.hid
-        xp_mod = _xp_of(xa)
-        steps, batch = xa.shape[0], xa.shape[1]
-        hout = hprev.shape[-1]
-        dtype = xa.dtype
-        lstm, gru = mode == "LSTM", mode == "GRU"
-        gya = None if gy is None else gy.array
-        dh = xp_mod.zeros((batch, hout), dtype=dtype) if ghn is None else ghn.array.copy()
-        dc = None
-        if lstm:
-            cprev, tcs, hfs = ctx.lstm_arrays
-            dc = xp_mod.zeros((batch, hid), dtype=dtype) if gcn is None else gcn.array.copy()
-        gsize = wih.shape[0]
-        dgx = xp_mod.empty((steps, batch, gsize), dtype=dtype)
-        dgh = xp_mod.empty((steps, batch, gsize), dtype=dtype) if gru else dgx
-        dhs = xp_mod.empty((steps, batch, hout), dtype=dtype) if whr is not None else None
-        for t in reversed(ctx.order):
-            m = None if masks is None else masks[t]
-            dh_t = dh if gya is None else (dh + (gya[t] if m is None else gya[t] * m))
-            a = acts[t]
-            g = dgx[t]
+    def backward(ctx: Any, gy: Any, ghn: Any, gcn: Any = None) -> tuple[Any, ...]:
+        if wants_graph(gy, ghn, gcn):
+            return _rnn_double(ctx, gy, ghn, gcn)
+        return _rnn_backward(ctx, gy, ghn, gcn)  # type: ignore[no-any-return]
+
+
+def _rnn_double(ctx: Any, gy: Any, ghn: Any, gcn: Any) -> tuple[Any, ...]:
+    """``RNNLayer``'s gradients with a graph (``create_graph=True``): the recurrence in Variable ops."""
+    saved = ctx.saved_tensors[:8]
+    mode, order, masks, hid = ctx.mode, ctx.order, ctx.masks, ctx.hid
+    lstm, gru = mode == "LSTM", mode == "GRU"
+
+    def composite(*args: Any) -> tuple[Any, ...]:
+        x, h0, c0, wih, whh, bih, bhh, whr = args
+        steps, batch = x.shape[0], x.shape[1]
+        xw = (x.reshape(steps * batch, -1) @ wih.t()).reshape(steps, batch, -1)
+        if bih is not None:
+            xw = xw + bih
+        if bhh is not None and not gru:
+            xw = xw + bhh
+        h, c = h0, c0
+        ys: list[Any] = [None] * steps
+        for t in order:
+            xt = xw[t]
+            c_new = None
             if lstm:
-                assert dc is not None
+                a = xt + h @ whh.t()
+                c_new = a[:, hid : 2 * hid].sigmoid() * c + a[:, :hid].sigmoid() * a[:, 2 * hid : 3 * hid].tanh()
+                h_new = a[:, 3 * hid :].sigmoid() * c_new.tanh()
                 if whr is not None:
-                    assert dhs is not None
-                    dhs[t] = dh_t if m is None else dh_t * m
-                    dhf = dh_t @ whr
-                else:
-                    dhf = dh_t
-                i, f, gg, o = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
-                tc = tcs[t]
-                dc_t = dhf * o
-                dc_t *= 1 - tc * tc
-                dc_t += dc
-                xp_mod.multiply(dhf * tc, o * (1 - o), out=g[:, 3 * hid :])
-                xp_mod.multiply(dc_t * gg, i * (1 - i), out=g[:, :hid])
-                xp_mod.multiply(dc_t * cprev[t], f * (1 - f), out=g[:, hid : 2 * hid])
-                xp_mod.multiply(dc_t * i, 1 - gg * gg, out=g[:, 2 * hid : 3 * hid])
-                dc_prev = dc_t * f
-                if m is not None:
-                    g *= m
-                    dc_prev = xp_mod.where(m, dc_prev, dc)
-                dh_prev = g @ whh
-                dc = dc_prev
+                    h_new = h_new @ whr.t()
             elif gru:
-                r, z, n, hn = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
-                hp = hprev[t]
-                gh = dgh[t]
-                dn_pre = dh_t * (1 - z)
-                dn_pre *= 1 - n * n
-                xp_mod.multiply(dh_t * (hp - n), z * (1 - z), out=g[:, hid : 2 * hid])
-                xp_mod.multiply(dn_pre * hn, r * (1 - r), out=g[:, :hid])
-                g[:, 2 * hid :] = dn_pre
-                gh[:, : 2 * hid] = g[:, : 2 * hid]
-                xp_mod.multiply(dn_pre, r, out=gh[:, 2 * hid :])
-                if m is not None:
-                    g *= m
-                    gh *= m
-                dh_prev = gh @ whh
-                dh_prev += dh_t * z if m is None else dh_t * z * m
+                gh = h @ whh.t()
+                if bhh is not None:
+                    gh = gh + bhh
+                r = (xt[:, :hid] + gh[:, :hid]).sigmoid()
+                z = (xt[:, hid : 2 * hid] + gh[:, hid : 2 * hid]).sigmoid()
+                n = (xt[:, 2 * hid :] + r * gh[:, 2 * hid :]).tanh()
+                h_new = (h - n) * z + n
             else:
-                if mode == "RNN_TANH":
-                    xp_mod.multiply(dh_t, 1 - a * a, out=g)
-                else:
-                    xp_mod.multiply(dh_t, a > 0, out=g)
-                if m is not None:
-                    g *= m
-                dh_prev = g @ whh
+                a = xt + h @ whh.t()
+                h_new = a.tanh() if mode == "RNN_TANH" else a.relu()
+            if masks is None:
+                ys[t] = h_new
+            else:
+                m = as_tensor(masks[t])
+                h_new = tt.where(m, h_new, h)
+                ys[t] = h_new * as_tensor(masks[t].astype(h_new.dtype))
+                if c_new is not None:
+                    c_new = tt.where(m, c_new, c)
+            h, c = h_new, c_new
+        y = tt.stack(ys, 0)
+        return (y, h, c) if lstm else (y, h)
+
+    grads = (gy, ghn, gcn) if lstm else (gy, ghn)
+    out = composite_backward(ctx.needs_input_grad[:8], saved, grads, composite)
+    return (*out, None, None, None)
+
+
+@once_differentiable
+def _rnn_backward(ctx: Any, gy: Tensor | None, ghn: Tensor | None, gcn: Tensor | None = None) -> tuple[Any, ...]:
+    """``RNNLayer``'s ordinary (array-level) backward."""
+    ctx.saved_tensors  # noqa: B018 - raises if an input or the output was modified in place since forward
+    xa, hprev, acts, wih, whh, whr = ctx.arrays
+    mode, masks, hid = ctx.mode, ctx.masks, ctx.hid
+    xp_mod = _xp_of(xa)
+    steps, batch = xa.shape[0], xa.shape[1]
+    hout = hprev.shape[-1]
+    dtype = xa.dtype
+    lstm, gru = mode == "LSTM", mode == "GRU"
+    gya = None if gy is None else gy.array
+    dh = xp_mod.zeros((batch, hout), dtype=dtype) if ghn is None else ghn.array.copy()
+    dc = None
+    if lstm:
+        cprev, tcs, hfs = ctx.lstm_arrays
+        dc = xp_mod.zeros((batch, hid), dtype=dtype) if gcn is None else gcn.array.copy()
+    gsize = wih.shape[0]
+    dgx = xp_mod.empty((steps, batch, gsize), dtype=dtype)
+    dgh = xp_mod.empty((steps, batch, gsize), dtype=dtype) if gru else dgx
+    dhs = xp_mod.empty((steps, batch, hout), dtype=dtype) if whr is not None else None
+    for t in reversed(ctx.order):
+        m = None if masks is None else masks[t]
+        dh_t = dh if gya is None else (dh + (gya[t] if m is None else gya[t] * m))
+        a = acts[t]
+        g = dgx[t]
+        if lstm:
+            assert dc is not None
+            if whr is not None:
+                assert dhs is not None
+                dhs[t] = dh_t if m is None else dh_t * m
+                dhf = dh_t @ whr
+            else:
+                dhf = dh_t
+            i, f, gg, o = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
+            tc = tcs[t]
+            dc_t = dhf * o
+            dc_t *= 1 - tc * tc
+            dc_t += dc
+            xp_mod.multiply(dhf * tc, o * (1 - o), out=g[:, 3 * hid :])
+            xp_mod.multiply(dc_t * gg, i * (1 - i), out=g[:, :hid])
+            xp_mod.multiply(dc_t * cprev[t], f * (1 - f), out=g[:, hid : 2 * hid])
+            xp_mod.multiply(dc_t * i, 1 - gg * gg, out=g[:, 2 * hid : 3 * hid])
+            dc_prev = dc_t * f
             if m is not None:
-                dh_prev = xp_mod.where(m, dh_prev, dh_t)
-            dh = dh_prev
-        need = ctx.needs_input_grad
-        gx2 = dgx.reshape(steps * batch, gsize)
-        gh2 = dgh.reshape(steps * batch, gsize)
-        d_x = as_tensor((gx2 @ wih).reshape(xa.shape)) if need[0] else None
-        d_h0 = as_tensor(dh) if need[1] else None
-        d_c0 = as_tensor(dc) if (lstm and need[2]) else None
-        d_wih = as_tensor(gx2.T @ xa.reshape(steps * batch, -1)) if need[3] else None
-        d_whh = as_tensor(gh2.T @ hprev.reshape(steps * batch, hout)) if need[4] else None
-        d_bih = as_tensor(gx2.sum(0)) if need[5] else None
-        d_bhh = as_tensor(gh2.sum(0)) if need[6] else None
-        d_whr = None
-        if whr is not None and need[7]:
-            assert dhs is not None and hfs is not None
-            d_whr = as_tensor(dhs.reshape(steps * batch, hout).T @ hfs.reshape(steps * batch, hid))
-        return d_x, d_h0, d_c0, d_wih, d_whh, d_bih, d_bhh, d_whr, None, None, None
+                g *= m
+                dc_prev = xp_mod.where(m, dc_prev, dc)
+            dh_prev = g @ whh
+            dc = dc_prev
+        elif gru:
+            r, z, n, hn = a[:, :hid], a[:, hid : 2 * hid], a[:, 2 * hid : 3 * hid], a[:, 3 * hid :]
+            hp = hprev[t]
+            gh = dgh[t]
+            dn_pre = dh_t * (1 - z)
+            dn_pre *= 1 - n * n
+            xp_mod.multiply(dh_t * (hp - n), z * (1 - z), out=g[:, hid : 2 * hid])
+            xp_mod.multiply(dn_pre * hn, r * (1 - r), out=g[:, :hid])
+            g[:, 2 * hid :] = dn_pre
+            gh[:, : 2 * hid] = g[:, : 2 * hid]
+            xp_mod.multiply(dn_pre, r, out=gh[:, 2 * hid :])
+            if m is not None:
+                g *= m
+                gh *= m
+            dh_prev = gh @ whh
+            dh_prev += dh_t * z if m is None else dh_t * z * m
+        else:
+            if mode == "RNN_TANH":
+                xp_mod.multiply(dh_t, 1 - a * a, out=g)
+            else:
+                xp_mod.multiply(dh_t, a > 0, out=g)
+            if m is not None:
+                g *= m
+            dh_prev = g @ whh
+        if m is not None:
+            dh_prev = xp_mod.where(m, dh_prev, dh_t)
+        dh = dh_prev
+    need = ctx.needs_input_grad
+    gx2 = dgx.reshape(steps * batch, gsize)
+    gh2 = dgh.reshape(steps * batch, gsize)
+    d_x = as_tensor((gx2 @ wih).reshape(xa.shape)) if need[0] else None
+    d_h0 = as_tensor(dh) if need[1] else None
+    d_c0 = as_tensor(dc) if (lstm and need[2]) else None
+    d_wih = as_tensor(gx2.T @ xa.reshape(steps * batch, -1)) if need[3] else None
+    d_whh = as_tensor(gh2.T @ hprev.reshape(steps * batch, hout)) if need[4] else None
+    d_bih = as_tensor(gx2.sum(0)) if need[5] else None
+    d_bhh = as_tensor(gh2.sum(0)) if need[6] else None
+    d_whr = None
+    if whr is not None and need[7]:
+        assert dhs is not None and hfs is not None
+        d_whr = as_tensor(dhs.reshape(steps * batch, hout).T @ hfs.reshape(steps * batch, hid))
+    return d_x, d_h0, d_c0, d_wih, d_whh, d_bih, d_bhh, d_whr, None, None, None
 
 
 def _lstm_forward(
@@ -222,6 +285,7 @@ def _lstm_forward(
     whr: Array | None,
     lengths: Array | None,
     reverse: bool,
+    ins: tuple[Any, ...],
 ) -> tuple[Tensor, ...]:
     """LSTM recurrence (gates i, f, g, o). One tanh over all four gates gives every activation (the sigmoid gates
     are pre-scaled by 1/2 and shifted after: sigmoid(x) = 0.5 + 0.5 tanh(x / 2)); states are written straight into
@@ -303,7 +367,7 @@ def _lstm_forward(
     ctx.arrays = (xa, hprev, acts, wih, whh, whr)
     ctx.lstm_arrays = (cprev, tcs, hfs)
     out = as_tensor(y)
-    ctx.save_for_backward(out)  # hprev shares memory with the output: in-place edits of it must fail backward
+    ctx.save_for_backward(*ins, out)  # hprev shares memory with the output: in-place edits of it must fail backward
     return out, as_tensor(h.copy()), as_tensor(c.copy())
 
 

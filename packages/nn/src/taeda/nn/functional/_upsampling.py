@@ -11,7 +11,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from taeda.autograd import Function, Variable, once_differentiable
+from taeda.autograd import Function, Variable
+from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._util import TensorLike
 from taeda.tensor import Tensor, as_tensor
 
@@ -43,11 +44,27 @@ class Separable(Function):
         return as_tensor(_apply_mats(x.device.xp, x.array, mats, transpose=False))
 
     @staticmethod
-    @once_differentiable
-    def backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, None]:
+    def backward(ctx: Any, gy: Any) -> tuple[Any, None]:
         if not ctx.needs_input_grad[0]:
             return None, None
+        if wants_graph(gy):
+            return SeparableT.apply(gy, ctx.mats), None
         return as_tensor(_apply_mats(gy.device.xp, gy.array, ctx.mats, transpose=True)), None
+
+
+class SeparableT(Function):
+    """``Separable`` with the transposed matrices (its gradient as a Function; each is the other's backward)."""
+
+    @staticmethod
+    def forward(ctx: Any, gy: Tensor, mats: tuple[Array, ...]) -> Tensor:
+        ctx.mats = mats
+        return as_tensor(_apply_mats(gy.device.xp, gy.array, mats, transpose=True))
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> tuple[Any, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None
+        return Separable.apply(gg, ctx.mats), None
 
 
 def nearest_matrix(xp: Any, n_in: int, n_out: int, scale: float | None, dtype: Any, exact: bool = False) -> Array:
