@@ -94,7 +94,37 @@ def _narrow(x: Any, w: Any) -> Any:
     return y * 2 + r.sum(0)
 
 
+def _diagonal(x: Any, w: Any) -> Any:
+    y = x * 1
+    y.diagonal().mul_(w.diagonal())
+    return y * x
+
+
+def _unsqueeze_pow(x: Any, w: Any) -> Any:
+    y = x * w
+    y.unsqueeze(0)[0, 1].pow_(2)
+    return y
+
+
+def _strided_flat(x: Any, w: Any) -> Any:
+    y = x.sin() * w
+    y.view(9)[::2].mul_(3)
+    return y.cos()
+
+
+def _nested_then_outer(x: Any, w: Any) -> Any:
+    y = x * w
+    a = y[1:]
+    a[:, 1:].zero_()
+    a.mul_(2)
+    return y * x
+
+
 CASES: list[tuple[str, Case]] = [
+    ("diagonal", _diagonal),
+    ("unsqueeze_pow", _unsqueeze_pow),
+    ("strided_flat", _strided_flat),
+    ("nested_then_outer", _nested_then_outer),
     ("slice_mul", _slice_mul),
     ("transpose_add", _transpose_add),
     ("flat_view", _flat_view),
