@@ -206,7 +206,14 @@ def _gelu_tanh_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
     return g * d
 
 
-GELUTanh = _make("GELUTanh", _gelu_tanh_fwd, _gelu_tanh_bwd, "x")
+def _gelu_tanh_vbwd(x: Variable, y: Any, g: Variable) -> Variable:
+    t = tanh((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI)
+    d = (t + 1) * 0.5 + x * (1 - t * t) * ((x * x * (3 * 0.044715) + 1) * (0.5 * _SQRT_2_OVER_PI))
+    out: Variable = g * d
+    return out
+
+
+GELUTanh = _make("GELUTanh", _gelu_tanh_fwd, _gelu_tanh_bwd, "x", _gelu_tanh_vbwd)
 
 
 def _silu_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
@@ -228,7 +235,13 @@ def _mish_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
     return g * (t + a * _sigmoid(xp, a) * (1 - t * t))
 
 
-Mish = _make("Mish", lambda xp, a: a * xp.tanh(_softplus(xp, a)), _mish_bwd, "x")
+def _mish_vbwd(x: Variable, y: Any, g: Variable) -> Variable:
+    t = tanh(softplus(x))
+    out: Variable = g * (t + x * sigmoid(x) * (1 - t * t))
+    return out
+
+
+Mish = _make("Mish", lambda xp, a: a * xp.tanh(_softplus(xp, a)), _mish_bwd, "x", _mish_vbwd)
 Sigmoid = _make("Sigmoid", _sigmoid, lambda xp, a, y, g: g * (y * (1 - y)), "y", lambda x, y, g: g * (y * (1 - y)))
 Tanh = _make(
     "Tanh", lambda xp, a: xp.tanh(a), lambda xp, a, y, g: g * (1 - y * y), "y", lambda x, y, g: g * (1 - y * y)
@@ -238,12 +251,14 @@ Hardsigmoid = _make(
     lambda xp, a: xp.clip(a / 6 + 0.5, 0, 1),
     lambda xp, a, y, g: g * ((a > -3) & (a < 3)) / 6,
     "x",
+    lambda x, y, g: g * (_mask((x.data > -3) & (x.data < 3), g) * (1 / 6)),
 )
 Hardswish = _make(
     "Hardswish",
     lambda xp, a: a * xp.clip(a / 6 + 0.5, 0, 1),
     lambda xp, a, y, g: xp.where(a < -3, 0, xp.where(a <= 3, g * (a / 3 + 0.5), g)).astype(a.dtype, copy=False),
     "x",
+    lambda x, y, g: g * (_mask((x.data >= -3) & (x.data <= 3), g) * (x / 3 + 0.5) + _mask(x.data > 3, g)),
 )
 
 
@@ -259,21 +274,41 @@ Softplus = _make(
     "x",
     lambda x, y, g, beta, th: tt.where(x.data * beta > th, g, g * sigmoid(x * beta)),
 )
-LogSigmoid = _make("LogSigmoid", lambda xp, a: -_softplus(xp, -a), lambda xp, a, y, g: g * _sigmoid(xp, -a), "x")
-Softsign = _make("Softsign", lambda xp, a: a / (1 + xp.abs(a)), lambda xp, a, y, g: g / (1 + xp.abs(a)) ** 2, "x")
+LogSigmoid = _make(
+    "LogSigmoid",
+    lambda xp, a: -_softplus(xp, -a),
+    lambda xp, a, y, g: g * _sigmoid(xp, -a),
+    "x",
+    lambda x, y, g: g * sigmoid(-x),
+)
+Softsign = _make(
+    "Softsign",
+    lambda xp, a: a / (1 + xp.abs(a)),
+    lambda xp, a, y, g: g / (1 + xp.abs(a)) ** 2,
+    "x",
+    lambda x, y, g: g / ((x.abs() + 1) * (x.abs() + 1)),
+)
 Hardshrink = _make(
     "Hardshrink",
     lambda xp, a, lam: xp.where((a > lam) | (a < -lam), a, 0).astype(a.dtype, copy=False),
     lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
     "x",
+    lambda x, y, g, lam: g * _mask((x.data > lam) | (x.data < -lam), g),
 )
 Softshrink = _make(
     "Softshrink",
     lambda xp, a, lam: xp.where(a > lam, a - lam, xp.where(a < -lam, a + lam, 0)).astype(a.dtype, copy=False),
     lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
     "x",
+    lambda x, y, g, lam: g * _mask((x.data > lam) | (x.data < -lam), g),
 )
-Tanhshrink = _make("Tanhshrink", lambda xp, a: a - xp.tanh(a), lambda xp, a, y, g: g * xp.tanh(a) ** 2, "x")
+Tanhshrink = _make(
+    "Tanhshrink",
+    lambda xp, a: a - xp.tanh(a),
+    lambda xp, a, y, g: g * xp.tanh(a) ** 2,
+    "x",
+    lambda x, y, g: g * (tanh(x) * tanh(x)),
+)
 
 
 # ------------------------------------------------------------------------------------------------- public API
@@ -403,8 +438,26 @@ class PReLUFn(Kernel):
         return as_tensor(xp.where(a > 0, a, a * wb))
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, Any]:
+        if isinstance(g, Variable):  # create_graph=True: the same math with Variable operations
+            x, w = ctx.saved_tensors
+            pos = _mask(x.data > 0, g)
+            gx = g * (pos + (1 - pos) * _prelu_broadcast_var(w, x.ndim)) if ctx.needs_input_grad[0] else None
+            gw = None
+            if ctx.needs_input_grad[1]:
+                contrib = g * x * (1 - pos)
+                if w.numel() == 1:
+                    gw = contrib.sum().reshape(*w.shape)
+                else:
+                    axes = tuple(i for i in range(x.ndim) if i != (1 if x.ndim >= 2 else 0))
+                    gw = (contrib.sum(axes) if axes else contrib).reshape(*w.shape)
+            return gx, gw
+        out: tuple[Any, Any] = PReLUFn._array_backward(ctx, g)
+        return out
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, w = ctx.saved_tensors
         xp = x.device.xp
         a, wa, ga = x.array, w.array, g.array
@@ -425,6 +478,17 @@ def _prelu_broadcast(wa: Array, ndim: int) -> Array:
     if wa.size == 1 or ndim < 2:
         return wa.reshape(-1) if ndim >= 1 and wa.size != 1 else wa.reshape(())
     return wa.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _prelu_broadcast_var(w: Variable, ndim: int) -> Variable:
+    """``_prelu_broadcast`` for a Variable slope."""
+    if w.numel() == 1:
+        out: Variable = w.reshape(*([1] * ndim))
+    elif ndim < 2:
+        out = w.reshape(-1)
+    else:
+        out = w.reshape(1, -1, *([1] * (ndim - 2)))
+    return out
 
 
 def prelu(input: TensorLike, weight: TensorLike) -> Variable:

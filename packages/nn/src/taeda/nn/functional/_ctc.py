@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from taeda.autograd import Variable, once_differentiable
+from taeda.autograd import Function, Variable, once_differentiable
+from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._util import Array, Kernel, TensorLike, check_reduction, data_of, scatter_add
 from taeda.tensor import Tensor, as_tensor
 
@@ -80,13 +81,22 @@ class CTC(Kernel):
                 beta[t] = xp.where(active, start, xp.where(inside, rec, neg))
         ctx.saved = (alpha, beta, lpe, ext, nll, in_lens, lp.shape)
         ctx.zero_inf = zero_inf
+        ctx.save_for_backward(log_probs)
         if zero_inf:
             nll = xp.where(xp.isinf(nll), 0, nll)
         return as_tensor(nll.astype(lp.dtype, copy=False))
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, None, None, None, None, None]:
+        out: tuple[Any, None, None, None, None, None] = CTC._array_backward(ctx, g)
+        if wants_graph(g):  # as PyTorch: the gradient is there, differentiating it again raises
+            (lp,) = ctx.saved_tensors
+            return (_NoDoubleBackward.apply(out[0], lp, g), *out[1:])
+        return out
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, None, None, None, None, None]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor, None, None, None, None, None]:
         alpha, beta, lpe, ext, nll, in_lens, shape = ctx.saved
         xp = g.device.xp
         steps, batch, _ = shape
@@ -105,6 +115,19 @@ class CTC(Kernel):
         scatter_add(xp, grad, (t_idx.ravel(), n_idx.ravel(), k_idx.ravel()), -occ.ravel())
         grad *= scale[..., None]
         return as_tensor(grad), None, None, None, None, None
+
+
+class _NoDoubleBackward(Function):
+    """Passes CTC's gradient through unchanged and connects it to the graph; differentiating it raises (the
+    derivative of ``ctc_loss``'s backward is not implemented, as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx: Any, grad: Tensor, log_probs: Tensor, g: Any) -> Tensor:
+        return grad
+
+    @staticmethod
+    def backward(ctx: Any, gg: Any) -> tuple[None, None, None]:
+        raise RuntimeError("derivative for ctc_loss's backward is not implemented (as in PyTorch)")
 
 
 def _ints(x: Any, xp: Any) -> Array:

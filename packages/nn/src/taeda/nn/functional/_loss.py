@@ -12,6 +12,7 @@ from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._activation import logsigmoid
 from taeda.nn.functional._argcheck import raise_if_not_tensor
 from taeda.nn.functional._distance import pairwise_distance
+from taeda.nn.functional._double import composite_backward, wants_graph
 from taeda.nn.functional._util import (
     _REDUCTIONS,
     Array,
@@ -501,8 +502,19 @@ class BCE(Kernel):
         return as_tensor(-(t * log_x + (1 - t) * log_1mx))
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, Any]:
+        if wants_graph(g):  # create_graph=True: the same formulas with Variable operations
+            xv, yv = ctx.saved_tensors
+            need = ctx.needs_input_grad
+            gxv = g * (xv - yv) / ((1 - xv) * xv).clamp(min=1e-12) if need[0] else None
+            gtv = g * ((1 - xv).log().clamp(min=-100) - xv.log().clamp(min=-100)) if need[1] else None
+            return gxv, gtv
+        out: tuple[Any, Any] = BCE._array_backward(ctx, g)
+        return out
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         x, y = ctx.saved_tensors
         xp = x.device.xp
         a, t, ga = x.array, y.array, g.array
@@ -548,8 +560,15 @@ class BCEWithLogits(Kernel):
         return as_tensor(loss.astype(a.dtype, copy=False))
 
     @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
+        if wants_graph(g):  # create_graph=True: re-derived from the loss written with Variable operations
+            return composite_backward(ctx.needs_input_grad, ctx.saved_tensors, (g,), _bce_logits_composite)
+        out: tuple[Any, ...] = BCEWithLogits._array_backward(ctx, g)
+        return out
+
+    @staticmethod
     @once_differentiable
-    def backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
+    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
         x, y, pw = ctx.saved_tensors
         xp = x.device.xp
         a, t, ga = x.array, y.array, g.array
@@ -573,6 +592,14 @@ class BCEWithLogits(Kernel):
             if need[2]:
                 gpw = as_tensor(sum_to(ga * t * ctx.sp_neg, tuple(pwa.shape)).astype(pwa.dtype, copy=False))
         return gx, gt, gpw
+
+
+def _bce_logits_composite(x: Variable, t: Any, pw: Any) -> Variable:
+    """``BCEWithLogits``'s forward with Variable operations: (1 - t)·x + lw·softplus(-x), lw = (pw - 1)·t + 1."""
+    sp_neg = -logsigmoid(x)
+    lw = sp_neg if pw is None else ((pw - 1) * t + 1) * sp_neg
+    out: Variable = (1 - t) * x + lw
+    return out
 
 
 def _weighted(loss: Variable, weight: TensorLike | None) -> Variable:
@@ -747,11 +774,12 @@ def poisson_nll_loss(
     check_reduction(reduction)
     x = as_var(input)
     loss = x.exp() - x * target if log_input else x - (x + eps).log() * target
-    if full:
-        t = data_of(target)
-        safe = tt.where(t > 1, t, tt.ones_like(t))
-        stirling = safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log()
-        loss = loss + tt.where(t > 1, stirling, tt.zeros_like(stirling))
+    if full:  # Stirling's term, differentiable in the target (as PyTorch)
+        td = data_of(target)
+        big = td > 1
+        safe = tt.where(big, target, tt.ones_like(td))
+        stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
+        loss = loss + tt.where(big, stirling, tt.zeros_like(td))
     return _reduce_checked(loss, reduction)
 
 
