@@ -274,3 +274,14 @@ def test_matches_torch(name: str, fn: Case) -> None:
     np.testing.assert_allclose(out.detach().numpy(), outt.detach().numpy(), rtol=1e-12, atol=1e-12)
     for a, b in ((x, xt), (w, wt)):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-12, atol=1e-12)  # type: ignore[union-attr]
+
+
+def test_replacing_a_views_data_unlinks_it() -> None:
+    x = Variable(tt.ones(3), requires_grad=True)
+    y = x * 1
+    v = y[0:2]
+    v.data = tt.zeros(2)
+    v.mul_(5)  # no longer writes into y
+    assert y.tolist() == [1.0, 1.0, 1.0]
+    y.sum().backward()
+    assert x.grad is not None and x.grad.tolist() == [1.0, 1.0, 1.0]

@@ -95,6 +95,10 @@ class Variable(VariableOps):
                 raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
             value = value._data
         self._data = value
+        ex = self._extra
+        if ex is not None and ex.base is not None:  # new memory: no longer a view of its base
+            ex.base = None
+            ex.pos = None
 
     @property
     def requires_grad(self) -> bool:
