@@ -6,7 +6,6 @@ come back as Variables that do not require grad.
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -16,12 +15,9 @@ from taeda.autograd import _ops_arith as A
 from taeda.autograd import _ops_linalg as L
 from taeda.autograd import _ops_reduce as R
 from taeda.autograd import _ops_shape as S
-from taeda.autograd import _views
-from taeda.autograd._grad_mode import _state
 from taeda.autograd._ops_unary import UNARY, Polygamma
 from taeda.autograd._util import BuiltinFunction
-
-_new = object.__new__
+from taeda.autograd._variable_inplace import InplaceOps, _direct, _plain, _rebase
 
 if TYPE_CHECKING:
     from taeda.autograd._variable import Variable
@@ -36,12 +32,6 @@ class ValuesIndices(NamedTuple):
 
     values: Any
     indices: Any
-
-
-def _plain(x: Any) -> Any:
-    """The Tensor of a Variable, anything else unchanged."""
-    d = getattr(x, "data", None)
-    return d if isinstance(d, _Tensor) and not isinstance(x, _Tensor) else x
 
 
 def _sizes(args: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -69,7 +59,7 @@ def _wrap_out(out: Any, cls: Any) -> Any:
     return out
 
 
-class VariableOps:
+class VariableOps(InplaceOps):
     """Mixin holding the differentiable Tensor API; ``Variable`` adds the state and graph API."""
 
     __slots__ = ()
@@ -786,106 +776,6 @@ class VariableOps:
     def new_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Variable:
         return _nd(self, "new_tensor", _plain(data), dtype=dtype, device=device)  # type: ignore[no-any-return]
 
-    # ---------------------------------------------------------------- in-place ops
-    def _inplace(self, method: str, op: Any, *args: Any, **kwargs: Any) -> Variable:
-        """Run ``method`` on the data when nothing is recorded; otherwise ``op(shadow)`` out of place on a copy
-        of the values that shares this Variable's history (what it saves stays valid when the result is then
-        written into this Variable's memory, as PyTorch's saved ``original_self``), and rebase onto the result."""
-        if _direct(self, *args):
-            getattr(self.data, method)(*[_plain(a) for a in args], **{k: _plain(v) for k, v in kwargs.items()})
-            return self  # type: ignore[return-value]
-        return _rebase(self, op(_shadow(self)))  # type: ignore[no-any-return]
-
-    def add_(self, other: Any, *, alpha: Any = 1) -> Variable:
-        return self._inplace("add_", lambda s: s.add(other, alpha=alpha), other, alpha=alpha)
-
-    def sub_(self, other: Any, *, alpha: Any = 1) -> Variable:
-        return self._inplace("sub_", lambda s: s.sub(other, alpha=alpha), other, alpha=alpha)
-
-    def mul_(self, other: Any) -> Variable:
-        return self._inplace("mul_", lambda s: s * other, other)
-
-    def div_(self, other: Any) -> Variable:
-        return self._inplace("div_", lambda s: s / other, other)
-
-    def pow_(self, exponent: Any) -> Variable:
-        return self._inplace("pow_", lambda s: s**exponent, exponent)
-
-    def neg_(self) -> Variable:
-        return self._inplace("neg_", lambda s: -s)
-
-    def exp_(self) -> Variable:
-        return self._inplace("exp_", lambda s: s.exp())
-
-    def log_(self) -> Variable:
-        return self._inplace("log_", lambda s: s.log())
-
-    def sqrt_(self) -> Variable:
-        return self._inplace("sqrt_", lambda s: s.sqrt())
-
-    def abs_(self) -> Variable:
-        return self._inplace("abs_", lambda s: s.abs())
-
-    def sigmoid_(self) -> Variable:
-        return self._inplace("sigmoid_", lambda s: s.sigmoid())
-
-    def tanh_(self) -> Variable:
-        return self._inplace("tanh_", lambda s: s.tanh())
-
-    def relu_(self) -> Variable:
-        return self._inplace("clamp_", lambda s: s.relu(), 0)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Variable:
-        return self._inplace("clamp_", lambda s: s.clamp(min, max), min, max)
-
-    clip_ = clamp_
-
-    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Variable:
-        return self._inplace("addcmul_", lambda s: s + tensor1 * tensor2 * value, tensor1, tensor2, value=value)
-
-    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Variable:
-        return self._inplace("addcdiv_", lambda s: s + tensor1 / tensor2 * value, tensor1, tensor2, value=value)
-
-    def lerp_(self, end: Any, weight: Any) -> Variable:
-        return self._inplace("lerp_", lambda s: s.lerp(end, weight), end, weight)
-
-    def masked_fill_(self, mask: Any, value: Any) -> Variable:
-        return self._inplace("masked_fill_", lambda s: s.masked_fill(mask, value), mask, value)
-
-    def copy_(self, src: Any, non_blocking: builtins.bool = False) -> Variable:
-        return self._inplace("copy_", lambda s: s * 0 + src, src)
-
-    def zero_(self) -> Variable:
-        return self._inplace("zero_", lambda s: s * 0)
-
-    def fill_(self, value: Any) -> Variable:
-        return self._inplace("fill_", lambda s: s * 0 + value, value)
-
-    def uniform_(self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator: Any = None) -> Variable:
-        _check_leaf_inplace(self)
-        self.data.uniform_(a, b, generator=generator)
-        return self  # type: ignore[return-value]
-
-    def normal_(self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator: Any = None) -> Variable:
-        _check_leaf_inplace(self)
-        self.data.normal_(mean, std, generator=generator)
-        return self  # type: ignore[return-value]
-
-    def __iadd__(self, other: Any) -> Variable:
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> Variable:
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> Variable:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> Variable:
-        return self.div_(other)
-
-    def __ipow__(self, other: Any) -> Variable:
-        return self.pow_(other)
-
 
 def _complex_key(key: Any) -> bool:
     """Keys holding tensors, Variables or lists are converted to ndarrays (kept for backward)."""
@@ -895,66 +785,6 @@ def _complex_key(key: Any) -> bool:
     if t is tuple:
         return any(not isinstance(k, (int, slice, type(None), type(Ellipsis))) for k in key)
     return key is not None and key is not Ellipsis
-
-
-LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
-
-
-def _check_leaf_inplace(v: Any) -> None:
-    if _state.enabled:
-        if v._rg and v.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE)
-        ex = v._extra
-        if ex is not None and ex.base is not None:
-            _views.check_view_write(v, ex.base)
-
-
-def _direct(v: Any, *args: Any) -> bool:
-    """True when an in-place op can run on the data without recording (nothing to differentiate)."""
-    if not _state.enabled:
-        return True
-    ex = v._extra
-    if ex is not None and ex.base is not None:
-        _views.check_view_write(v, ex.base)
-    if v._rg:
-        if v.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE)
-        return False
-    return not any(getattr(a, "_rg", False) is True for a in args)
-
-
-def _shadow(v: Any) -> Any:
-    """A Variable holding a copy of ``v``'s values with ``v``'s place in the graph."""
-    s = _new(type(v))
-    s._data = v._data.clone()
-    s.grad = None
-    s.grad_fn = v.grad_fn
-    s._out_nr = v._out_nr
-    s._acc = None
-    s._extra = None
-    s._rg = v._rg
-    return s
-
-
-def _rebase(v: Any, result: Any) -> Any:
-    """Make ``v`` hold ``result`` in place: copy the values into ``v.data`` and take over its history. A view
-    writes through to its root (``_views.write_through``); a root with live views re-derives them."""
-    ex = v._extra
-    if ex is not None:
-        if ex.base is not None:
-            return _views.write_through(v, ex.base, result)
-        v.data.copy_(result.data)
-        v.grad_fn = result.grad_fn
-        v._out_nr = result._out_nr
-        v._rg = result._rg
-        if ex.views:
-            _views.refresh_views(v)
-        return v
-    v.data.copy_(result.data)
-    v.grad_fn = result.grad_fn
-    v._out_nr = result._out_nr
-    v._rg = result._rg
-    return v
 
 
 class _Convert(BuiltinFunction):
