@@ -186,3 +186,61 @@ __all__ += [
     "upsample_nearest",
 ]
 # ---- end NN-KERNELS block ----
+
+# ---- begin extraA block: shuffles, rms/local-response norm, lp pooling, gumbel_softmax, pdist, in-place acts ----
+from taeda.nn.functional._gumbel import gumbel_softmax  # noqa: E402
+from taeda.nn.functional._inplace_act import celu_, elu_, hardtanh_, leaky_relu_, relu_, selu_, threshold_  # noqa: E402
+from taeda.nn.functional._lppool import lp_pool1d, lp_pool2d  # noqa: E402
+from taeda.nn.functional._pdist import pdist  # noqa: E402
+from taeda.nn.functional._rmsnorm import local_response_norm, rms_norm  # noqa: E402
+from taeda.nn.functional._shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle  # noqa: E402
+
+__all__ += [
+    "celu_",
+    "channel_shuffle",
+    "elu_",
+    "gumbel_softmax",
+    "hardtanh_",
+    "leaky_relu_",
+    "local_response_norm",
+    "lp_pool1d",
+    "lp_pool2d",
+    "pdist",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "relu_",
+    "rms_norm",
+    "selu_",
+    "threshold_",
+]
+# ---- end extraA block ----
+
+# ---- begin extraB block: 3-D pooling, conv_transpose3d, rrelu, margin losses ----
+from taeda.nn.functional._conv3d_t import conv_transpose3d  # noqa: E402
+from taeda.nn.functional._margin_loss import (  # noqa: E402
+    multi_margin_loss,
+    multilabel_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from taeda.nn.functional._pool3d import (  # noqa: E402
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    avg_pool3d,
+    max_pool3d,
+    max_unpool3d,
+)
+from taeda.nn.functional._rrelu import rrelu  # noqa: E402
+
+__all__ += [
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool3d",
+    "avg_pool3d",
+    "conv_transpose3d",
+    "max_pool3d",
+    "max_unpool3d",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "rrelu",
+    "triplet_margin_with_distance_loss",
+]
+# ---- end extraB block ----

@@ -249,3 +249,44 @@ __all__ += [
     "ZeroPad3d",
 ]
 # ---- end NN-KERNELS block ----
+
+# ---- begin extraA block: shuffles, RMSNorm/LocalResponseNorm, LPPool, distance modules ----
+from taeda.nn.modules.distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+from taeda.nn.modules.extra_norm import LocalResponseNorm, RMSNorm  # noqa: E402
+from taeda.nn.modules.lppool import LPPool1d, LPPool2d  # noqa: E402
+from taeda.nn.modules.shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle  # noqa: E402
+
+__all__ += [
+    "ChannelShuffle",
+    "CosineSimilarity",
+    "LPPool1d",
+    "LPPool2d",
+    "LocalResponseNorm",
+    "PairwiseDistance",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "RMSNorm",
+]
+# ---- end extraA block ----
+
+# ---- begin extraB block: 3-D pooling, ConvTranspose3d, InstanceNorm3d, RReLU, margin losses ----
+from taeda.nn.modules.conv3d_t import ConvTranspose3d  # noqa: E402
+from taeda.nn.modules.extra_act import RReLU  # noqa: E402
+from taeda.nn.modules.extra_loss import MultiLabelMarginLoss, MultiMarginLoss, TripletMarginWithDistanceLoss  # noqa: E402
+from taeda.nn.modules.instancenorm3d import InstanceNorm3d  # noqa: E402
+from taeda.nn.modules.pooling3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d  # noqa: E402
+
+__all__ += [
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d",
+    "AvgPool3d",
+    "ConvTranspose3d",
+    "InstanceNorm3d",
+    "MaxPool3d",
+    "MaxUnpool3d",
+    "MultiLabelMarginLoss",
+    "MultiMarginLoss",
+    "RReLU",
+    "TripletMarginWithDistanceLoss",
+]
+# ---- end extraB block ----
