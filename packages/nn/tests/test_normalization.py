@@ -121,16 +121,19 @@ def test_instance_norm_and_running_stats() -> None:
 
 
 def test_module_reprs_and_state_dict() -> None:
-    assert repr(nn.BatchNorm2d(16)) == "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert (
+        repr(nn.BatchNorm2d(16))
+        == "BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    )
     assert (
         repr(nn.BatchNorm1d(4, momentum=None, affine=False))
-        == "BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, track_running_stats=True)"
+        == "BatchNorm1d(4, eps=1e-05, momentum=None, affine=False, bias=False, track_running_stats=True)"
     )
     assert repr(nn.LayerNorm(10)) == "LayerNorm((10,), eps=1e-05, elementwise_affine=True, bias=True)"
-    assert repr(nn.GroupNorm(3, 6)) == "GroupNorm(3, 6, eps=1e-05, affine=True)"
+    assert repr(nn.GroupNorm(3, 6)) == "GroupNorm(3, 6, eps=1e-05, affine=True, bias=True)"
     assert (
         repr(nn.InstanceNorm2d(3))
-        == "InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)"
+        == "InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)"
     )
     assert list(nn.BatchNorm2d(3).state_dict()) == [
         "weight",
@@ -169,3 +172,19 @@ def test_norm_parity_with_torch() -> None:
                                torch.nn.GroupNorm(3, 6)(torch.tensor(x)).detach().numpy(), atol=1e-5)  # fmt: skip
     np.testing.assert_allclose(nn.LayerNorm([4, 4])(V(x)).data.numpy(),
                                torch.nn.LayerNorm([4, 4])(torch.tensor(x)).detach().numpy(), atol=1e-5)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "GroupNorm"])
+def test_affine_without_bias(name: str) -> None:
+    """PyTorch 2.13's keyword-only ``bias=False``: a weight but no bias parameter, and the repr says so."""
+    args = (2, 4) if name == "GroupNorm" else (4,)
+    m = getattr(nn, name)(*args, affine=True, bias=False).double()
+    assert m.bias is None and m.weight is not None
+    assert "bias" not in dict(m.named_parameters())
+    assert "bias=False" in repr(m)
+    x = V(np.random.default_rng(0).standard_normal((3, 4, 5, 2) if name.endswith("2d") else (3, 4, 5)))
+    y = m(x)
+    y.sum().backward()
+    assert m.weight.grad is not None
+    ref = getattr(nn, name)(*args, affine=True).double()
+    np.testing.assert_allclose(y.detach().numpy(), ref(x).detach().numpy())  # bias 0 either way

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +36,8 @@ class _NormBase(Module):
         track_running_stats: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         self.num_features = num_features
@@ -44,7 +47,10 @@ class _NormBase(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = Parameter(tt.empty(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(tt.empty(num_features, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(tt.empty(num_features, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -70,12 +76,13 @@ class _NormBase(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 
@@ -109,7 +116,7 @@ class BatchNorm1d(_BatchNorm):
     Example::
 
         >>> BatchNorm1d(100)
-        BatchNorm1d(100, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+        BatchNorm1d(100, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     """
 
     def _check_input_dim(self, input: Any) -> None:
@@ -123,7 +130,7 @@ class BatchNorm2d(_BatchNorm):
     Example::
 
         >>> BatchNorm2d(16)
-        BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+        BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     """
 
     def _check_input_dim(self, input: Any) -> None:
@@ -137,7 +144,7 @@ class BatchNorm3d(_BatchNorm):
     Example::
 
         >>> BatchNorm3d(4)
-        BatchNorm3d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+        BatchNorm3d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
     """
 
     def _check_input_dim(self, input: Any) -> None:
@@ -157,14 +164,22 @@ class _InstanceNorm(_NormBase):
         track_running_stats: bool = False,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: Any) -> Variable:
         d = self._dims
         if input.dim() not in (d + 1, d + 2):
             raise ValueError(f"expected {d + 1}D or {d + 2}D input (got {input.dim()}D input)")
         unbatched = input.dim() == d + 1
+        if not self.affine and int(input.shape[input.dim() - d - 1]) != self.num_features:
+            warnings.warn(
+                f"input's size at dim={input.dim() - d - 1} does not match num_features. You can silence this "
+                "warning by not passing in num_features, which is not used because affine=False",
+                stacklevel=2,
+            )
         x = input.unsqueeze(0) if unbatched else input
         if int(x.shape[1]) != self.num_features and self.affine:
             raise ValueError(
@@ -190,7 +205,7 @@ class InstanceNorm1d(_InstanceNorm):
     Example::
 
         >>> InstanceNorm1d(3)
-        InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)
+        InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)
     """
 
     _dims = 1
@@ -202,7 +217,7 @@ class InstanceNorm2d(_InstanceNorm):
     Example::
 
         >>> InstanceNorm2d(3)
-        InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)
+        InstanceNorm2d(3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False)
     """
 
     _dims = 2
@@ -263,7 +278,7 @@ class GroupNorm(Module):
     Example::
 
         >>> GroupNorm(3, 6)
-        GroupNorm(3, 6, eps=1e-05, affine=True)
+        GroupNorm(3, 6, eps=1e-05, affine=True, bias=True)
     """
 
     def __init__(
@@ -274,6 +289,8 @@ class GroupNorm(Module):
         affine: bool = True,
         device: Any = None,
         dtype: Any = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if num_channels % num_groups != 0:
@@ -284,7 +301,10 @@ class GroupNorm(Module):
         self.affine = affine
         if affine:
             self.weight = Parameter(tt.empty(num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(tt.empty(num_channels, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(tt.empty(num_channels, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -294,10 +314,14 @@ class GroupNorm(Module):
         """Weight 1, bias 0."""
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input: Any) -> Variable:
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (
+            f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+            f"bias={self.bias is not None}"
+        )
