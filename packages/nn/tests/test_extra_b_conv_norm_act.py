@@ -303,3 +303,23 @@ def test_rrelu_eval_torch() -> None:
         F.rrelu(tt.as_tensor(a), 0.05, 0.45).numpy(), torch.nn.functional.rrelu(torch.tensor(a), 0.05, 0.45).numpy()
     )
     assert repr(nn.RReLU(0.1, 0.3)) == repr(torch.nn.RReLU(0.1, 0.3))
+
+
+def test_rrelu_inplace() -> None:
+    """``F.rrelu_`` writes into its input: eval slope (lower+upper)/2; recorded in a graph; refused on a leaf."""
+    a = np.array([-2.0, -1.0, 0.5, 3.0])
+    x = Variable(tt.as_tensor(a.copy()), requires_grad=True)
+    y = x * 1
+    out = F.rrelu_(y, 0.1, 0.3)
+    assert out is y
+    np.testing.assert_allclose(y.detach().numpy(), np.where(a > 0, a, a * 0.2))
+    y.sum().backward()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.numpy(), np.where(a > 0, 1.0, 0.2))
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        F.rrelu_(x)
+    t = tt.as_tensor(a.copy())
+    F.rrelu_(t, 0.1, 0.3, training=True)
+    got = t.numpy()
+    assert np.all(got[2:] == a[2:])
+    assert np.all((got[:2] <= a[:2] * 0.1 + 1e-12) & (got[:2] >= a[:2] * 0.3 - 1e-12))

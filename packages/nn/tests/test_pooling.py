@@ -251,3 +251,13 @@ def test_max_pool_two_thread_split_matches() -> None:
     finally:
         _kern_runtime._MIN_WORK = old_work
         _kern_runtime.set_kernel_threads(old)
+
+
+def test_adaptive_max_pool_empty_output() -> None:
+    """An output size of 0 gives an empty result (and gradient), as in PyTorch, not a crash."""
+    x = Variable(tt.as_tensor(np.random.default_rng(0).standard_normal((2, 3, 5, 5))), requires_grad=True)
+    y, idx = F.adaptive_max_pool2d(x, (0, 3), return_indices=True)
+    assert tuple(y.shape) == (2, 3, 0, 3) and tuple(idx.shape) == (2, 3, 0, 3)
+    y.sum().backward()
+    assert x.grad is not None and not x.grad.abs().sum().item()
+    assert tuple(F.adaptive_max_pool1d(x[:, :, 0], 0).shape) == (2, 3, 0)

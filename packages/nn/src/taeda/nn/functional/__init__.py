@@ -229,7 +229,7 @@ from taeda.nn.functional._pool3d import (  # noqa: E402
     max_pool3d,
     max_unpool3d,
 )
-from taeda.nn.functional._rrelu import rrelu  # noqa: E402
+from taeda.nn.functional._rrelu import rrelu, rrelu_  # noqa: E402
 
 __all__ += [
     "adaptive_avg_pool3d",
@@ -241,6 +241,7 @@ __all__ += [
     "multi_margin_loss",
     "multilabel_margin_loss",
     "rrelu",
+    "rrelu_",
     "triplet_margin_with_distance_loss",
 ]
 # ---- end extraB block ----

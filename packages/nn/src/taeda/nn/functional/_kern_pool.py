@@ -227,6 +227,9 @@ def adaptive_max_forward(x: Array, out: Ints) -> tuple[Array, Array]:
     xp = _xp(x)
     d = len(out)
     spatial = x.shape[-d:]
+    if 0 in out:  # an empty output (PyTorch allows it): no window to take a maximum over
+        shape = (*x.shape[:-d], *out)
+        return xp.empty(shape, x.dtype), xp.zeros(shape, xp.int64)
     idx_lists = []  # per dim: (o, kmax) clipped input indices
     for n, o in zip(spatial, out):
         starts, ends = adaptive_bounds(n, o)
