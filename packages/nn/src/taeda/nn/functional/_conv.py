@@ -239,7 +239,10 @@ def _check_conv(
                 f"{ws[0]} channels, but got {c} channels instead"
             )
         if ws[0] % groups != 0:
-            raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0")
+            raise RuntimeError(
+                f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight "
+                f"of size [{_shape_list(ws)}] instead"
+            )
         out_c = ws[1] * groups
     else:
         if ws[0] % groups != 0:
@@ -255,7 +258,8 @@ def _check_conv(
         out_c = ws[0]
     if b is not None and tuple(b.shape) != (out_c,):
         raise RuntimeError(
-            f"Given weight of size {_shape_list(ws)}, expected bias to be 1-dimensional with {out_c} "
+            f"Given {'transposed=1, ' if transposed else ''}weight of size {_shape_list(ws)}, expected bias to be "
+            f"1-dimensional with {out_c} "
             f"elements, but got bias of size {_shape_list(tuple(b.shape))} instead"
         )
     if x.dtype != w.dtype:
@@ -373,6 +377,9 @@ def conv3d(
     return _conv("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
+_AXES = {1: ("height", "width"), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
 def _conv_transpose(
     name: str,
     d: int,
@@ -395,16 +402,20 @@ def _conv_transpose(
     if any(p < 0 for p in pd):
         raise RuntimeError("negative padding is not supported")
     if any(o >= s and o >= v for o, s, v in zip(op, st, dl)):
-        raise RuntimeError(
-            f"output padding must be smaller than either stride or dilation, but got output_padding={op}, "
-            f"stride={st}, dilation={dl}"
-        )
+        # PyTorch's wording: a 1-D convolution runs as 2-D with a height-1 axis (output padding 0, stride 1)
+        axes, lead = _AXES[d], ((0, 1, 1),) if d == 1 else ()
+        vals = (*lead, *zip(op, st, dl))
+        parts = [f"{what}_{a}: {v[j]}" for j, what in enumerate(("output_padding", "stride", "dilation"))
+                 for a, v in zip(axes, vals)]  # fmt: skip
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got " + " ".join(parts))
     x = input.unsqueeze(0) if unbatched else input
     k = tuple(weight.shape[2:])
     out = tuple((i - 1) * s - 2 * p + v * (kk - 1) + o + 1 for i, s, p, v, kk, o in zip(x.shape[2:], st, pd, dl, k, op))
     if any(o <= 0 for o in out):
+        ins, outs = (tuple(int(i) for i in x.shape[2:]), out) if d != 1 else ((1, int(x.shape[2])), (1, *out))
         raise RuntimeError(
-            f"Given input size per channel: {tuple(x.shape[2:])}, calculated output size {out} is too small"
+            f"Given input size per channel: ({' x '.join(map(str, ins))}). Calculated output size per channel: "
+            f"({' x '.join(map(str, outs))}). Output size is too small"
         )
     y = ConvTransposeNd.apply(x, weight, bias, st, pd, pd, dl, groups, out)
     return y.squeeze(0) if unbatched else y  # type: ignore[no-any-return]

@@ -446,11 +446,9 @@ def _unpool(
                 f"output_size should be a sequence containing {d} or {d + 2} elements, but it has a "
                 f"length of '{len(given)}'"
             )
-        for o, dv, si in zip(out, default, s):
+        for j, (o, dv, si) in enumerate(zip(out, default, s)):
             if not dv - si < o < dv + si:
-                raise ValueError(
-                    f"invalid output_size {given} (dim {out.index(o)} must be between {dv - si} and {dv + si})"
-                )
+                raise ValueError(f'invalid output_size "{given}" (dim {j} must be between {dv - si} and {dv + si})')
     if tuple(indices.shape) != tuple(input.shape):
         raise RuntimeError(
             f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
