@@ -628,5 +628,8 @@ def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+from taeda.autograd import _views  # noqa: E402
 from taeda.autograd._variable import Variable as _Variable  # noqa: E402  (import cycle: Variable uses Function)
 from taeda.autograd._views import note_view as _note_view  # noqa: E402
+
+_views.VARIABLE[0] = _Variable

@@ -42,6 +42,10 @@ NO_GRAD_VIEW = (
 )
 
 
+# the Variable class, set by ``_function`` once it is defined (``_views`` is imported while it is being defined)
+VARIABLE: list[Any] = [type(None)]
+
+
 class _ViewList(list):  # type: ignore[type-arg]
     """Weak references to a root's views; dead ones are dropped when the list outgrows ``limit``."""
 
@@ -56,8 +60,10 @@ def note_view(v: Any, t: Any, args: Any) -> None:
     """Record ``v`` (whose tensor ``t`` shares a version counter, i.e. memory, with an input) as a view."""
     vc = t._vc
     for a in args:
-        d = getattr(a, "_data", None)
-        if d is None or d._vc is not vc or d is t:
+        if not isinstance(a, VARIABLE[0]):
+            continue
+        d = a._data
+        if d._vc is not vc or d is t:
             continue
         ax = a._extra
         root = a if ax is None or ax.base is None else ax.base
