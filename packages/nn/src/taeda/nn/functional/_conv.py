@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from taeda.autograd import Function, Variable, once_differentiable
-from taeda.nn.functional._conv_kernels import fast_backward, fast_forward, fast_im2col, fast_supported
+from taeda.nn.functional._conv_kernels import fast_backward, fast_forward, fast_supported
 from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._kern_conv import ConvGeom, conv_backward, conv_forward, im2col
 from taeda.nn.functional._kern_runtime import give
@@ -37,9 +37,9 @@ def _shape_list(shape: Sequence[int]) -> str:
 
 
 def _forward(x: Any, w: Any, b: Any | None, g: ConvGeom, keep_cols: bool) -> tuple[Any, Any | None]:
-    """Kernel dispatch: output and (when ``keep_cols``) the column buffer."""
+    """Kernel dispatch: output and (when ``keep_cols`` and the kernel keeps them) the column buffer."""
     if fast_supported(g):
-        return fast_forward(x, w, b, g, keep_cols)
+        return fast_forward(x, w, b, g), None  # its backward rebuilds the columns (cheaper than keeping them)
     return conv_forward(x, w, b, g, keep_cols)
 
 
@@ -48,7 +48,7 @@ def _backward(
 ) -> tuple[Any | None, Any | None, Any | None]:
     """Kernel dispatch: ``(dx, dw, db)``, None where not needed."""
     if fast_supported(g):
-        return fast_backward(gy, x, w, cols, g, need_x, need_w, need_b)
+        return fast_backward(gy, x, w, g, need_x, need_w, need_b)
     dx, dw = conv_backward(gy, x, w, cols, g, need_x, need_w) if need_x or need_w else (None, None)
     db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
     return dx, dw, db
@@ -204,10 +204,11 @@ class ConvTransposeNd(Function):
         if need_x:
             dxa, cols = _forward(ga, w.array, None, g, keep_cols=bool(need_w))
             dx = as_tensor(dxa)
-        elif need_w:
-            cols = fast_im2col(ga, g) if fast_supported(g) else im2col(ga, g)
         if need_w:
-            _, dwa, _ = _backward(x.array, None, w.array, cols, g, False, True, False)
+            if cols is None and not fast_supported(g):
+                cols = im2col(ga, g)
+            # the weight gradient of the convolution whose input gradient this is: its "input" is ga
+            _, dwa, _ = _backward(x.array, ga, w.array, cols, g, False, True, False)
             dw = None if dwa is None else as_tensor(dwa)
         give(cols)
         if need_b and ctx.has_bias:

@@ -4,12 +4,14 @@ any stride, padding and dilation), used by ``F.conv*`` when there are at least `
 Measured on the issue's layer (conv 32->64, 3x3, 16x16, batch 64, float32) against ``_kern_conv``'s per-sample GEMMs:
 
 * forward: the batch is processed in chunks of a few samples (about a core's L2 of columns): the chunk is moved into
-  a zero-bordered channels-last buffer, its windows are copied into the column buffer ``(k*P, K*C)`` (kept for the
-  weight gradient) and one GEMM with the weight ``(K*C, O)`` writes a channels-last result that a transposing add
-  (with the bias) moves into ``y (N, O, *out)`` while it is still in cache. The large GEMM runs about 25% faster
-  than one ``(O, K*C) @ (K*C, P)`` GEMM per sample, and the chunking saves a pass over memory.
-* weight gradient (and bias gradient): the output gradient is copied once as ``(O, n*P)`` (runs of P values), then
-  one GEMM with the column buffer; the bias gradient is a row sum of that copy.
+  a zero-bordered channels-last buffer, its windows are copied into a column buffer ``(k*P, K*C)`` and one GEMM with
+  the weight ``(K*C, O)`` writes a channels-last result that a transposing add (with the bias) moves into
+  ``y (N, O, *out)`` while it is still in cache. The large GEMM runs about 25% faster than one
+  ``(O, K*C) @ (K*C, P)`` GEMM per sample, and the chunking saves a pass over memory. The columns are not kept.
+* weight gradient (and bias gradient): the same chunks of columns are rebuilt from the saved input, and each meets
+  its chunk of the output gradient, copied as ``(O, k*P)`` (runs of P values), in one GEMM while both are in cache;
+  the bias gradient is a row sum of that copy. Rebuilding is cheaper than keeping the forward's columns: on the
+  benchmark layer these are 19 MB, and writing them out and reading them back cost about 1 ms more per step.
 * input gradient: one per-sample GEMM ``gy_n^T (P, O) @ w_k (O, C)`` per kernel offset, read straight from
   transposed views of the gradient (faster here than one large GEMM on a channels-last copy), added into a
   channels-last buffer of the unpadded input over the window that offset reaches. An offset that covers the whole
@@ -32,7 +34,7 @@ from taeda.nn.functional._kern_runtime import give, split_batch, take
 Array = Any
 Ints = tuple[int, ...]
 
-__all__ = ["fast_backward", "fast_forward", "fast_im2col", "fast_supported"]
+__all__ = ["fast_backward", "fast_forward", "fast_supported"]
 
 
 # Below this many output channels the per-sample GEMMs of ``_kern_conv`` are as fast or faster (LeNet's 6->16 layer).
@@ -75,30 +77,15 @@ def _columns(
     give(xpad)
 
 
-def fast_im2col(x: Array, g: ConvGeom) -> Array:
-    """The column buffer ``g.cols_shape`` of ``x`` (from the pool; give it back when done)."""
+def fast_forward(x: Array, w: Array, b: Array | None, g: ConvGeom) -> Array:
+    """``y (N, O, *out)`` of the cross-correlation (the columns are not kept: the backward pass rebuilds them)."""
     xp = _xp(x)
-    cols = take(xp, g.cols_shape, x.dtype)
-    ch = _chunk(g, x.dtype.itemsize)
-
-    def part(a: int, z: int, _p: int) -> None:
-        if z > a:
-            _columns(xp, x, g, ch, a, z, lambda s, e: cols[s:e])
-
-    split_batch(part, g.n, xp, cols.size)
-    return cols
-
-
-def fast_forward(x: Array, w: Array, b: Array | None, g: ConvGeom, keep_cols: bool) -> tuple[Array, Array | None]:
-    """``y (N, O, *out)`` of the cross-correlation; also the column buffer ``g.cols_shape`` when ``keep_cols``."""
-    xp = _xp(x)
-    n, o, c = g.n, g.o, g.c
+    n, o = g.n, g.o
     p = math.prod(g.out)
-    kc = math.prod(g.kernel) * c
+    kc = math.prod(g.kernel) * g.c
     # (O, C, *K) -> (*K, C, O) flattened: the right GEMM operand
-    wm = xp.ascontiguousarray(xp.moveaxis(w.reshape(o, c, -1), 0, -1).transpose(1, 0, 2)).reshape(kc, o)
+    wm = xp.ascontiguousarray(xp.moveaxis(w.reshape(o, g.c, -1), 0, -1).transpose(1, 0, 2)).reshape(kc, o)
     ch = _chunk(g, x.dtype.itemsize)
-    cols = take(xp, g.cols_shape, x.dtype) if keep_cols else None
     y = xp.empty((n, o, *g.out), dtype=x.dtype)
     bias = None if b is None else b.reshape(o, 1)
 
@@ -106,8 +93,7 @@ def fast_forward(x: Array, w: Array, b: Array | None, g: ConvGeom, keep_cols: bo
         if z == a:
             return
         tmp = take(xp, (ch, p, o), x.dtype)
-        # without keep_cols a part only needs one chunk of columns
-        buf = None if cols is not None else take(xp, (ch, *g.cols_shape[1:]), x.dtype)
+        buf = take(xp, (ch, *g.cols_shape[1:]), x.dtype)
 
         def emit(s: int, e: int, d: Array) -> None:
             k = e - s
@@ -119,16 +105,12 @@ def fast_forward(x: Array, w: Array, b: Array | None, g: ConvGeom, keep_cols: bo
             else:
                 xp.add(t.transpose(0, 2, 1), bias, out=yv)
 
-        if cols is not None:
-            _columns(xp, x, g, ch, a, z, lambda s, e: cols[s:e], emit)
-        else:
-            assert buf is not None
-            _columns(xp, x, g, ch, a, z, lambda s, e: buf[: e - s], emit)
-            give(buf)
+        _columns(xp, x, g, ch, a, z, lambda s, e: buf[: e - s], emit)
+        give(buf)
         give(tmp)
 
     split_batch(part, n, xp, n * p * kc + y.size)
-    return y, cols
+    return y
 
 
 def _offset_window(g: ConvGeom, off: Ints) -> tuple[tuple[slice, ...], tuple[slice, ...], bool] | None:
@@ -150,29 +132,51 @@ def _offset_window(g: ConvGeom, off: Ints) -> tuple[tuple[slice, ...], tuple[sli
     return tuple(src), tuple(dst), full
 
 
-def fast_backward(
-    gy: Array,
-    x: Array | None,
-    w: Array,
-    cols: Array | None,
-    g: ConvGeom,
-    need_x: bool,
-    need_w: bool,
-    need_b: bool,
-) -> tuple[Array | None, Array | None, Array | None]:
-    """Gradients ``(dx, dw, db)`` of the cross-correlation (None where not needed).
+def _weight_grad(
+    xp: Any, x: Array, g3: Array, g: ConvGeom, ch: int, a: int, z: int, dw: Array, db: Array | None
+) -> None:
+    """``dw (O, K*C)`` (and ``db (O,)``) of samples ``a:z``. Their columns are rebuilt chunk by chunk, as in the
+    forward pass; each chunk's columns and its gradient rows, copied as ``(O, k*P)`` (runs of P values), go through
+    one GEMM while they are still in cache. Keeping the forward's columns instead (a ``(N*P, K*C)`` buffer, 19 MB on
+    the benchmark layer) was slower: writing them out and reading them back cost more than rebuilding them."""
+    o, p = g.o, math.prod(g.out)
+    kc = math.prod(g.kernel) * g.c
+    buf = take(xp, (ch, *g.cols_shape[1:]), x.dtype)
+    gt = take(xp, (o, ch, p), g3.dtype)
+    acc = take(xp, (o, kc), g3.dtype)
+    first = [True]
+    if db is not None:
+        db[...] = 0
 
-    ``cols`` is the forward's column buffer (rebuilt from ``x`` when None and ``need_w``); it is left to the caller.
-    """
+    def emit(s: int, e: int, d: Array) -> None:
+        k = e - s
+        gk = gt[:, :k]
+        xp.copyto(gk, g3[s:e].transpose(1, 0, 2))
+        g2 = gk.reshape(o, k * p)
+        if db is not None:
+            xp.add(db, g2.sum(axis=1), out=db)
+        if first[0]:
+            xp.matmul(g2, d.reshape(k * p, kc), out=dw)
+            first[0] = False
+        else:
+            xp.matmul(g2, d.reshape(k * p, kc), out=acc)
+            xp.add(dw, acc, out=dw)
+
+    _columns(xp, x, g, ch, a, z, lambda s, e: buf[: e - s], emit)
+    give(buf)
+    give(gt)
+    give(acc)
+
+
+def fast_backward(
+    gy: Array, x: Array | None, w: Array, g: ConvGeom, need_x: bool, need_w: bool, need_b: bool
+) -> tuple[Array | None, Array | None, Array | None]:
+    """Gradients ``(dx, dw, db)`` of the cross-correlation (None where not needed); ``x`` is needed for ``dw``."""
     xp = _xp(gy)
     n, o, c = g.n, g.o, g.c
     p = math.prod(g.out)
     kprod = math.prod(g.kernel)
     kc = kprod * c
-    own_cols = None
-    if need_w and cols is None:
-        assert x is not None
-        cols = own_cols = take(xp, g.cols_shape, x.dtype)
     ch = _chunk(g, gy.dtype.itemsize)
     g3 = gy.reshape(n, o, p)
     dws = [xp.empty((o, kc), gy.dtype), xp.empty((o, kc), gy.dtype)] if need_w else []
@@ -199,17 +203,8 @@ def fast_backward(
                 dbs[part_no][...] = 0
             return
         if need_w:
-            assert cols is not None
-            if own_cols is not None:
-                _columns(xp, x, g, ch, a, z, lambda s, e: own_cols[s:e])
-            # the gradient as (O, m*P): runs of P values, a cheap copy; then one GEMM with contiguous operands
-            gt = take(xp, (o, m, p), gy.dtype)
-            xp.copyto(gt, g3[a:z].transpose(1, 0, 2))
-            g2 = gt.reshape(o, m * p)
-            if need_b:
-                g2.sum(axis=1, out=dbs[part_no])
-            xp.matmul(g2, cols[a:z].reshape(m * p, kc), out=dws[part_no])
-            give(gt)
+            assert x is not None
+            _weight_grad(xp, x, g3, g, ch, a, z, dws[part_no], dbs[part_no] if need_b else None)
         elif need_b:
             g3[a:z].sum(axis=(0, 2), out=dbs[part_no])
         if need_x:
@@ -230,11 +225,10 @@ def fast_backward(
                 dn[(slice(None), *dst)] += tv[(slice(None), *src)]
             xp.copyto(dx[a:z], xp.moveaxis(dn, -1, 1))
 
-    work = (cols.size if need_w and cols is not None else 0) + (dx.size * kprod if dx is not None else 0)
+    work = (n * p * kc if need_w else 0) + (dx.size * kprod if dx is not None else 0)
     parts = split_batch(part, n, xp, max(work, gy.size))
     give(dxn)
     give(tmp)
-    give(own_cols)
     dw = db = None
     if need_w:
         acc = dws[0] if parts == 1 else dws[0] + dws[1]
