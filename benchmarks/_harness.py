@@ -1,12 +1,14 @@
 """Shared timing harness for taeda's benchmarks: minima of interleaved rounds, page faults, one table format.
 
 Every package's benchmark module defines ``cases() -> list[Case]``; ``benchmarks/run.py`` collects them, runs
-each case's variants interleaved (so drift on a shared machine hits them alike) and prints one table.
+each case's taeda and NumPy variants interleaved (so drift on a shared machine hits them alike), times the PyTorch
+variants in a separate process, and prints one table.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import resource
 import statistics
 import time
@@ -70,8 +72,13 @@ def _calibrate(fn: Callable[[], object], budget: float = 0.02) -> int:
 _SETTLE = 0.05
 
 
-def run_case(case: Case, rounds: int = 7, quick: bool = False) -> Result:
+def run_case(case: Case, rounds: int = 7, quick: bool = False, only: tuple[str, ...] | None = None) -> Result:
+    """Time the case's variants (those named in ``only`` when given), interleaved round by round."""
     variants = {k: f for k, f in (("taeda", case.taeda), ("numpy", case.numpy), ("torch", case.torch)) if f}
+    if only is not None:
+        variants = {k: f for k, f in variants.items() if k in only}
+    if not variants:
+        return Result(case)
     for f in variants.values():  # warm up caches, allocators and lazy imports
         f()
     number = case.number or min(_calibrate(f, 0.005 if quick else 0.02) for f in variants.values())
@@ -143,8 +150,18 @@ def format_table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
+# NOTE: PyTorch is timed in a process of its own (see run.py). In one process with taeda, its OpenMP threads either
+# spin after each op and steal both cores from the taeda round that follows (2.4x slower taeda rows were seen), or,
+# told to sleep (OMP_WAIT_POLICY=PASSIVE), wake late for each op and make PyTorch up to 1.3x slower: either way the
+# ratio is wrong. Each framework alone in its process, as a user runs it, is the fair comparison.
+TORCH_ENV = "TAEDA_BENCH_TORCH"
+
+
 def try_import_torch() -> Any:
-    """PyTorch when installed (for the comparison column), else None; single-threaded settings untouched."""
+    """PyTorch when this process times it (``TAEDA_BENCH_TORCH=1``, set by run.py's PyTorch child) and it is
+    installed, else None; its thread settings are left at PyTorch's defaults."""
+    if os.environ.get(TORCH_ENV) != "1":
+        return None
     try:
         import torch
     except ImportError:

@@ -9,25 +9,27 @@ Usage::
 Each ``benchmarks/bench_<package>.py`` defines ``cases(quick: bool) -> list[Case]``. Results are also written to
 ``benchmarks/results/latest.{json,md}`` (``latest-<packages>.*`` for a subset) and, when matplotlib is
 installed, a chart ``latest.png``.
+
+The PyTorch column is timed in a child process that imports PyTorch and runs only its variants, with PyTorch's
+default thread settings; this process never imports it. Each framework then runs alone, as a user runs it.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
-# PyTorch's OpenMP threads spin after each op and steal the cores from the NumPy rounds that follow: make them
-# sleep instead (must be set before torch is imported by any benchmark module).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _harness import Result, format_table, run_case
+from _harness import TORCH_ENV, Result, format_table, run_case
 
 ORDER = ["tensor", "autograd", "nn", "optim", "data", "vision", "main"]
 
@@ -37,8 +39,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("packages", nargs="*", help=f"subset of {ORDER}")
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller problems (smoke mode)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     names = args.packages or [n for n in ORDER if (HERE / f"bench_{n}.py").exists()]
+    if args.torch_child:  # the PyTorch process: time only the torch variants, print them as JSON
+        rows = [
+            {"group": case.group, "case": case.name, "seconds": run_case(case, quick=args.quick, only=("torch",)).seconds}
+            for name in names
+            for case in importlib.import_module(f"bench_{name}").cases(args.quick)
+        ]
+        print(json.dumps(rows))
+        return 0
+    os.environ.pop(TORCH_ENV, None)  # this process never imports torch: its threads would disturb taeda's rounds
     results: list[Result] = []
     for name in names:
         module = importlib.import_module(f"bench_{name}")
@@ -46,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             res = run_case(case, quick=args.quick)
             results.append(res)
             print(format_table([res]).splitlines()[-1], flush=True)
+    _add_torch(results, names, args.quick)
     table = format_table(results)
     print()
     print(f"taeda benchmarks on {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -67,6 +80,22 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / f"{stem}.md").write_text(table + "\n")
     _chart(results, args.out / f"{stem}.png")
     return 0
+
+
+def _add_torch(results: list[Result], names: list[str], quick: bool) -> None:
+    """Fill the torch column from a child process that imports PyTorch and times only its variants."""
+    if importlib.util.find_spec("torch") is None:
+        return
+    print("timing the PyTorch variants in a separate process...", flush=True)
+    cmd = [sys.executable, str(HERE / "run.py"), "--torch-child", *names, *(["--quick"] if quick else [])]
+    proc = subprocess.run(cmd, env={**os.environ, TORCH_ENV: "1"}, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        print(f"the PyTorch process failed (exit {proc.returncode}); no torch column:\n{proc.stderr[-2000:]}")
+        return
+    rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    by_name = {(row["group"], row["case"]): row["seconds"] for row in rows}
+    for r in results:
+        r.seconds.update(by_name.get((r.case.group, r.case.name), {}))
 
 
 def _chart(results: list[Result], path: Path) -> None:

@@ -39,6 +39,25 @@ def test_linear_non_contiguous_input() -> None:
     np.testing.assert_allclose(out.data.numpy(), x.T @ w.T + b)
 
 
+@pytest.mark.parametrize("rows", [7, 8, 33, 64, 65])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_linear_few_rows_path_matches_numpy_and_is_c_ordered(rows: int, bias: bool, dtype: type) -> None:
+    # 8-64 rows and at least 128 outputs take the W xᵀ GEMM; the neighbours take x Wᵀ: both give the same y
+    x = RNG.standard_normal((rows, 40)).astype(dtype)
+    x_view = np.asfortranarray(x)  # a non-contiguous input as well
+    w = RNG.standard_normal((130, 40)).astype(dtype)
+    b = RNG.standard_normal(130).astype(dtype) if bias else None
+    ref = x.astype(np.float64) @ w.T.astype(np.float64) + (0 if b is None else b)
+    for inp in (x, x_view):
+        out = F.linear(tt.as_tensor(inp), tt.as_tensor(w), None if b is None else tt.as_tensor(b)).data.numpy()
+        assert out.flags.c_contiguous and out.dtype == dtype and out.shape == (rows, 130)
+        np.testing.assert_allclose(out, ref, rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-4)
+    xv, wv = var(x.astype(np.float64)[:, :6]), var(w.astype(np.float64)[:, :6])
+    bv = var(b.astype(np.float64)) if b is not None else None
+    assert gradcheck(lambda a, c: F.linear(a, c, bv), (xv, wv))
+
+
 @pytest.mark.parametrize("shape", [(3, 4), (2, 2, 4), (4,)])
 def test_linear_gradcheck(shape: tuple[int, ...]) -> None:
     x, w, b = var(RNG.standard_normal(shape)), var(RNG.standard_normal((3, 4))), var(RNG.standard_normal(3))
