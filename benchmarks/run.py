@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = args.packages or [n for n in ORDER if (HERE / f"bench_{n}.py").exists()]
     if args.torch_child:  # the PyTorch process: time only the torch variants, print them as JSON
+        cases = [case for name in names for case in importlib.import_module(f"bench_{name}").cases(args.quick)]
         rows = [
-            {"group": case.group, "case": case.name, "seconds": run_case(case, quick=args.quick, only=("torch",)).seconds}
-            for name in names
-            for case in importlib.import_module(f"bench_{name}").cases(args.quick)
+            {"group": c.group, "case": c.name, "seconds": run_case(c, quick=args.quick, only=("torch",)).seconds}
+            for c in cases
         ]
         print(json.dumps(rows))
         return 0
