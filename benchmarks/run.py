@@ -5,6 +5,7 @@ Usage::
     hatch run bench                 # every package
     hatch run bench tensor autograd # some packages
     hatch run bench --quick         # fewer rounds (CI smoke mode)
+    hatch run bench nn --rounds 25  # more rounds on a noisy machine (the fastest round is reported)
 
 Each ``benchmarks/bench_<package>.py`` defines ``cases(quick: bool) -> list[Case]``. Results are also written to
 ``benchmarks/results/latest.{json,md}`` (``latest-<packages>.*`` for a subset) and, when matplotlib is
@@ -39,15 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("packages", nargs="*", help=f"subset of {ORDER}")
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller problems (smoke mode)")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per case (the fastest is reported)")
     parser.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     names = args.packages or [n for n in ORDER if (HERE / f"bench_{n}.py").exists()]
     if args.torch_child:  # the PyTorch process: time only the torch variants, print them as JSON
         cases = [case for name in names for case in importlib.import_module(f"bench_{name}").cases(args.quick)]
-        rows = [
-            {"group": c.group, "case": c.name, "seconds": run_case(c, quick=args.quick, only=("torch",)).seconds}
-            for c in cases
-        ]
+        timed = [(c, run_case(c, args.rounds, args.quick, only=("torch",))) for c in cases]
+        rows = [{"group": c.group, "case": c.name, "seconds": r.seconds} for c, r in timed]
         print(json.dumps(rows))
         return 0
     os.environ.pop(TORCH_ENV, None)  # this process never imports torch: its threads would disturb taeda's rounds
@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         module = importlib.import_module(f"bench_{name}")
         for case in module.cases(args.quick):
-            res = run_case(case, quick=args.quick)
+            res = run_case(case, args.rounds, args.quick)
             results.append(res)
             print(format_table([res]).splitlines()[-1], flush=True)
-    _add_torch(results, names, args.quick)
+    _add_torch(results, names, args.quick, args.rounds)
     table = format_table(results)
     print()
     print(f"taeda benchmarks on {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -82,12 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _add_torch(results: list[Result], names: list[str], quick: bool) -> None:
+def _add_torch(results: list[Result], names: list[str], quick: bool, rounds: int) -> None:
     """Fill the torch column from a child process that imports PyTorch and times only its variants."""
     if importlib.util.find_spec("torch") is None:
         return
     print("timing the PyTorch variants in a separate process...", flush=True)
-    cmd = [sys.executable, str(HERE / "run.py"), "--torch-child", *names, *(["--quick"] if quick else [])]
+    cmd = [sys.executable, str(HERE / "run.py"), "--torch-child", f"--rounds={rounds}", *names]
+    cmd += ["--quick"] if quick else []
     proc = subprocess.run(cmd, env={**os.environ, TORCH_ENV: "1"}, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         print(f"the PyTorch process failed (exit {proc.returncode}); no torch column:\n{proc.stderr[-2000:]}")
