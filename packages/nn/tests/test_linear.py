@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,7 +43,7 @@ def test_linear_non_contiguous_input() -> None:
 @pytest.mark.parametrize("rows", [7, 8, 33, 64, 65])
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_linear_few_rows_path_matches_numpy_and_is_c_ordered(rows: int, bias: bool, dtype: type) -> None:
+def test_linear_few_rows_path_matches_numpy_and_is_c_ordered(rows: int, bias: bool, dtype: Any) -> None:
     # 8-64 rows and at least 128 outputs take the W xᵀ GEMM; the neighbours take x Wᵀ: both give the same y
     x = RNG.standard_normal((rows, 40)).astype(dtype)
     x_view = np.asfortranarray(x)  # a non-contiguous input as well

@@ -27,6 +27,7 @@ from taeda.tensor import _dispatch
 from taeda.tensor import _dtype as _dt
 from taeda.tensor import _operators as _op
 from taeda.tensor import cuda as _cuda
+from taeda.tensor._axpy import axpy as _axpy
 from taeda.tensor._checks import norm_dim
 from taeda.tensor._device import CPU, Device, device_of
 from taeda.tensor._methods import TensorMethods, _method1, _method2
@@ -709,11 +710,15 @@ class Tensor(TensorMethods):
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         if alpha != 1:
+            if _axpy(self, other, alpha):  # one BLAS pass instead of a temporary and two passes
+                return self
             other = other * alpha
         return _inplace(self, operator.iadd, other)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         if alpha != 1:
+            if _axpy(self, other, -alpha):
+                return self
             other = other * alpha
         return _inplace(self, operator.isub, other)
 
