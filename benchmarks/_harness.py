@@ -95,6 +95,7 @@ def run_case(case: Case, rounds: int = 7, quick: bool = False, only: tuple[str, 
             for k in names[r % len(names) :] + names[: r % len(names)]:
                 f = variants[k]
                 time.sleep(_SETTLE)
+                f()  # NOTE: one untimed call first: after the pause, caches, clocks and idle vCPUs are cold
                 f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                 t0 = time.perf_counter()
                 for _ in range(number):
