@@ -70,6 +70,7 @@ def _calibrate(fn: Callable[[], object], budget: float = 0.02) -> int:
 # NOTE: a pause before each variant's batch of calls: BLAS and OpenMP worker threads of the previous variant keep
 # spinning for a while after their last call, and on a 2-core machine they would steal the next variant's cores
 _SETTLE = 0.05
+_ROUND = 0.02  # seconds of calls per timed round
 
 
 def run_case(case: Case, rounds: int = 7, quick: bool = False, only: tuple[str, ...] | None = None) -> Result:
@@ -81,7 +82,7 @@ def run_case(case: Case, rounds: int = 7, quick: bool = False, only: tuple[str, 
         return Result(case)
     for f in variants.values():  # warm up caches, allocators and lazy imports
         f()
-    number = case.number or min(_calibrate(f, 0.005 if quick else 0.02) for f in variants.values())
+    number = case.number or min(_calibrate(f, 0.005 if quick else _ROUND) for f in variants.values())
     rounds = 3 if quick else rounds
     times: dict[str, list[float]] = {k: [] for k in variants}
     faults: dict[str, list[float]] = {k: [] for k in variants}

@@ -108,6 +108,19 @@ def test_max_pool_ties_nan_and_int() -> None:
     np.testing.assert_array_equal(F.max_pool2d(Variable(xi), 2).data.numpy(), [[[[5, 7], [13, 15]]]])
 
 
+@pytest.mark.parametrize(
+    ("k", "s", "shape"),
+    [((2, 2), (2, 2), (2, 3, 8, 6)), ((3, 3), (1, 2), (2, 2, 7, 9)), ((12, 11), (3, 2), (1, 2, 15, 14))],
+)
+def test_max_pool_many_ties_pick_the_first_maximum(k: Any, s: Any, shape: Any) -> None:
+    # small integers: most windows hold several equal maxima; 12x11 = 132 offsets takes the int32 winner index
+    x = rng.integers(0, 3, shape).astype(np.float64)
+    y, idx = F.max_pool2d(V(x), k, s, return_indices=True)
+    ref, ref_idx = direct_pool(x, k, s, (0, 0), (1, 1), False, "max")
+    np.testing.assert_array_equal(y.data.numpy(), ref)
+    np.testing.assert_array_equal(idx.data.numpy(), ref_idx)
+
+
 AVG_GRID = [
     ((2, 2), (2, 2), (0, 0), False, True),
     ((3, 3), (2, 2), (1, 1), True, True),

@@ -88,18 +88,27 @@ def max_pool_forward(x: Array, g: PoolGeom) -> tuple[Array, Array]:
 
     def part(a: int, z: int, _p: int) -> None:
         ya, aa, xa = y[a:z], arg[a:z], xpad[a:z]
-        ya[...] = xa[g.view_slices(offs[0])]
+        xp.copyto(ya, xa[g.view_slices(offs[0])])
         aa[...] = 0
+        if len(offs) == 1:
+            return
+        # NOTE: ufuncs on strided views run about 7x slower than on contiguous arrays, so each offset's view is
+        # copied once into a contiguous buffer and the compare and maximum read that. The offsets are scanned in
+        # order and a later one wins only when strictly greater, so the winner's index only grows:
+        # arg = max(arg, i * (v > max so far)), in int8 arithmetic (several times faster than a masked copy).
+        v = xp.empty(ya.shape, dtype=ya.dtype)
         mask = xp.empty(ya.shape, dtype=bool)
         step = xp.empty(aa.shape, dtype=aa.dtype)
+        small = aa.dtype.itemsize == 1
         for i, off in enumerate(offs[1:], 1):
-            v = xa[g.view_slices(off)]
+            xp.copyto(v, xa[g.view_slices(off)])
             xp.greater(v, ya, out=mask)
             xp.maximum(ya, v, out=ya)
-            # arg += mask * (i - arg): plain arithmetic is several times faster than a masked copy
-            xp.subtract(i, aa, out=step)
-            step *= mask
-            aa += step
+            if small:
+                xp.multiply(mask.view(aa.dtype), aa.dtype.type(i), out=step)
+            else:
+                xp.multiply(mask, i, out=step)
+            xp.maximum(aa, step, out=aa)
 
     split_batch(part, y.shape[0], xp, xpad.size)
     if x.dtype.kind == "f" and x.size and math.isnan(float(x.max())):
