@@ -7,12 +7,7 @@ Cases:
 
 from __future__ import annotations
 
-import os
 from typing import Any
-
-# PyTorch's OpenMP workers spin after each parallel op by default and steal the cores NumPy's BLAS and ufuncs run
-# on in the interleaved rounds; passive waiting keeps the columns independent (must be set before torch loads).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 from _harness import Case, try_import_torch

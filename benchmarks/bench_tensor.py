@@ -6,7 +6,6 @@ tensors (``a + b``, ``a * b``, ``a + 1.0``, ``a.sum()``) at most 2x NumPy. Run w
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -24,10 +23,6 @@ def _case(group: str, name: str, fns: tuple[Fn, Fn, Fn | None], target: float | 
 
 
 def cases(quick: bool = False) -> list[Case]:
-    # PyTorch's OpenMP workers spin for a while after each call and steal a core from the next variant timed
-    # (taeda runs right after torch in the harness's rounds); passive waiting keeps the comparison fair. It only takes
-    # effect when torch is not imported yet.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     torch: Any = try_import_torch()
     rng = np.random.default_rng(0)
     out: list[Case] = []
