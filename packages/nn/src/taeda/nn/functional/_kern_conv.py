@@ -181,6 +181,28 @@ def conv_forward(x: Array, w: Array, b: Array | None, g: ConvGeom, keep_cols: bo
     xpad = take(xp, g.xpad_shape, x.dtype)
     y = xp.empty((n, g.o, *g.out), dtype=x.dtype)
     bias = None if b is None else b.reshape(gr, og, 1)
+    if gr == 1 and g.channels_last:
+        # NOTE: one (N*P, K*C) @ (K*C, O) GEMM and a transposing copy, not N per-sample (O, K*C) @ (K*C, P) GEMMs
+        # on a transposed view of the columns, which OpenBLAS runs slowly for some P (LeNet's 6->16 layer on 14x14
+        # inputs, P = 100: 0.77 ms against 0.21 + 0.03 ms; on 12x12, P = 64: 0.26 against 0.15 + 0.03 ms)
+        def cols_part(a: int, z: int, _p: int) -> None:
+            if z > a:
+                _im2col(xp, x, g, cols, xpad, a, z)
+
+        split_batch(cols_part, n, xp, cols.size)
+        give(xpad)
+        t = take(xp, (n, p, g.o), x.dtype)
+        xp.matmul(cols.reshape(n * p, kk), wm[0].T, out=t.reshape(n * p, g.o))
+        yv = y.reshape(n, g.o, p)
+        if bias is None:
+            xp.copyto(yv, t.transpose(0, 2, 1))
+        else:
+            xp.add(t.transpose(0, 2, 1), bias[0], out=yv)
+        give(t)
+        if not keep_cols:
+            give(cols)
+            return y, None
+        return y, cols
 
     def part(a: int, z: int, _p: int) -> None:
         m = z - a
