@@ -203,3 +203,21 @@ def test_softmax_gradgradcheck_and_gradient_penalty() -> None:
     grads = {n: p.grad for n, p in net.named_parameters()}
     assert grads["2.bias"] is None  # the input gradient does not depend on the last bias
     assert all(grads[n] is not None for n in ("0.weight", "0.bias", "2.weight"))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_relu_on_large_arrays_keeps_nan_inf_and_fresh_output(dtype: Any) -> None:
+    # from 4096 elements relu compares against a shared read-only zero buffer (faster than a scalar in NumPy)
+    for shape in [(5000,), (3, 64, 70), (2, 9000)]:  # sizes grow and shrink: the buffer grows once and is reused
+        a = RNG.standard_normal(shape).astype(dtype)
+        a.reshape(-1)[:4] = [np.nan, np.inf, -np.inf, -0.0]
+        y = F.relu(Variable(tt.from_numpy(a))).data.numpy()
+        ref = np.maximum(a, 0)
+        np.testing.assert_array_equal(y, ref)
+        assert np.isnan(y.reshape(-1)[0]) and y.reshape(-1)[1] == np.inf and y.reshape(-1)[2] == 0
+        assert y.flags.writeable and y.dtype == dtype and y.shape == shape
+        y[...] = 1  # the output is the caller's own memory: the zero buffer stays zero
+    b = RNG.standard_normal((70, 80))
+    np.testing.assert_array_equal(F.relu(Variable(tt.from_numpy(b))).data.numpy(), np.maximum(b, 0))
+    t = np.asfortranarray(RNG.standard_normal((90, 70)))  # non-contiguous input: the scalar path
+    np.testing.assert_array_equal(F.relu(Variable(tt.from_numpy(t))).data.numpy(), np.maximum(t, 0))
