@@ -55,7 +55,8 @@ _FUNCS = _find()
 
 
 def axpy(y: Tensor, x: Any, alpha: Any) -> bool:
-    """``y += alpha * x`` in place with BLAS when it applies, returning True; False leaves ``y`` untouched.
+    """``y += alpha * x`` in place with BLAS when it applies, returning True (the caller bumps ``y``'s version);
+    False leaves ``y`` untouched.
 
     Applies to C-contiguous, writable float32/float64 NumPy storage of at least 32K elements, ``x`` a Tensor of
     the same dtype and shape (no broadcasting), a real ``alpha``, and ``x`` either ``y`` itself or sharing no memory
@@ -82,9 +83,4 @@ def axpy(y: Tensor, x: Any, alpha: Any) -> bool:
     ):
         return False
     fn(a.size, alpha, xt.ctypes.data, 1, a.ctypes.data, 1)
-    vc = y._vc
-    if vc is None:
-        y._vc = [1]
-    else:
-        vc[0] += 1
     return True

@@ -711,6 +711,7 @@ class Tensor(TensorMethods):
     def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         if alpha != 1:
             if _axpy(self, other, alpha):  # one BLAS pass instead of a temporary and two passes
+                _bump(self)
                 return self
             other = other * alpha
         return _inplace(self, operator.iadd, other)
@@ -718,6 +719,7 @@ class Tensor(TensorMethods):
     def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
         if alpha != 1:
             if _axpy(self, other, -alpha):
+                _bump(self)
                 return self
             other = other * alpha
         return _inplace(self, operator.isub, other)

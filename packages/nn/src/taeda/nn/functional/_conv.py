@@ -32,6 +32,17 @@ def ntuple(v: IntOrInts, n: int, name: str = "argument") -> Ints:
     return t
 
 
+def three_ints(v: IntOrInts, message: str, allow_empty: bool = False) -> Ints | None:
+    """:func:`ntuple` for the 3-D functions, whose PyTorch errors are ``RuntimeError(message)``; None for an empty
+    sequence when ``allow_empty``."""
+    if allow_empty and not isinstance(v, int) and len(v) == 0:
+        return None
+    try:
+        return ntuple(v, 3)
+    except ValueError:
+        raise RuntimeError(message) from None
+
+
 def _shape_list(shape: Sequence[int]) -> str:
     return "[" + ", ".join(str(s) for s in shape) + "]"
 

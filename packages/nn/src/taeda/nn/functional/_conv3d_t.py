@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from taeda.autograd import Variable
-from taeda.nn.functional._conv import _conv_transpose
+from taeda.nn.functional._conv import _conv_transpose, three_ints
 from taeda.nn.functional._util import TensorLike
 
 __all__ = ["conv_transpose3d"]
@@ -14,16 +14,13 @@ IntOrInts = int | Sequence[int]
 
 
 def _three(v: IntOrInts, name: str) -> tuple[int, ...]:
-    if isinstance(v, int):
-        return (v,) * 3
-    t = tuple(int(i) for i in v)
-    if len(t) == 1:
-        return t * 3
-    if len(t) != 3:
-        raise RuntimeError(
-            f"expected {name} to be a single integer value or a list of 3 values to match the convolution "
-            f"dimensions, but got {name}=[{', '.join(map(str, t))}]"
-        )
+    got = "" if isinstance(v, int) else ", ".join(str(int(i)) for i in v)
+    message = (
+        f"expected {name} to be a single integer value or a list of 3 values to match the convolution "
+        f"dimensions, but got {name}=[{got}]"
+    )
+    t = three_ints(v, message)
+    assert t is not None
     return t
 
 

@@ -37,6 +37,15 @@ def pairwise_distance(
     return _pnorm(d, p, d.ndim - 1 if d.ndim else 0, keepdim)
 
 
+def check_triplet_dims(anchor: TensorLike, positive: TensorLike, negative: TensorLike) -> None:
+    """PyTorch's error when the three tensors of a triplet loss differ in their number of dimensions."""
+    if not (anchor.ndim == positive.ndim == negative.ndim):
+        raise RuntimeError(
+            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
+            f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs"
+        )
+
+
 def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float = 1e-8) -> Variable:
     """x1·x2 / (max(‖x1‖, eps) · max(‖x2‖, eps)) along ``dim``.
 

@@ -2,7 +2,8 @@
 
 Layout: the input is copied once into a zero-bordered channels-last buffer ``(N, *padded, C)``; the windows are
 copied from a strided view into a column buffer ``(N, *out, groups, *kernel, C/groups)`` (runs of ``C/groups``
-contiguous values), and one batched GEMM per call writes the output directly in ``(N, O, *out)`` order. The
+contiguous values), and one batched GEMM per call writes the output directly in ``(N, O, *out)`` order (with one
+group and channels-last columns: one ``(N*P, K*C) @ (K*C, O)`` GEMM and a transposing copy instead). The
 backward pass reuses the column buffer for the weight gradient and computes the input gradient as one GEMM per
 kernel offset followed by a contiguous-block add into a padded channels-last buffer. Scratch buffers come from a
 pool and large calls run on two half-batches in two threads (see ``_kern_runtime``).

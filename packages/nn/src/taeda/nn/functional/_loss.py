@@ -11,7 +11,7 @@ import taeda.tensor as tt
 from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._activation import logsigmoid
 from taeda.nn.functional._argcheck import raise_if_not_tensor
-from taeda.nn.functional._distance import pairwise_distance
+from taeda.nn.functional._distance import check_triplet_dims, pairwise_distance
 from taeda.nn.functional._double import composite_backward, wants_graph
 from taeda.nn.functional._util import (
     _REDUCTIONS,
@@ -922,12 +922,7 @@ def triplet_margin_loss(
     check_reduction(reduction)
     if margin <= 0:
         raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
-    dims = {anchor.ndim, positive.ndim, negative.ndim}
-    if len(dims) != 1:
-        raise RuntimeError(
-            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
-            f"got: anchor {anchor.ndim}D, positive {positive.ndim}D, and negative {negative.ndim}D inputs"
-        )
+    check_triplet_dims(anchor, positive, negative)
     d_pos = pairwise_distance(anchor, positive, p, eps)
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:

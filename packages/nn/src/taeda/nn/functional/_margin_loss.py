@@ -11,7 +11,7 @@ from typing import Any
 
 import taeda.tensor as tt
 from taeda.autograd import Variable
-from taeda.nn.functional._distance import pairwise_distance
+from taeda.nn.functional._distance import check_triplet_dims, pairwise_distance
 from taeda.nn.functional._util import (
     TensorLike,
     as_var,
@@ -35,6 +35,16 @@ def _check_vector_or_matrix(input: TensorLike) -> None:
         raise RuntimeError(
             f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {_sizes(shape)}"
         )
+
+
+def _finish(loss: Variable, ndim: int, nframe: int, reduction: str) -> Variable:
+    """The per-sample loss of a (multi-label) margin loss, reduced: 0-d for a vector input, 0 as the mean of an
+    empty batch (as PyTorch gives)."""
+    if ndim < 2:
+        loss = loss.reshape(())
+    if nframe == 0 and reduction == "mean":
+        return loss.sum()
+    return _reduce(loss, reduction)
 
 
 def _check_long(target: TensorLike) -> None:
@@ -94,11 +104,7 @@ def multi_margin_loss(
     if weight is not None:
         mask *= data_of(weight).array.astype(dt, copy=False)[ta][:, None]
     loss = (z * tt.as_tensor(mask)).sum(1) / dim
-    if len(shape) < 2:
-        loss = loss.reshape(())
-    if nframe == 0 and reduction == "mean":
-        return loss.sum()  # PyTorch gives 0 for an empty batch
-    return _reduce(loss, reduction)
+    return _finish(loss, len(shape), nframe, reduction)
 
 
 def multilabel_margin_loss(
@@ -150,11 +156,7 @@ def multilabel_margin_loss(
         hinge = (x.unsqueeze(1) - xj.unsqueeze(2) + 1.0).clamp(min=0)
         loss = (hinge * tt.as_tensor(w.astype(dt))).reshape(nframe, k * dim).sum(1)
     loss = loss / dim
-    if len(shape) < 2:
-        loss = loss.reshape(())
-    if nframe == 0 and reduction == "mean":
-        return loss.sum()  # PyTorch gives 0 for an empty batch
-    return _reduce(loss, reduction)
+    return _finish(loss, len(shape), nframe, reduction)
 
 
 def triplet_margin_with_distance_loss(
@@ -174,16 +176,10 @@ def triplet_margin_with_distance_loss(
 
         >>> F.triplet_margin_with_distance_loss(a, p, n, distance_function=lambda x, y: 1 - F.cosine_similarity(x, y))
     """
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+    check_reduction(reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
-    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
-    if not (a_dim == p_dim and p_dim == n_dim):
-        raise RuntimeError(
-            "The anchor, positive, and negative tensors are expected to have the same number of dimensions, but "
-            f"got: anchor {a_dim}D, positive {p_dim}D, and negative {n_dim}D inputs"
-        )
+    check_triplet_dims(anchor, positive, negative)
     dist = distance_function if distance_function is not None else pairwise_distance
     dist_pos = as_var(dist(anchor, positive))
     dist_neg = as_var(dist(anchor, negative))

@@ -12,6 +12,7 @@ from typing import Any
 
 import taeda.tensor as tt
 from taeda.autograd import Variable
+from taeda.nn.functional._conv import three_ints
 from taeda.nn.functional._kern_pool import PoolGeom, adaptive_avg_matrix, avg_divisor
 from taeda.nn.functional._pooling import AdaptiveMaxPoolNd, AvgPoolNd, MaxPoolNd, MaxUnpoolNd
 from taeda.nn.functional._upsampling import Separable
@@ -25,20 +26,6 @@ Ints = tuple[int, ...]
 
 def _sizes(x: TensorLike) -> str:
     return "[" + ", ".join(str(int(s)) for s in tuple(x.shape)) + "]"
-
-
-def _three(v: IntOrInts, allow_empty: bool, message: str) -> Ints | None:
-    """``v`` as three ints (an int or 1-tuple is repeated); None for an allowed empty sequence."""
-    if isinstance(v, int):
-        return (v,) * 3
-    t = tuple(int(i) for i in v)
-    if len(t) == 0 and allow_empty:
-        return None
-    if len(t) == 1:
-        return t * 3
-    if len(t) != 3:
-        raise RuntimeError(message)
-    return t
 
 
 def _half(n: int) -> int:
@@ -60,17 +47,17 @@ def _geom3(
     """Validate a 3-D pooling call in PyTorch's order and with its messages; return the geometry."""
     either = "" if avg else "either "
     be = "be" if avg else "either be"
-    k = _three(kernel_size, False, f"{name}: kernel_size must {be} a single int, or a tuple of three ints")
+    k = three_ints(kernel_size, f"{name}: kernel_size must {be} a single int, or a tuple of three ints")
     s = (
         None
         if stride is None
-        else _three(stride, True, f"{name}: stride must {either}be omitted, a single int, or a tuple of three ints")
+        else three_ints(stride, f"{name}: stride must {either}be omitted, a single int, or a tuple of three ints", True)
     )
-    p = _three(padding, False, f"{name}: padding must {be} a single int, or a tuple of three ints")
+    p = three_ints(padding, f"{name}: padding must {be} a single int, or a tuple of three ints")
     if avg:
         dl: Ints | None = (1, 1, 1)
     else:
-        dl = _three(dilation, False, f"{name}: dilation must be either a single int, or a tuple of three ints")
+        dl = three_ints(dilation, f"{name}: dilation must be either a single int, or a tuple of three ints")
     assert k is not None and p is not None and dl is not None
     st = k if s is None else s
     if divisor_override is not None and divisor_override == 0:

@@ -18,6 +18,20 @@ def _check_int(fname: str, name: str, value: object) -> int:
     return value
 
 
+def _pixel_args(fname: str, name: str, input: TensorLike, factor: object) -> tuple[int, Variable, tuple[int, ...]]:
+    """The factor, the input as a Variable and its shape, after PyTorch's checks of both (in its order)."""
+    r = _check_int(fname, name, factor)
+    x = as_var(input)
+    shape = tuple(x.shape)
+    if len(shape) < 3:
+        raise RuntimeError(
+            f"{fname} expects input to have at least 3 dimensions, but got input with {len(shape)} dimension(s)"
+        )
+    if r <= 0:
+        raise RuntimeError(f"{fname} expects a positive {name}, but got {r}")
+    return r, x, shape
+
+
 def pixel_shuffle(input: TensorLike, upscale_factor: int) -> Variable:
     """Rearrange ``(*, C * r**2, H, W)`` into ``(*, C, H * r, W * r)`` (``r = upscale_factor``).
 
@@ -26,15 +40,7 @@ def pixel_shuffle(input: TensorLike, upscale_factor: int) -> Variable:
         >>> tuple(F.pixel_shuffle(taeda.autograd.randn(1, 9, 4, 4), 3).shape)
         (1, 1, 12, 12)
     """
-    r = _check_int("pixel_shuffle", "upscale_factor", upscale_factor)
-    x = as_var(input)
-    shape = tuple(x.shape)
-    if len(shape) < 3:
-        raise RuntimeError(
-            f"pixel_shuffle expects input to have at least 3 dimensions, but got input with {len(shape)} dimension(s)"
-        )
-    if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    r, x, shape = _pixel_args("pixel_shuffle", "upscale_factor", input, upscale_factor)
     c, h, w = shape[-3:]
     if c % (r * r) != 0:
         raise RuntimeError(
@@ -57,15 +63,7 @@ def pixel_unshuffle(input: TensorLike, downscale_factor: int) -> Variable:
         >>> tuple(F.pixel_unshuffle(taeda.autograd.randn(1, 1, 12, 12), 3).shape)
         (1, 9, 4, 4)
     """
-    r = _check_int("pixel_unshuffle", "downscale_factor", downscale_factor)
-    x = as_var(input)
-    shape = tuple(x.shape)
-    if len(shape) < 3:
-        raise RuntimeError(
-            f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with {len(shape)} dimension(s)"
-        )
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    r, x, shape = _pixel_args("pixel_unshuffle", "downscale_factor", input, downscale_factor)
     c, h, w = shape[-3:]
     if h % r != 0:
         raise RuntimeError(

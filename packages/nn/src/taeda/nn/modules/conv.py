@@ -245,7 +245,7 @@ class _ConvTranspose(_ConvNd):
             return self.output_padding
         d = self._dims
         non_spatial = 2 if input.dim() == d + 2 else 1
-        size = tuple(int(s) for s in output_size)
+        size = list(output_size)
         if len(size) == non_spatial + d:
             size = size[non_spatial:]
         if len(size) != d:
@@ -254,22 +254,23 @@ class _ConvTranspose(_ConvNd):
                 f"elements (got {len(size)})"
             )
         assert not isinstance(self.padding, str)
-        res = []
+        lo = [
+            (int(input.shape[i + non_spatial]) - 1) * self.stride[i]
+            - 2 * self.padding[i]
+            + self.dilation[i] * (self.kernel_size[i] - 1)
+            + 1
+            for i in range(d)
+        ]
+        hi = [lo[i] + self.stride[i] - 1 for i in range(d)]
+        # PyTorch's wording: every dimension's bounds, and the requested size as it was given
         for i in range(d):
-            lo = (
-                (int(input.shape[i + non_spatial]) - 1) * self.stride[i]
-                - 2 * self.padding[i]
-                + self.dilation[i] * (self.kernel_size[i] - 1)
-                + 1
-            )
-            hi = lo + self.stride[i] - 1
-            if not lo <= size[i] <= hi:
+            if not lo[i] <= int(size[i]) <= hi[i]:
+                shown = tuple(output_size)[-d:] if isinstance(output_size, tuple) else size
                 raise ValueError(
-                    f"requested an output size of {list(size)}, but valid sizes range from {lo} to {hi} (for an "
-                    f"input of {list(input.shape)[non_spatial:]})"
+                    f"requested an output size of {shown}, but valid sizes range from {lo} to {hi} (for an input of "
+                    f"{input.shape[2:]})"
                 )
-            res.append(size[i] - lo)
-        return tuple(res)
+        return tuple(int(size[i]) - lo[i] for i in range(d))
 
     def forward(self, input: Any, output_size: Sequence[int] | None = None) -> Variable:
         op = self._output_padding(input, output_size)

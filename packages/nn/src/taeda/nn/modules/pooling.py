@@ -111,14 +111,8 @@ class AvgPool1d(Module):
         return P.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
 
 
-class AvgPool2d(Module):
-    """2-D average pooling over ``(N, C, H, W)``.
-
-    Example::
-
-        >>> AvgPool2d(2)
-        AvgPool2d(kernel_size=2, stride=2, padding=0)
-    """
+class _AvgPoolNd(Module):
+    """Constructor and repr shared by :class:`AvgPool2d` and ``AvgPool3d`` (PyTorch's signature and defaults)."""
 
     def __init__(
         self,
@@ -139,6 +133,16 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """2-D average pooling over ``(N, C, H, W)``.
+
+    Example::
+
+        >>> AvgPool2d(2)
+        AvgPool2d(kernel_size=2, stride=2, padding=0)
+    """
 
     def forward(self, input: Any) -> Any:
         return P.avg_pool2d(

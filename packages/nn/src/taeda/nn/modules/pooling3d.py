@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from taeda.nn.functional import _pool3d as P
-from taeda.nn.modules.module import Module
-from taeda.nn.modules.pooling import _AdaptivePool, _MaxPoolNd, _MaxUnpool
+from taeda.nn.modules.pooling import _AdaptivePool, _AvgPoolNd, _MaxPoolNd, _MaxUnpool
 
 __all__ = ["AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "AvgPool3d", "MaxPool3d", "MaxUnpool3d"]
 
@@ -30,7 +29,7 @@ class MaxPool3d(_MaxPoolNd):
         )
 
 
-class AvgPool3d(Module):
+class AvgPool3d(_AvgPoolNd):
     """3-D average pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
 
     Example::
@@ -38,26 +37,6 @@ class AvgPool3d(Module):
         >>> AvgPool3d(2)
         AvgPool3d(kernel_size=2, stride=2, padding=0)
     """
-
-    def __init__(
-        self,
-        kernel_size: IntOrInts,
-        stride: IntOrInts | None = None,
-        padding: IntOrInts = 0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def forward(self, input: Any) -> Any:
         return P.avg_pool3d(
