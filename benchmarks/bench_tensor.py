@@ -79,6 +79,23 @@ def cases(quick: bool = False) -> list[Case]:
         _case(
             g, "a.mean(dim=0)", (lambda: tm.mean(0), lambda: m.mean(0), (lambda: qm.mean(0)) if torch else None), 1.1
         ),
+        # a data-dependent mask: NumPy's where mispredicts a branch per element; taeda selects with bit operations
+        _case(
+            g,
+            "where(a > 0, a, b)",
+            (
+                lambda: tt.where(tx > 0, tx, ty),
+                lambda: np.where(x > 0, x, y),
+                (lambda: torch.where(qx > 0, qx, qy)) if torch else None,
+            ),
+            1.1,
+        ),
+        _case(
+            g,
+            "clamp(a, -1, 1)",
+            (lambda: tx.clamp(-1, 1), lambda: np.clip(x, -1, 1), (lambda: qx.clamp(-1, 1)) if torch else None),
+            1.1,
+        ),
     ]
 
     k = 256 if quick else 1024

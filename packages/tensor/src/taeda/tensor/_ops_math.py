@@ -17,6 +17,7 @@ from taeda.tensor import _dtype as _dt
 from taeda.tensor import _operators as _op
 from taeda.tensor._dispatch import taeda_function
 from taeda.tensor._intdiv import check_int_zero
+from taeda.tensor._select import select
 from taeda.tensor._tensor import (
     _INTEGRAL,
     _NO_CAST,
@@ -559,7 +560,7 @@ def where(condition: Any, input: Any = None, other: Any = None, *, out: Tensor |
     if hasattr(y, "dtype") and y.dtype != rt:
         y = y.astype(rt)
     try:
-        r = xp.where(c, x, y)
+        r = select(xp, c, x, y, rt)
     except ValueError:
         from taeda.tensor._checks import broadcast_shapes
 
@@ -588,7 +589,12 @@ def clamp(input: Any, min: Any = None, max: Any = None, *, out: Tensor | None = 
         a = a.astype(rt)
     lo, hi = unwrap(min) if min is not None else None, unwrap(max) if max is not None else None
     xp = xp_of(a)
-    if lo is None or hi is None:
+    if xp is np and (rt.kind == "f" or (lo is not None and hi is not None)):
+        # NOTE: NumPy's maximum/minimum against a scalar run a slow non-SIMD loop; clip with both bounds is 3-6x
+        # faster than minimum(maximum(a, lo), hi) (300K float32: 235 -> 40-90 us). A missing float bound is an
+        # infinite one. NaN in a or in a bound, -0.0 and lo > hi come out as in PyTorch
+        r = np.clip(a, -np.inf if lo is None else lo, np.inf if hi is None else hi)
+    elif lo is None or hi is None:
         r = xp.maximum(a, lo) if hi is None else xp.minimum(a, hi)
     else:
         r = xp.minimum(xp.maximum(a, lo), hi)

@@ -13,7 +13,7 @@ import numpy as _np
 import taeda.tensor as tt
 from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._argcheck import raise_if_not_tensor
-from taeda.nn.functional._util import Array, Kernel, TensorLike, arr, xp_of
+from taeda.nn.functional._util import Array, Kernel, TensorLike, arr, where, xp_of
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = [
@@ -175,17 +175,26 @@ class ReLU(Kernel):
         return (as_tensor(ga * (y.array > 0)),)
 
 
+def _leaky_fwd(xp: Any, a: Array, s: float) -> Array:
+    if 0 < a.dtype.type(s) <= 1:
+        # NOTE: for 0 < s <= 1, x > 0 exactly when x >= s*x (rounding keeps fl(s*x) between 0 and x), so the
+        # select is a maximum: two passes and no mask. NaN propagates. A slope that is 0 in x's dtype is excluded
+        # (inf * 0 is NaN, where the select keeps inf)
+        return xp.maximum(a, a * s)
+    return where(xp, a > 0, a, a * s)
+
+
 Threshold = _make(
     "Threshold",
-    lambda xp, a, th, v: xp.where(a > th, a, xp.asarray(v, dtype=a.dtype)),
+    lambda xp, a, th, v: where(xp, a > th, a, xp.asarray(v, dtype=a.dtype)),
     lambda xp, a, y, g, th, v: g * (a > th),
     "x",
     lambda x, y, g, th, v: g * _mask(x.data > th, g),
 )
 LeakyReLU = _make(
     "LeakyReLU",
-    lambda xp, a, s: xp.where(a > 0, a, a * s),
-    lambda xp, a, y, g, s: xp.where(a > 0, g, g * s),
+    _leaky_fwd,
+    lambda xp, a, y, g, s: where(xp, a > 0, g, g * s),
     "x",
     lambda x, y, g, s: g * (_mask(x.data > 0, g) * (1 - s) + s),
 )
@@ -198,9 +207,9 @@ Hardtanh = _make(
 )
 ELU = _make(
     "ELU",
-    lambda xp, a, alpha, scale, in_scale: xp.where(a > 0, a * scale, xp.expm1(a * in_scale) * (alpha * scale)),
-    lambda xp, a, y, g, alpha, scale, in_scale: xp.where(
-        a > 0, g * scale, g * (xp.exp(a * in_scale) * (alpha * scale * in_scale))
+    lambda xp, a, alpha, scale, in_scale: where(xp, a > 0, a * scale, xp.expm1(a * in_scale) * (alpha * scale)),
+    lambda xp, a, y, g, alpha, scale, in_scale: where(
+        xp, a > 0, g * scale, g * (xp.exp(a * in_scale) * (alpha * scale * in_scale))
     ),
     "x",
     lambda x, y, g, alpha, scale, in_scale: (
@@ -277,7 +286,7 @@ Hardsigmoid = _make(
 Hardswish = _make(
     "Hardswish",
     lambda xp, a: a * xp.clip(a / 6 + 0.5, 0, 1),
-    lambda xp, a, y, g: xp.where(a < -3, 0, xp.where(a <= 3, g * (a / 3 + 0.5), g)).astype(a.dtype, copy=False),
+    lambda xp, a, y, g: where(xp, a < -3, 0, where(xp, a <= 3, g * (a / 3 + 0.5), g)).astype(a.dtype, copy=False),
     "x",
     lambda x, y, g: g * (_mask((x.data >= -3) & (x.data <= 3), g) * (x / 3 + 0.5) + _mask(x.data > 3, g)),
 )
@@ -285,13 +294,13 @@ Hardswish = _make(
 
 def _softplus_fwd(xp: Any, a: Array, beta: float, th: float) -> Array:
     z = a * beta
-    return xp.where(z > th, a, _softplus(xp, z) / beta)
+    return where(xp, z > th, a, _softplus(xp, z) / beta)
 
 
 Softplus = _make(
     "Softplus",
     _softplus_fwd,
-    lambda xp, a, y, g, beta, th: xp.where(a * beta > th, g, g * _sigmoid(xp, a * beta)),
+    lambda xp, a, y, g, beta, th: where(xp, a * beta > th, g, g * _sigmoid(xp, a * beta)),
     "x",
     lambda x, y, g, beta, th: tt.where(x.data * beta > th, g, g * sigmoid(x * beta)),
 )
@@ -311,14 +320,14 @@ Softsign = _make(
 )
 Hardshrink = _make(
     "Hardshrink",
-    lambda xp, a, lam: xp.where((a > lam) | (a < -lam), a, 0).astype(a.dtype, copy=False),
+    lambda xp, a, lam: where(xp, (a > lam) | (a < -lam), a, 0).astype(a.dtype, copy=False),
     lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
     "x",
     lambda x, y, g, lam: g * _mask((x.data > lam) | (x.data < -lam), g),
 )
 Softshrink = _make(
     "Softshrink",
-    lambda xp, a, lam: xp.where(a > lam, a - lam, xp.where(a < -lam, a + lam, 0)).astype(a.dtype, copy=False),
+    lambda xp, a, lam: where(xp, a > lam, a - lam, where(xp, a < -lam, a + lam, 0)).astype(a.dtype, copy=False),
     lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
     "x",
     lambda x, y, g, lam: g * _mask((x.data > lam) | (x.data < -lam), g),
@@ -456,7 +465,7 @@ class PReLUFn(Kernel):
         a, wa = x.array, w.array
         wb = _prelu_broadcast(wa, a.ndim)
         ctx.save_for_backward(x, w)
-        return as_tensor(xp.where(a > 0, a, a * wb))
+        return as_tensor(where(xp, a > 0, a, a * wb))
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, Any]:
@@ -483,10 +492,10 @@ class PReLUFn(Kernel):
         xp = x.device.xp
         a, wa, ga = x.array, w.array, g.array
         pos = a > 0
-        gx = as_tensor(xp.where(pos, ga, ga * _prelu_broadcast(wa, a.ndim))) if ctx.needs_input_grad[0] else None
+        gx = as_tensor(where(xp, pos, ga, ga * _prelu_broadcast(wa, a.ndim))) if ctx.needs_input_grad[0] else None
         gw = None
         if ctx.needs_input_grad[1]:
-            contrib = xp.where(pos, 0, ga * a).astype(a.dtype, copy=False)
+            contrib = where(xp, pos, 0, ga * a).astype(a.dtype, copy=False)
             if wa.size == 1:
                 gw = as_tensor(contrib.sum().reshape(wa.shape))
             else:

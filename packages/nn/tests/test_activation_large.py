@@ -1,0 +1,98 @@
+"""Activations on arrays large enough for the branch-free select (2048+ elements): bit-identical to the same
+function computed in small pieces (NumPy's own ``where``), forward and backward, special values included."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import taeda.nn.functional as F
+import taeda.tensor as tt
+from taeda.autograd import Variable
+
+RNG = np.random.default_rng(5)
+SHAPE = (24, 3, 100)  # 7,200 elements; each piece below is one (1, 3, 100) slab: 300 elements, under the threshold
+
+FUNCS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("threshold", lambda x: F.threshold(x, 0.1, -2.0)),
+    ("leaky_relu", lambda x: F.leaky_relu(x, 0.2)),
+    ("leaky_relu_1", lambda x: F.leaky_relu(x, 1.0)),
+    ("leaky_relu_steep", lambda x: F.leaky_relu(x, 3.0)),  # slope above 1: the select, not the maximum
+    ("leaky_relu_neg", lambda x: F.leaky_relu(x, -0.5)),
+    ("elu", lambda x: F.elu(x, 0.7)),
+    ("selu", F.selu),
+    ("celu", lambda x: F.celu(x, 2.0)),
+    ("hardswish", F.hardswish),
+    ("softplus", lambda x: F.softplus(x, beta=2.0, threshold=3.0)),
+    ("hardshrink", lambda x: F.hardshrink(x, 0.3)),
+    ("softshrink", lambda x: F.softshrink(x, 0.3)),
+    ("prelu_shared", lambda x: F.prelu(x, Variable(tt.tensor([0.25]).to(x.dtype)))),
+    ("prelu_channels", lambda x: F.prelu(x, Variable(tt.tensor([0.1, 0.2, 0.3]).to(x.dtype)))),
+]
+
+
+def _input(dtype: Any) -> Any:
+    a = (RNG.standard_normal(SHAPE) * 4).astype(dtype)
+    flat = a.reshape(-1)
+    flat[:5] = [np.nan, np.inf, -np.inf, -0.0, 0.0]
+    flat[5:9] = [3.0, -3.0, 0.3, -0.3]  # on the kinks
+    return a
+
+
+def _run(fn: Callable[[Any], Any], a: Any, g: Any) -> tuple[Any, Any]:
+    x = Variable(tt.from_numpy(a.copy()), requires_grad=True)
+    y = fn(x)
+    y.backward(tt.from_numpy(g))
+    assert x.grad is not None
+    return y.data.numpy(), x.grad.numpy()
+
+
+def _bits(a: Any) -> Any:
+    return a.view({2: np.uint16, 4: np.uint32, 8: np.uint64}[a.dtype.itemsize])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # hardswish(-inf) is NaN, as in PyTorch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("name", "fn"), FUNCS, ids=[n for n, _ in FUNCS])
+def test_large_arrays_match_small_pieces_bit_for_bit(name: str, fn: Callable[[Any], Any], dtype: Any) -> None:
+    a = _input(dtype)
+    g = RNG.standard_normal(SHAPE).astype(dtype)
+    y, gx = _run(fn, a, g)
+    pieces = [_run(fn, a[i : i + 1], g[i : i + 1]) for i in range(SHAPE[0])]
+    y_ref = np.concatenate([p[0] for p in pieces])
+    gx_ref = np.concatenate([p[1] for p in pieces])
+    assert y.dtype == dtype and gx.dtype == dtype
+    np.testing.assert_array_equal(_bits(y), _bits(y_ref))
+    np.testing.assert_array_equal(_bits(gx), _bits(gx_ref))
+
+
+def test_large_leaky_relu_takes_no_numpy_where(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = np.where
+
+    def spy(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(np, "where", spy)
+    a = _input(np.float32)
+    _run(lambda x: F.leaky_relu(x, 0.2), a, np.ones(SHAPE, np.float32))
+    _run(F.elu, a, np.ones(SHAPE, np.float32))
+    assert not calls
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf * 0 and float16 overflow, as in the reference
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("slope", [0.2, 1.0, 1e-30, 0.0, 0.999999, 1.5])
+@pytest.mark.parametrize("n", [100, 5000])
+def test_leaky_relu_forward_is_the_select_bit_for_bit(slope: float, dtype: Any, n: int) -> None:
+    # for 0 < slope <= 1 the forward is maximum(x, slope * x): it must pick exactly where x > 0 picks
+    a = (RNG.standard_normal(n) * 10.0 ** RNG.integers(-8, 8, n)).astype(dtype)
+    a[:5] = [np.nan, np.inf, -np.inf, -0.0, 0.0]
+    with np.errstate(all="ignore"):
+        ref = np.where(a > 0, a, a * dtype(slope) if dtype is not np.float64 else a * slope)
+    y = F.leaky_relu(Variable(tt.from_numpy(a)), slope).data.numpy()
+    np.testing.assert_array_equal(_bits(y), _bits(ref.astype(dtype)))
