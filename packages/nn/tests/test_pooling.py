@@ -172,6 +172,18 @@ def test_adaptive_pool2d(out: tuple[int, int]) -> None:
     assert gradcheck(lambda a: F.adaptive_max_pool2d(a, out), (xs,))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adaptive_max_pool2d_large_batch_values_and_indices(dtype: Any) -> None:
+    # 16x32 planes: the running maximum's selects are large enough for the branch-free path
+    x = rng.standard_normal((16, 32, 7, 9)).astype(dtype)
+    x[0, 0, 0, :3] = [np.nan, np.inf, -np.inf]
+    y, idx = F.adaptive_max_pool2d(V(x), (5, 7), return_indices=True)
+    ref = adaptive_ref(x, (5, 7), "max").astype(dtype)
+    np.testing.assert_array_equal(y.data.numpy(), ref)
+    picked = np.take_along_axis(x.reshape(16, 32, -1), idx.data.numpy().reshape(16, 32, -1), 2)
+    np.testing.assert_array_equal(picked, y.data.numpy().reshape(16, 32, -1))
+
+
 def test_adaptive_pool1d_and_none_size() -> None:
     x = rng.standard_normal((2, 3, 10))
     np.testing.assert_allclose(F.adaptive_avg_pool1d(V(x), 4).data.numpy(), adaptive_ref(x, (4,), "avg"))

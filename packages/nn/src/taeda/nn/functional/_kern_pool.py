@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from taeda.nn.functional._kern_runtime import split_batch
+from taeda.nn.functional._util import where
 
 Array = Any
 Ints = tuple[int, ...]
@@ -260,8 +261,8 @@ def adaptive_max_forward(x: Array, out: Ints) -> tuple[Array, Array]:
             best = xp.broadcast_to(flat, y.shape).copy()
             continue
         mask = (v > y) | (xp.isnan(v) & ~xp.isnan(y)) if x.dtype.kind == "f" else v > y
-        y = xp.where(mask, v, y)
-        best = xp.where(mask, flat, best)
+        y = where(xp, mask, v, y)  # a data-dependent mask: the branch-free select
+        best = where(xp, mask, xp.broadcast_to(flat, best.shape), best)
     assert y is not None and best is not None
     return y, best
 
