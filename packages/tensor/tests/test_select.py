@@ -188,3 +188,15 @@ def test_clamp_integer_and_tensor_bounds() -> None:
     lo = tt.tensor(np.linspace(-1, 0, 6000, dtype=np.float32))
     x = tt.tensor(RNG.standard_normal(6000).astype(np.float32))
     np.testing.assert_array_equal(x.clamp(min=lo, max=0.5).numpy(), np.minimum(np.maximum(x.numpy(), lo.numpy()), 0.5))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, bool])
+@pytest.mark.parametrize("n", [100, 20000])  # under and over the size from which float relu runs as a clip
+def test_relu_values_dtypes_and_special_values(dtype: Any, n: int) -> None:
+    a = _values(dtype, (n,))
+    r = tt.relu(tt.from_numpy(a)).numpy()
+    assert r.dtype == a.dtype and r.shape == a.shape and not np.shares_memory(r, a)
+    ref = a.copy() if a.dtype == bool else np.where(a > 0, a, np.zeros_like(a))
+    if a.dtype.kind == "f":
+        ref[np.isnan(a)] = np.nan
+    np.testing.assert_array_equal(r, ref)  # NaN stays NaN, -inf -> 0, inf stays

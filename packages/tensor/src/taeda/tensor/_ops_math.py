@@ -856,7 +856,14 @@ def _keep_int(fn_name: str) -> Callable[[ModuleType, Any], Any]:
 
 
 def _relu(xp: ModuleType, a: Any) -> Any:
-    return xp.maximum(a, 0) if a.dtype.kind != "b" else a.copy()
+    if a.dtype.kind == "b":
+        return a.copy()
+    if xp is np and a.dtype.kind == "f" and a.size >= 8192:
+        # NOTE: NumPy's maximum against a scalar runs a slow non-SIMD loop; clip with an infinite upper bound is
+        # 1.3-2.9x faster from about 8K elements (300K float32: 119 -> 41 us). NaN propagates; -0.0 stays -0.0,
+        # as in PyTorch (maximum gives +0.0: equal, but another sign)
+        return np.clip(a, 0, np.inf)
+    return xp.maximum(a, 0)
 
 
 neg = _unary("neg", _neg, False, "tt.neg(tt.tensor([1, -2])).tolist()\n        [-1, 2]")

@@ -65,7 +65,8 @@ def _sigmoid(xp: Any, a: Array) -> Array:
 
 def _softplus(xp: Any, a: Array) -> Array:
     # log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), finite for any x.
-    return xp.maximum(a, 0) + xp.log1p(xp.exp(-xp.abs(a)))
+    # NOTE: clip, not maximum against a scalar (a slow non-SIMD loop in NumPy; see taeda.tensor's relu)
+    return xp.clip(a, 0, math.inf) + xp.log1p(xp.exp(-xp.abs(a)))
 
 
 def _erf(a: Array) -> Array:
