@@ -262,7 +262,7 @@ def adaptive_max_forward(x: Array, out: Ints) -> tuple[Array, Array]:
             continue
         mask = (v > y) | (xp.isnan(v) & ~xp.isnan(y)) if x.dtype.kind == "f" else v > y
         y = where(xp, mask, v, y)  # a data-dependent mask: the branch-free select
-        best = where(xp, mask, xp.broadcast_to(flat, best.shape), best)
+        best = where(xp, mask, xp.broadcast_to(flat, y.shape), best)
     assert y is not None and best is not None
     return y, best
 
