@@ -188,3 +188,42 @@ def test_affine_without_bias(name: str) -> None:
     assert m.weight.grad is not None
     ref = getattr(nn, name)(*args, affine=True).double()
     np.testing.assert_allclose(y.detach().numpy(), ref(x).detach().numpy())  # bias 0 either way
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 5, 2)])
+@pytest.mark.parametrize(
+    ("params", "needs"),
+    [("affine", n) for n in ("all", "x", "w", "b")] + [("weight_only", n) for n in ("all", "x", "w")] + [("none", "x")],
+)
+def test_batch_norm_training_backward_every_parameter_combination(
+    shape: tuple[int, ...], params: str, needs: str
+) -> None:
+    # the training backward shares the weight/bias sums with the input gradient: check each subset of gradients
+    x = rng.standard_normal(shape) * 3 - 1
+    w = V(rng.standard_normal(3), needs in ("all", "w")) if params != "none" else None
+    b = V(rng.standard_normal(3), needs in ("all", "b")) if params == "affine" else None
+    xv = V(x, needs in ("all", "x"))
+    live = [t for t in (xv, w, b) if t is not None and t.requires_grad]
+
+    def f(*args: Any) -> Any:
+        it = iter(args)
+        a, c, e = (next(it) if t is not None and t.requires_grad else t for t in (xv, w, b))
+        assert a is not None
+        return F.batch_norm(a, None, None, c, e, training=True)
+
+    assert gradcheck(f, tuple(live))
+    g = rng.standard_normal(shape)
+    y = f(*live)
+    y.backward(tt.from_numpy(g))
+    axes = (0, *range(2, len(shape)))
+    pshape = (1, 3) + (1,) * (len(shape) - 2)
+    xhat = normalize(x, axes)
+    if w is not None and w.requires_grad:
+        np.testing.assert_allclose(G(w), (g * xhat).sum(axes), rtol=1e-10, atol=1e-12)
+    if b is not None and b.requires_grad:
+        np.testing.assert_allclose(G(b), g.sum(axes), rtol=1e-10, atol=1e-12)
+    if xv.requires_grad:
+        gw = g * (w.data.numpy().reshape(pshape) if w is not None else 1.0)
+        rstd = 1 / np.sqrt(x.var(axes, keepdims=True) + 1e-5)
+        ref = rstd * (gw - gw.mean(axes, keepdims=True) - xhat * (gw * xhat).mean(axes, keepdims=True))
+        np.testing.assert_allclose(G(xv), ref, rtol=1e-9, atol=1e-11)
