@@ -21,6 +21,7 @@ MODULES = [
     "taeda.tensor._ops_reduce",
     "taeda.tensor._ops_shape",
     "taeda.tensor._ops_sort",
+    "taeda.tensor._select",
     "taeda.tensor._size",
     "taeda.tensor._tensor",
     "taeda.tensor.cuda",

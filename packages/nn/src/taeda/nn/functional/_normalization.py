@@ -11,9 +11,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from taeda.autograd import Function, Variable, once_differentiable
+import numpy as _np
+
+from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._double import composite_backward, wants_graph
-from taeda.nn.functional._util import TensorLike
+from taeda.nn.functional._kern_rownorm import rownorm_backward, rownorm_forward
+from taeda.nn.functional._util import Kernel, TensorLike
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
@@ -31,6 +34,12 @@ def _mean(xp: Any, a: Array, axes: Ints, b: Array | None = None) -> Array:
     if axes == (0, 2) and a.ndim == 3:
         r = xp.einsum("ncp->c", a) if b is None else xp.einsum("ncp,ncp->c", a, b)
         return r.reshape(1, -1, 1) / (a.shape[0] * a.shape[2])
+    if axes == (a.ndim - 1,) and a.ndim in (2, 3):
+        # NOTE: layer/group/instance norm reduce the last axis; einsum's row sums are about twice as fast as
+        # NumPy's mean there, and ``a * b`` is never materialised ((8192, 512) float32: 2.9 -> 1.3 ms)
+        spec = "np" if a.ndim == 2 else "ncp"
+        r = xp.einsum(f"{spec}->{spec[:-1]}", a) if b is None else xp.einsum(f"{spec},{spec}->{spec[:-1]}", a, b)
+        return r[..., None] / a.shape[-1]
     return (a if b is None else a * b).mean(axis=axes, keepdims=True)
 
 
@@ -48,7 +57,7 @@ def _param_sum(xp: Any, a: Array, pshape: Ints, b: Array | None = None) -> Array
     return (a if b is None else a * b).sum(axis=paxes).reshape(-1)
 
 
-class Normalize(Function):
+class Normalize(Kernel):
     """``y = (x - mean) / sqrt(var + eps) * w + b``.
 
     ``norm_shape``/``axes``: the view of ``x`` and the axes its statistics reduce over; ``pshape``: the shape
@@ -71,6 +80,18 @@ class Normalize(Function):
         running: tuple[Array, Array, float, Ints] | None,
     ) -> Tensor:
         xp = x.device.xp
+        if _rownorm_ok(xp, x, w, b, norm_shape, axes, stats, running):
+            # layer norm on NumPy floats: blocked two-thread kernels (see _kern_rownorm)
+            wa = None if w is None else w.array.reshape(-1)
+            ba = None if b is None else b.array.reshape(-1)
+            x2 = _np.ascontiguousarray(x.array.reshape(norm_shape))
+            y2, mean2, rstd2 = rownorm_forward(xp, x2, wa, ba, eps)
+            ctx.rownorm = True
+            ctx.batch_stats, ctx.norm, ctx.rstd, ctx.eps, ctx.stats = True, (norm_shape, axes, pshape), rstd2, eps, None
+            ctx.rows = (x2, mean2)  # x̂ is recomputed in backward from the input (as PyTorch keeps mean/rstd)
+            ctx.save_for_backward(x, w, b)
+            return as_tensor(y2.reshape(x.shape))
+        ctx.rownorm = False
         xa = x.array.reshape(norm_shape)
         if stats is None:
             mean = _mean(xp, xa, axes)
@@ -144,11 +165,28 @@ def _normalize_backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
     need_x, need_w, need_b = ctx.needs_input_grad[:3]
     norm_shape, axes, pshape = ctx.norm
     ga = gy.array
-    xhat = ctx.xhat
     xp = gy.device.xp
     gx = gw = gb = None
+    if ctx.rownorm:
+        gx2, gw2, gb2 = rownorm_backward(
+            xp,
+            _np.ascontiguousarray(ga.reshape(norm_shape)),
+            ctx.rows[0],
+            ctx.rows[1],
+            ctx.rstd,
+            None if w is None else w.array.reshape(-1),
+            (need_x, need_w and w is not None, need_b and b is not None),
+            ga.shape,
+        )
+        return (
+            None if gx2 is None else as_tensor(gx2),
+            None if gw2 is None or w is None else as_tensor(gw2.reshape(w.shape)),
+            None if gb2 is None or b is None else as_tensor(gb2.reshape(b.shape)),
+            *([None] * 6),
+        )
     if ctx.batch_stats and axes == (0, 2) and len(norm_shape) == 3 and math.prod(pshape) == norm_shape[1]:
         return _batch_norm_backward(ctx, xp, ga, w, b)
+    xhat = ctx.xhat
     if need_w and w is not None:
         gw = as_tensor(_param_sum(xp, ga, pshape, xhat).reshape(w.shape))
     if need_b and b is not None:
@@ -161,9 +199,9 @@ def _normalize_backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
             xh = xhat.reshape(norm_shape)
             m1 = _mean(xp, g, axes)
             m2 = _mean(xp, g, axes, xh)
-            out = xh * m2
-            out += m1
-            gxa = g - out
+            gxa = xh * m2
+            gxa += m1
+            xp.subtract(g, gxa, out=gxa)  # in place: one fresh array fewer (page faults on large inputs)
             gxa *= rstd
         else:
             gxa = g * rstd
@@ -196,6 +234,21 @@ def _batch_norm_backward(ctx: Any, xp: Any, ga: Array, w: Tensor | None, b: Tens
         gxa -= (k * (sg / n))[:, None]
         gx = as_tensor(gxa.reshape(ga.shape))
     return gx, gw, gb, None, None, None, None, None, None
+
+
+def _rownorm_ok(
+    xp: Any, x: Tensor, w: Tensor | None, b: Tensor | None, norm_shape: Ints, axes: Ints, stats: Any, running: Any
+) -> bool:
+    """Whether ``Normalize`` is a layer norm the blocked row kernels take: batch statistics over the last axis of
+    a 2-D view, parameters per column, float32/64 NumPy data, nothing empty."""
+    if stats is not None or running is not None or axes != (1,) or len(norm_shape) != 2 or xp is not _np:
+        return False
+    if x.array.dtype not in _ROWNORM_DTYPES or x.array.size == 0:
+        return False
+    return all(t is None or (t.array.size == norm_shape[1] and t.array.dtype == x.array.dtype) for t in (w, b))
+
+
+_ROWNORM_DTYPES = (_np.dtype(_np.float32), _np.dtype(_np.float64))
 
 
 def _arr(t: TensorLike | None) -> Array | None:
