@@ -10,6 +10,7 @@ float32. Targets from issue 5: the conv and LeNet rows at most 1.5x PyTorch, the
 * ``MLP 784-512-256-10 train step``: the same for a ReLU MLP.
 * ``max_pool2d 2x2 fwd+bwd``: on (64, 32, 32, 32).
 * ``batch_norm train fwd+bwd``: BatchNorm2d(64) in training mode on (64, 64, 16, 16).
+* ``layer_norm train fwd+bwd``: LayerNorm(512) on (64, 128, 512), a transformer block's activations.
 
 The "faults/call" column counts minor page faults per call (``resource.getrusage``). The two-thread batch split of
 nn's kernels is on (``TAEDA_NN_THREADS=0`` turns it off); no allocator settings are changed.
@@ -353,4 +354,41 @@ def cases(quick: bool = False) -> list[Case]:
 
     out.append(Case("nn", "batch_norm train (64,64,16,16) fwd+bwd", taeda_bn, numpy_bn, torch_bn,
                     target="<= 1.2x numpy", target_ratio=1.2, unit="ms"))  # fmt: skip
+
+    # --- layer norm (a transformer's activations: batch 64, 128 tokens, width 512)
+    lshape = (B, 32 if quick else 128, 512)
+    x_ln = rng.standard_normal(lshape).astype(np.float32)
+    g_ln = rng.standard_normal(lshape).astype(np.float32)
+    ln = nn.LayerNorm(512)
+    tx_ln = ag.Variable(tt.from_numpy(x_ln), requires_grad=True)
+    tg_ln = tt.from_numpy(g_ln)
+    w_ln, b_ln = np.ones(512, np.float32), np.zeros(512, np.float32)
+
+    def taeda_ln() -> None:
+        tx_ln.grad = None
+        ln.zero_grad()
+        ln(tx_ln).backward(tg_ln)
+
+    def numpy_ln() -> None:
+        mean = x_ln.mean(-1, keepdims=True)
+        xc = x_ln - mean
+        rstd = 1 / np.sqrt((xc * xc).mean(-1, keepdims=True) + 1e-5)
+        xhat = xc * rstd
+        _ = xhat * w_ln + b_ln
+        _dw, _db = (g_ln * xhat).sum((0, 1)), g_ln.sum((0, 1))
+        g = g_ln * w_ln
+        _dx = rstd * (g - g.mean(-1, keepdims=True) - xhat * (g * xhat).mean(-1, keepdims=True))
+
+    torch_ln = None
+    if torch is not None:
+        t_ln = torch.nn.LayerNorm(512)
+        px_ln, pg_ln = torch.tensor(x_ln, requires_grad=True), torch.tensor(g_ln)
+
+        def torch_ln() -> None:
+            px_ln.grad = None
+            t_ln.zero_grad()
+            t_ln(px_ln).backward(pg_ln)
+
+    out.append(Case("nn", f"layer_norm train {lshape} fwd+bwd", taeda_ln, numpy_ln, torch_ln,
+                    target="report", unit="ms"))  # fmt: skip
     return out
