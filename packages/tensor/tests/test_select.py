@@ -200,3 +200,21 @@ def test_relu_values_dtypes_and_special_values(dtype: Any, n: int) -> None:
     if a.dtype.kind == "f":
         ref[np.isnan(a)] = np.nan
     np.testing.assert_array_equal(r, ref)  # NaN stays NaN, -inf -> 0, inf stays
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("n", [100, 20000])  # under and over the size from which sigmoid runs on NumPy's exp
+def test_sigmoid_is_accurate_in_both_tails(dtype: Any, n: int) -> None:
+    import scipy.special
+
+    a = np.linspace(-100, 100, n).astype(dtype)
+    a[:4] = [np.nan, np.inf, -np.inf, -0.0]
+    with np.errstate(all="ignore"):
+        r = tt.sigmoid(tt.from_numpy(a)).numpy()
+    ref = scipy.special.expit(a.astype(np.float64))
+    assert r.dtype == dtype and np.isnan(r[0]) and r[1] == 1 and r[2] == 0 and r[3] == 0.5
+    tiny = np.finfo(dtype).tiny
+    normal = ref[4:] >= tiny  # below the smallest normal number, results may flush to 0 (as in PyTorch)
+    ulp = np.abs(r[4:][normal] - ref[4:][normal]) / np.spacing(ref[4:][normal].astype(dtype)).astype(np.float64)
+    assert ulp.max() <= 4, ulp.max()
+    assert (r[4:][~normal] <= tiny).all()

@@ -824,6 +824,17 @@ def _rsqrt(xp: ModuleType, a: Any) -> Any:
 
 
 def _sigmoid(xp: ModuleType, a: Any) -> Any:
+    if xp is np and a.size >= 4096 and a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+        # NOTE: SciPy's expit is a scalar loop (4M float32: 16-25 ms); 1 / (1 + exp(-x)) with NumPy's SIMD exp is
+        # 4-6x faster and within 4 ulp, as PyTorch computes it. exp(-x) overflows to inf for x < -88.7 (float32):
+        # the result is then 0 where the true value is subnormal. Not 0.5 + 0.5 tanh(x / 2): 1 + tanh cancels
+        # for x < 0 (sigmoid(-20) came out 0, not 2e-9). Not for float16, whose exp overflows already at x < -11
+        r = np.negative(a)
+        with np.errstate(over="ignore"):
+            np.exp(r, out=r)
+        r += 1
+        np.reciprocal(r, out=r)
+        return r
     return _special(xp).expit(a)
 
 

@@ -56,11 +56,9 @@ Bwd = Callable[..., Array]
 
 
 def _sigmoid(xp: Any, a: Array) -> Array:
-    # 0.5 * (1 + tanh(x / 2)) is exact and stable for any x (no exp overflow).
-    y = xp.tanh(a * 0.5)
-    y += 1
-    y *= 0.5
-    return y
+    # taeda.tensor's sigmoid: 1 / (1 + exp(-x)) with NumPy's SIMD exp, accurate in the tails (the former
+    # 0.5 * (1 + tanh(x / 2)) cancelled for x < 0: sigmoid(-20) came out 0 in float32, not 2e-9)
+    return tt.sigmoid(as_tensor(a)).array
 
 
 def _softplus(xp: Any, a: Array) -> Array:
