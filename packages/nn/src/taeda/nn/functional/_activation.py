@@ -13,6 +13,7 @@ import numpy as _np
 import taeda.tensor as tt
 from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._argcheck import raise_if_not_tensor
+from taeda.nn.functional._kern_elementwise import blocked
 from taeda.nn.functional._util import Array, Kernel, TensorLike, arr, where, xp_of
 from taeda.tensor import Tensor, as_tensor
 
@@ -81,7 +82,7 @@ def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str, vbwd: Callable[..., Any] | 
     def forward(ctx: Any, x: Tensor, *params: Any) -> Tensor:
         a = x.array
         xp = x.device.xp
-        y = as_tensor(fwd(xp, a, *params))
+        y = as_tensor(blocked(fwd, xp, (a,), params))
         ctx.params = params
         ctx.save_for_backward(x if save_x else None, y if save_y else None)
         return y
@@ -94,7 +95,7 @@ def _make(name: str, fwd: Fwd, bwd: Bwd, saves: str, vbwd: Callable[..., Any] | 
             return (None,) * (1 + len(params))
         ref = x if x is not None else y
         xp = ref.device.xp
-        gx = bwd(xp, None if x is None else x.array, None if y is None else y.array, g.array, *params)
+        gx = blocked(bwd, xp, (None if x is None else x.array, None if y is None else y.array, g.array), params)
         return (as_tensor(gx), *([None] * len(params)))
 
     def backward(ctx: Any, g: Any) -> tuple[Any, ...]:

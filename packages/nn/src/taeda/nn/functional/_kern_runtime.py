@@ -12,7 +12,8 @@ such small GEMMs costs more than it saves, and on a busy machine it can wait a w
 default on machines with at least two CPUs and can be turned off with the environment variable
 ``TAEDA_NN_THREADS=0`` or :func:`set_kernel_threads`; then kernels run on the calling thread and leave OpenBLAS's
 thread count alone. When NumPy's BLAS offers no thread-local setting (not the OpenBLAS of NumPy's wheels), the
-kernels also run on the calling thread only. No process-wide setting (allocator, BLAS threads) is changed.
+kernels also run on the calling thread only. No process-wide BLAS setting is changed (taeda.tensor's glibc
+allocator tuning, with its own switch, is the one process-wide setting).
 """
 
 from __future__ import annotations
