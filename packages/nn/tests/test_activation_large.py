@@ -99,3 +99,46 @@ def test_leaky_relu_forward_is_the_select_bit_for_bit(slope: float, dtype: Any, 
         ref = np.where(a > 0, a, a * dtype(slope) if dtype is not np.float64 else a * slope)
     y = F.leaky_relu(Variable(tt.from_numpy(a)), slope).data.numpy()
     np.testing.assert_array_equal(_bits(y), _bits(ref.astype(dtype)))
+
+
+BIG = (5, 3, 20011)  # 300,165 elements: five equal blocks of about 60K, split over the two kernel threads
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("threads", [True, False])
+@pytest.mark.parametrize(
+    ("name", "fn"),
+    FUNCS
+    + [
+        ("gelu", F.gelu),
+        ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh")),
+        ("silu", F.silu),
+        ("mish", F.mish),
+        ("sigmoid", F.sigmoid),
+        ("tanh", F.tanh),
+        ("logsigmoid", F.logsigmoid),
+        ("softsign", F.softsign),
+        ("hardtanh", F.hardtanh),
+        ("hardsigmoid", F.hardsigmoid),
+        ("tanhshrink", F.tanhshrink),
+    ],
+)
+def test_blocked_evaluation_equals_one_whole_array_call(name: str, fn: Callable[[Any], Any], threads: bool) -> None:
+    from taeda.nn.functional import _kern_elementwise, _kern_runtime
+
+    a = _input(np.float32).reshape(-1)
+    a = np.resize(a, BIG).astype(np.float32)  # the special values again, at the start
+    g = RNG.standard_normal(BIG).astype(np.float32)
+    old = _kern_runtime.set_kernel_threads(threads)
+    try:
+        y, gx = _run(fn, a, g)
+        saved = _kern_elementwise.BLOCK
+        _kern_elementwise.BLOCK = a.size  # one block: the formula applied to the whole array at once
+        try:
+            y1, gx1 = _run(fn, a, g)
+        finally:
+            _kern_elementwise.BLOCK = saved
+    finally:
+        _kern_runtime.set_kernel_threads(old)
+    np.testing.assert_array_equal(_bits(y), _bits(y1))
+    np.testing.assert_array_equal(_bits(gx), _bits(gx1))

@@ -25,6 +25,7 @@ for _ in range(10):
 print(_malloc.ALLOCATOR_TUNED, (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 10)
 """
 
+
 def _glibc() -> bool:
     try:
         return sys.platform.startswith("linux") and (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc")

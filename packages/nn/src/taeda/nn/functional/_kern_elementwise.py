@@ -42,21 +42,21 @@ def blocked(fn: Callable[..., Array], xp: Any, arrays: tuple[Array | None, ...],
     ):
         return fn(xp, *arrays, *params)
     flats = [None if a is None else a.reshape(-1) for a in arrays]
+    nblocks = -(-n // BLOCK)
+    size = -(-n // nblocks)  # equal blocks (no small ragged tail: size-dependent paths inside fn agree)
 
-    def block(s: int, e: int) -> Array:
+    def block(k: int) -> Array:
+        s, e = k * size, min((k + 1) * size, n)
         return fn(xp, *[None if f is None else f[s:e] for f in flats], *params)
 
-    first = block(0, BLOCK)
+    first = block(0)
     out = np.empty(ref.shape, first.dtype)
     flat_out = out.reshape(-1)
-    flat_out[:BLOCK] = first
-    rest = -(-(n - BLOCK) // BLOCK)
+    flat_out[:size] = first
 
     def part(start: int, stop: int, _: int) -> None:
-        for k in range(start, stop):
-            s = BLOCK * (k + 1)
-            e = min(s + BLOCK, n)
-            flat_out[s:e] = block(s, e)
+        for k in range(start + 1, stop + 1):
+            flat_out[k * size : min((k + 1) * size, n)] = block(k)
 
-    split_batch(part, rest, xp, 8 * n)
+    split_batch(part, nblocks - 1, xp, 8 * n)
     return out
