@@ -142,3 +142,33 @@ def test_blocked_evaluation_equals_one_whole_array_call(name: str, fn: Callable[
         _kern_runtime.set_kernel_threads(old)
     np.testing.assert_array_equal(_bits(y), _bits(y1))
     np.testing.assert_array_equal(_bits(gx), _bits(gx1))
+
+
+@pytest.mark.parametrize("threads", [True, False])
+@pytest.mark.parametrize("fn", [F.softmax, F.log_softmax, F.softmin], ids=["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("shape", [(2400, 130), (7, 300, 131), (3, 70000)])  # blocks of rows; rows wider than a block
+def test_softmaxes_over_row_blocks_equal_one_whole_array_call(fn: Any, shape: tuple[int, ...], threads: bool) -> None:
+    from taeda.nn.functional import _kern_elementwise, _kern_runtime
+
+    a = (RNG.standard_normal(shape) * 20).astype(np.float32)
+    a.reshape(-1)[:3] = [np.inf, -np.inf, 1e4]
+    g = RNG.standard_normal(shape).astype(np.float32)
+    old = _kern_runtime.set_kernel_threads(threads)
+    try:
+        with np.errstate(all="ignore"):
+            y, gx = _run(lambda x: fn(x, dim=-1), a, g)
+            saved = _kern_elementwise.BLOCK
+            _kern_elementwise.BLOCK = a.size
+            try:
+                y1, gx1 = _run(lambda x: fn(x, dim=-1), a, g)
+            finally:
+                _kern_elementwise.BLOCK = saved
+    finally:
+        _kern_runtime.set_kernel_threads(old)
+    np.testing.assert_array_equal(_bits(y), _bits(y1))
+    np.testing.assert_array_equal(_bits(gx), _bits(gx1))
+    with np.errstate(all="ignore"):
+        ref = a - a.max(-1, keepdims=True)
+        ref = ref - np.log(np.exp(ref).sum(-1, keepdims=True))
+    if fn is F.log_softmax:
+        np.testing.assert_allclose(y[1:], ref[1:], rtol=1e-5, atol=1e-5)  # row 0 holds inf: NaN as in PyTorch

@@ -568,11 +568,28 @@ def _softmax_arr(xp: Any, a: Array, dim: int) -> Array:
     return e
 
 
+def _softmax_bwd(xp: Any, ya: Array, ga: Array, dim: int) -> Array:
+    gy = ga * ya
+    gy -= ya * gy.sum(axis=dim, keepdims=True)
+    return gy
+
+
+def _log_softmax_bwd(xp: Any, ya: Array, ga: Array, dim: int) -> Array:
+    return ga - xp.exp(ya) * ga.sum(axis=dim, keepdims=True)
+
+
+def _rowwise(fn: Callable[..., Array], xp: Any, arrays: tuple[Array, ...], dim: int) -> Array:
+    """``fn(xp, *arrays, dim)``; along the last axis, large NumPy arrays go in blocks of rows on two threads."""
+    if dim == arrays[0].ndim - 1:
+        return blocked(fn, xp, arrays, (-1,), rows=True)
+    return fn(xp, *arrays, dim)
+
+
 class Softmax(Kernel):
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int) -> Tensor:
         a = x.array
-        y = as_tensor(_softmax_arr(x.device.xp, a, dim) if a.ndim else a * 0 + 1)
+        y = as_tensor(_rowwise(_softmax_arr, x.device.xp, (a,), dim) if a.ndim else a * 0 + 1)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -592,16 +609,14 @@ class Softmax(Kernel):
         ya, ga = y.array, g.array
         if ya.ndim == 0:
             return as_tensor(ga * 0), None
-        gy = ga * ya
-        gy -= ya * gy.sum(axis=ctx.dim, keepdims=True)
-        return as_tensor(gy), None
+        return as_tensor(_rowwise(_softmax_bwd, y.device.xp, (ya, ga), ctx.dim)), None
 
 
 class LogSoftmax(Kernel):
     @staticmethod
     def forward(ctx: Any, x: Tensor, dim: int) -> Tensor:
         a = x.array
-        y = as_tensor(_log_softmax_arr(x.device.xp, a, dim) if a.ndim else a * 0)
+        y = as_tensor(_rowwise(_log_softmax_arr, x.device.xp, (a,), dim) if a.ndim else a * 0)
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -621,9 +636,7 @@ class LogSoftmax(Kernel):
         ya, ga = y.array, g.array
         if ya.ndim == 0:
             return as_tensor(ga * 0), None
-        xp = y.device.xp
-        gx = ga - xp.exp(ya) * ga.sum(axis=ctx.dim, keepdims=True)
-        return as_tensor(gx), None
+        return as_tensor(_rowwise(_log_softmax_bwd, y.device.xp, (ya, ga), ctx.dim)), None
 
 
 def _norm_dim(dim: int, ndim: int) -> int:

@@ -23,10 +23,14 @@ Array = Any
 BLOCK = 1 << 16  # elements per block: 256 KB of float32 per operand (measured: 16K-256K within 10%)
 
 
-def blocked(fn: Callable[..., Array], xp: Any, arrays: tuple[Array | None, ...], params: tuple[Any, ...]) -> Array:
+def blocked(
+    fn: Callable[..., Array], xp: Any, arrays: tuple[Array | None, ...], params: tuple[Any, ...], rows: bool = False
+) -> Array:
     """``fn(xp, *arrays, *params)`` for an elementwise ``fn`` of same-shaped arrays (entries may be None).
 
-    Large C-contiguous NumPy operands go block by block (see the module note); anything else is one call.
+    With ``rows=True``, ``fn`` may also reduce along the last axis (a softmax): the blocks are then whole rows of
+    the last axis, each row in one block. Large C-contiguous NumPy operands go block by block (see the module
+    note); anything else is one call. The result has the operands' shape.
 
     Example:
         >>> import numpy as np
@@ -35,28 +39,32 @@ def blocked(fn: Callable[..., Array], xp: Any, arrays: tuple[Array | None, ...],
     """
     ref = next(a for a in arrays if a is not None)
     n = ref.size
+    width = ref.shape[-1] if rows and ref.ndim else 1
     if (
         xp is not np
         or n < 4 * BLOCK
+        or width > BLOCK
         or not all(a is None or (a.shape == ref.shape and a.flags.c_contiguous) for a in arrays)
     ):
         return fn(xp, *arrays, *params)
-    flats = [None if a is None else a.reshape(-1) for a in arrays]
-    nblocks = -(-n // BLOCK)
-    size = -(-n // nblocks)  # equal blocks (no small ragged tail: size-dependent paths inside fn agree)
+    units = n // width  # rows (or elements)
+    shape2 = (units, width) if rows else (units,)
+    flats = [None if a is None else a.reshape(shape2) for a in arrays]
+    nblocks = -(-units // (BLOCK // width))
+    size = -(-units // nblocks)  # equal blocks (no small ragged tail: size-dependent paths inside fn agree)
 
     def block(k: int) -> Array:
-        s, e = k * size, min((k + 1) * size, n)
+        s, e = k * size, min((k + 1) * size, units)
         return fn(xp, *[None if f is None else f[s:e] for f in flats], *params)
 
     first = block(0)
     out = np.empty(ref.shape, first.dtype)
-    flat_out = out.reshape(-1)
+    flat_out = out.reshape(shape2)
     flat_out[:size] = first
 
     def part(start: int, stop: int, _: int) -> None:
         for k in range(start + 1, stop + 1):
-            flat_out[k * size : min((k + 1) * size, n)] = block(k)
+            flat_out[k * size : min((k + 1) * size, units)] = block(k)
 
     split_batch(part, nblocks - 1, xp, 8 * n)
     return out
