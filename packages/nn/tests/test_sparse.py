@@ -39,6 +39,25 @@ def test_embedding_lookup_and_gradients() -> None:
         emb(tt.ones(2))
 
 
+@pytest.mark.parametrize("padding_idx", [None, 3])
+@pytest.mark.parametrize("scale", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_embedding_gradient_with_many_lookups(padding_idx: int | None, scale: bool, dtype: Any) -> None:
+    # 600 lookups (repeats in every row): the weight gradient goes through the sparse row-sum path
+    idx = RNG.integers(0, 40, (20, 30))
+    w = Variable(tt.as_tensor(RNG.standard_normal((40, 7)).astype(dtype)), requires_grad=True)
+    g = RNG.standard_normal((20, 30, 7)).astype(dtype)
+    F.embedding(tt.as_tensor(idx), w, padding_idx=padding_idx, scale_grad_by_freq=scale).backward(tt.as_tensor(g))
+    ref = np.zeros((40, 7))
+    counts = np.bincount(idx.reshape(-1), minlength=40)
+    for i, row in zip(idx.reshape(-1), g.reshape(-1, 7).astype(np.float64)):
+        ref[i] += row / counts[i] if scale else row
+    if padding_idx is not None:
+        ref[padding_idx] = 0
+    assert w.grad is not None and w.grad.dtype == w.dtype
+    np.testing.assert_allclose(w.grad.data.numpy(), ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
 def test_embedding_max_norm_renormalises_in_place() -> None:
     emb = nn.Embedding(4, 5, max_norm=1.0)
     emb.weight.data.mul_(10.0)

@@ -400,5 +400,38 @@ def index_add_inplace(t: Tensor, dim: int, index: Any, source: Any, alpha: Any =
     d = norm_dim(dim, a.ndim)
     src = unwrap(source) * alpha if alpha != 1 else unwrap(source)
     xp = xp_of(a)
-    xp.add.at(xp.moveaxis(a, d, 0), unwrap(index), xp.moveaxis(xp.asarray(src), d, 0))
+    moved, idx, vals = xp.moveaxis(a, d, 0), unwrap(index), xp.moveaxis(xp.asarray(src), d, 0)
+    if not _index_add_rows(moved, idx, vals):
+        xp.add.at(moved, idx, vals)
     _bump(t)
+
+
+def _index_add_rows(target: Any, idx: Any, vals: Any) -> bool:
+    """``target[idx] += vals`` with repeated ``idx`` accumulated, as one sparse-times-dense product over the
+    distinct rows; False (nothing done) where ``ufunc.at`` is kept.
+
+    NOTE: ``np.add.at`` with a row index handles one index at a time: 8,192 rows of 256 float32 into a
+    (30000, 256) target take about 20 ms. A CSR matrix that sums the rows of ``vals`` per distinct index, times
+    ``vals``, then one fancy-index ``+=`` (the indices now distinct) takes about 3 ms. Rows are summed in their
+    given order before being added to the target (``add.at`` adds them one by one: the sums differ in rounding).
+    """
+    if type(target) is not np.ndarray or type(idx) is not np.ndarray or type(vals) is not np.ndarray:
+        return False
+    if idx.ndim != 1 or idx.dtype.kind not in "iu" or idx.size < 64 or target.ndim < 2:
+        return False
+    if target.dtype not in (np.float32, np.float64) or vals.dtype != target.dtype or vals.shape[1:] != target.shape[1:]:
+        return False
+    rows, k = target.shape[0], idx.shape[0]
+    if vals.shape[0] != k or not rows or int(idx.max()) >= rows or int(idx.min()) < -rows:
+        return False  # add.at raises its own IndexError (or broadcasts) for these
+    import scipy.sparse
+
+    flat_idx = np.where(idx < 0, idx + rows, idx) if idx.min() < 0 else idx
+    uniq, inverse = np.unique(flat_idx, return_inverse=True)
+    width = int(np.prod(target.shape[1:]))
+    summer = scipy.sparse.csr_matrix(
+        (np.ones(k, target.dtype), (inverse.reshape(-1), np.arange(k))), shape=(uniq.size, k)
+    )
+    sums = summer @ np.ascontiguousarray(vals).reshape(k, width)
+    target[uniq] += sums.reshape((uniq.size, *target.shape[1:]))
+    return True

@@ -107,6 +107,10 @@ def sum_to(a: Array, shape: tuple[int, ...]) -> Array:
 def scatter_add(xp: Any, target: Array, index: Any, values: Array) -> None:
     """``target[index] += values`` with repeated indices accumulated (``ufunc.at`` on NumPy, ``cupyx.scatter_add``
     on CuPy when its ufuncs lack ``at``)."""
+    if xp is _np and isinstance(index, _np.ndarray) and index.ndim == 1:
+        # a row index: taeda.tensor's index_add_ (one sparse product over the distinct rows on NumPy data)
+        tt.as_tensor(target).index_add_(0, tt.as_tensor(index), tt.as_tensor(values))
+        return
     at = getattr(xp.add, "at", None)
     if at is not None:
         at(target, index, values)
