@@ -18,6 +18,7 @@ nn's kernels is on (``TAEDA_NN_THREADS=0`` turns it off); no allocator settings 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -195,6 +196,17 @@ def _train_step(model: nn.Module, x: Any, labels: Any, lr: float = 0.01) -> None
     _sgd_step(model, lr)
 
 
+def _fwd_bwd(module: Any, x: Any, g: Any) -> Callable[[], None]:
+    """One training call of a layer: forward on ``x`` and backward of ``g`` (taeda or PyTorch objects alike)."""
+
+    def run() -> None:
+        x.grad = None
+        module.zero_grad()
+        module(x).backward(g)
+
+    return run
+
+
 def cases(quick: bool = False) -> list[Case]:
     torch: Any = try_import_torch()
     rng = np.random.default_rng(0)
@@ -326,10 +338,7 @@ def cases(quick: bool = False) -> list[Case]:
     tgb = tt.from_numpy(gb)
     gamma, beta = np.ones(64, np.float32), np.zeros(64, np.float32)
 
-    def taeda_bn() -> None:
-        txb.grad = None
-        bn.zero_grad()
-        bn(txb).backward(tgb)
+    taeda_bn = _fwd_bwd(bn, txb, tgb)
 
     def numpy_bn() -> None:
         mean = xb.mean((0, 2, 3), keepdims=True)
@@ -344,13 +353,7 @@ def cases(quick: bool = False) -> list[Case]:
 
     torch_bn = None
     if torch is not None:
-        tbn = torch.nn.BatchNorm2d(64)
-        pxb, pgb = torch.tensor(xb, requires_grad=True), torch.tensor(gb)
-
-        def torch_bn() -> None:
-            pxb.grad = None
-            tbn.zero_grad()
-            tbn(pxb).backward(pgb)
+        torch_bn = _fwd_bwd(torch.nn.BatchNorm2d(64), torch.tensor(xb, requires_grad=True), torch.tensor(gb))
 
     out.append(Case("nn", "batch_norm train (64,64,16,16) fwd+bwd", taeda_bn, numpy_bn, torch_bn,
                     target="<= 1.2x numpy", target_ratio=1.2, unit="ms"))  # fmt: skip
@@ -364,10 +367,7 @@ def cases(quick: bool = False) -> list[Case]:
     tg_ln = tt.from_numpy(g_ln)
     w_ln, b_ln = np.ones(512, np.float32), np.zeros(512, np.float32)
 
-    def taeda_ln() -> None:
-        tx_ln.grad = None
-        ln.zero_grad()
-        ln(tx_ln).backward(tg_ln)
+    taeda_ln = _fwd_bwd(ln, tx_ln, tg_ln)
 
     def numpy_ln() -> None:
         mean = x_ln.mean(-1, keepdims=True)
@@ -381,13 +381,7 @@ def cases(quick: bool = False) -> list[Case]:
 
     torch_ln = None
     if torch is not None:
-        t_ln = torch.nn.LayerNorm(512)
-        px_ln, pg_ln = torch.tensor(x_ln, requires_grad=True), torch.tensor(g_ln)
-
-        def torch_ln() -> None:
-            px_ln.grad = None
-            t_ln.zero_grad()
-            t_ln(px_ln).backward(pg_ln)
+        torch_ln = _fwd_bwd(torch.nn.LayerNorm(512), torch.tensor(x_ln, requires_grad=True), torch.tensor(g_ln))
 
     out.append(Case("nn", f"layer_norm train {lshape} fwd+bwd", taeda_ln, numpy_ln, torch_ln,
                     target="report", unit="ms"))  # fmt: skip

@@ -124,49 +124,38 @@ BIG = (5, 3, 20011)  # 300,165 elements: five equal blocks of about 60K, split o
     ],
 )
 def test_blocked_evaluation_equals_one_whole_array_call(name: str, fn: Callable[[Any], Any], threads: bool) -> None:
-    from taeda.nn.functional import _kern_elementwise, _kern_runtime
-
     a = _input(np.float32).reshape(-1)
     a = np.resize(a, BIG).astype(np.float32)  # the special values again, at the start
-    g = RNG.standard_normal(BIG).astype(np.float32)
+    _assert_blocks_equal_whole(fn, a, RNG.standard_normal(BIG).astype(np.float32), threads)
+
+
+def _assert_blocks_equal_whole(fn: Callable[[Any], Any], a: Any, g: Any, threads: bool) -> tuple[Any, Any]:
+    """``fn`` forward and backward in blocks (threads on or off), then as one block, bit for bit the same."""
+    from taeda.nn.functional import _kern_elementwise, _kern_runtime
+
     old = _kern_runtime.set_kernel_threads(threads)
+    saved = _kern_elementwise.BLOCK
     try:
-        y, gx = _run(fn, a, g)
-        saved = _kern_elementwise.BLOCK
-        _kern_elementwise.BLOCK = a.size  # one block: the formula applied to the whole array at once
-        try:
+        with np.errstate(all="ignore"):
+            y, gx = _run(fn, a, g)
+            _kern_elementwise.BLOCK = a.size  # one block: the formula applied to the whole array at once
             y1, gx1 = _run(fn, a, g)
-        finally:
-            _kern_elementwise.BLOCK = saved
     finally:
+        _kern_elementwise.BLOCK = saved
         _kern_runtime.set_kernel_threads(old)
     np.testing.assert_array_equal(_bits(y), _bits(y1))
     np.testing.assert_array_equal(_bits(gx), _bits(gx1))
+    return y, gx
 
 
 @pytest.mark.parametrize("threads", [True, False])
 @pytest.mark.parametrize("fn", [F.softmax, F.log_softmax, F.softmin], ids=["softmax", "log_softmax", "softmin"])
 @pytest.mark.parametrize("shape", [(2400, 130), (7, 300, 131), (3, 70000)])  # blocks of rows; rows wider than a block
 def test_softmaxes_over_row_blocks_equal_one_whole_array_call(fn: Any, shape: tuple[int, ...], threads: bool) -> None:
-    from taeda.nn.functional import _kern_elementwise, _kern_runtime
-
     a = (RNG.standard_normal(shape) * 20).astype(np.float32)
     a.reshape(-1)[:3] = [np.inf, -np.inf, 1e4]
     g = RNG.standard_normal(shape).astype(np.float32)
-    old = _kern_runtime.set_kernel_threads(threads)
-    try:
-        with np.errstate(all="ignore"):
-            y, gx = _run(lambda x: fn(x, dim=-1), a, g)
-            saved = _kern_elementwise.BLOCK
-            _kern_elementwise.BLOCK = a.size
-            try:
-                y1, gx1 = _run(lambda x: fn(x, dim=-1), a, g)
-            finally:
-                _kern_elementwise.BLOCK = saved
-    finally:
-        _kern_runtime.set_kernel_threads(old)
-    np.testing.assert_array_equal(_bits(y), _bits(y1))
-    np.testing.assert_array_equal(_bits(gx), _bits(gx1))
+    y, _ = _assert_blocks_equal_whole(lambda x: fn(x, dim=-1), a, g, threads)
     with np.errstate(all="ignore"):
         ref = a - a.max(-1, keepdims=True)
         ref = ref - np.log(np.exp(ref).sum(-1, keepdims=True))
