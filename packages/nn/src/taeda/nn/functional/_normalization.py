@@ -228,11 +228,13 @@ def _batch_norm_backward(ctx: Any, xp: Any, ga: Array, w: Tensor | None, b: Tens
     if need_x and sg is not None and sgx is not None:
         n = norm_shape[0] * norm_shape[2]
         k = ctx.rstd.reshape(-1) if w is None else ctx.rstd.reshape(-1) * w.array.reshape(-1)
-        gxa = g3 * k[:, None]
+        out = xp.empty(ga.shape, ga.dtype)  # an array of its own: autograd adopts it without a copy
+        gxa = out.reshape(norm_shape)
+        xp.multiply(g3, k[:, None], out=gxa)
         t = xh * (k * (sgx / n))[:, None]
         gxa -= t
         gxa -= (k * (sg / n))[:, None]
-        gx = as_tensor(gxa.reshape(ga.shape))
+        gx = as_tensor(out)
     return gx, gw, gb, None, None, None, None, None, None
 
 
