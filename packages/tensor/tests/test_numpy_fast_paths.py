@@ -1,4 +1,5 @@
-"""``where`` on NumPy data: the branch-free bit-select path is exact and falls back to ``np.where`` when it must."""
+"""Paths around NumPy 2.4's slow spots, each against the plain NumPy/SciPy result: ``where`` by bit selection
+(exact, with its fallbacks), ``clamp`` and ``relu`` as ``clip``, ``sigmoid`` on NumPy's exp."""
 
 from __future__ import annotations
 
