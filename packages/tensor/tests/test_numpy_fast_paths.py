@@ -1,5 +1,6 @@
 """Paths around NumPy 2.4's slow spots, each against the plain NumPy/SciPy result: ``where`` by bit selection
-(exact, with its fallbacks), ``clamp`` and ``relu`` as ``clip``, ``sigmoid`` on NumPy's exp."""
+(exact, with its fallbacks), ``clamp`` as ``clip``, ``relu`` against a shared zero buffer,
+``sigmoid`` on NumPy's exp."""
 
 from __future__ import annotations
 
@@ -192,7 +193,7 @@ def test_clamp_integer_and_tensor_bounds() -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int32, bool])
-@pytest.mark.parametrize("n", [100, 20000])  # under and over the size from which float relu runs as a clip
+@pytest.mark.parametrize("n", [100, 20000])  # under and over the size from which float relu compares with zeros
 def test_relu_values_dtypes_and_special_values(dtype: Any, n: int) -> None:
     a = _values(dtype, (n,))
     r = tt.relu(tt.from_numpy(a)).numpy()

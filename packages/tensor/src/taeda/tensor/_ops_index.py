@@ -422,11 +422,12 @@ def _index_add_rows(target: Any, idx: Any, vals: Any) -> bool:
     if target.dtype not in (np.float32, np.float64) or vals.dtype != target.dtype or vals.shape[1:] != target.shape[1:]:
         return False
     rows, k = target.shape[0], idx.shape[0]
-    if vals.shape[0] != k or not rows or int(idx.max()) >= rows or int(idx.min()) < -rows:
+    lo = int(idx.min())
+    if vals.shape[0] != k or not rows or int(idx.max()) >= rows or lo < -rows:
         return False  # add.at raises its own IndexError (or broadcasts) for these
     import scipy.sparse
 
-    flat_idx = np.where(idx < 0, idx + rows, idx) if idx.min() < 0 else idx
+    flat_idx = np.where(idx < 0, idx + rows, idx) if lo < 0 else idx
     uniq, inverse = np.unique(flat_idx, return_inverse=True)
     width = int(np.prod(target.shape[1:]))
     summer = scipy.sparse.csr_matrix(

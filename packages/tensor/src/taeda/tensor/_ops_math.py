@@ -869,12 +869,26 @@ def _keep_int(fn_name: str) -> Callable[[ModuleType, Any], Any]:
 def _relu(xp: ModuleType, a: Any) -> Any:
     if a.dtype.kind == "b":
         return a.copy()
-    if xp is np and a.dtype.kind == "f" and a.size >= 8192:
-        # NOTE: NumPy's maximum against a scalar runs a slow non-SIMD loop; clip with an infinite upper bound is
-        # 1.3-2.9x faster from about 8K elements (300K float32: 119 -> 41 us). NaN propagates; -0.0 stays -0.0,
-        # as in PyTorch (maximum gives +0.0: equal, but another sign)
-        return np.clip(a, 0, np.inf)
+    if xp is np and a.dtype.kind == "f" and a.size >= 4096 and a.flags.c_contiguous:
+        # NOTE: NumPy's maximum against a scalar runs a slow non-SIMD loop: against an array of zeros it is
+        # 2.2-3x faster (64x6x28x28 float32: 112 -> 40 us; also ahead of clip(a, 0, inf) up to ~300K elements).
+        # NaN propagates
+        return np.maximum(a, _zeros_as(a))
     return xp.maximum(a, 0)
+
+
+_ZEROS: dict[Any, Any] = {}
+
+
+def _zeros_as(a: Any) -> Any:
+    """A read-only zero array shaped as the C-contiguous NumPy array ``a``: a view of one shared buffer that is
+    never written, so its pages stay the kernel's zero page (no memory is used for it)."""
+    buf = _ZEROS.get(a.dtype)
+    if buf is None or buf.size < a.size:
+        buf = np.zeros(max(a.size, 2 * (0 if buf is None else buf.size)), a.dtype)
+        buf.flags.writeable = False
+        _ZEROS[a.dtype] = buf
+    return buf[: a.size].reshape(a.shape)
 
 
 neg = _unary("neg", _neg, False, "tt.neg(tt.tensor([1, -2])).tolist()\n        [-1, 2]")

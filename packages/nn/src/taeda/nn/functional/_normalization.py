@@ -80,18 +80,20 @@ class Normalize(Kernel):
         running: tuple[Array, Array, float, Ints] | None,
     ) -> Tensor:
         xp = x.device.xp
+        ctx.batch_stats = stats is None
+        ctx.norm = (norm_shape, axes, pshape)
+        ctx.eps = eps
+        ctx.stats = stats
+        ctx.rows = None
+        ctx.save_for_backward(x, w, b)
         if _rownorm_ok(xp, x, w, b, norm_shape, axes, stats, running):
             # layer norm on NumPy floats: blocked two-thread kernels (see _kern_rownorm)
             wa = None if w is None else w.array.reshape(-1)
             ba = None if b is None else b.array.reshape(-1)
             x2 = _np.ascontiguousarray(x.array.reshape(norm_shape))
-            y2, mean2, rstd2 = rownorm_forward(xp, x2, wa, ba, eps)
-            ctx.rownorm = True
-            ctx.batch_stats, ctx.norm, ctx.rstd, ctx.eps, ctx.stats = True, (norm_shape, axes, pshape), rstd2, eps, None
+            y2, mean2, ctx.rstd = rownorm_forward(xp, x2, wa, ba, eps)
             ctx.rows = (x2, mean2)  # x̂ is recomputed in backward from the input (as PyTorch keeps mean/rstd)
-            ctx.save_for_backward(x, w, b)
             return as_tensor(y2.reshape(x.shape))
-        ctx.rownorm = False
         xa = x.array.reshape(norm_shape)
         if stats is None:
             mean = _mean(xp, xa, axes)
@@ -111,11 +113,7 @@ class Normalize(Kernel):
         rstd = 1.0 / xp.sqrt(var + eps)
         xc *= rstd
         xhat = xc.reshape(x.shape)
-        ctx.batch_stats = stats is None
-        ctx.norm = (norm_shape, axes, pshape)
         ctx.rstd = rstd
-        ctx.eps = eps
-        ctx.stats = stats
         if w is not None:
             y = xhat * w.array.reshape(pshape)
             if b is not None:
@@ -125,7 +123,6 @@ class Normalize(Kernel):
         else:
             y = xhat.copy()
         ctx.xhat = xhat
-        ctx.save_for_backward(x, w, b)
         return as_tensor(y)
 
     @staticmethod
@@ -167,7 +164,7 @@ def _normalize_backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
     ga = gy.array
     xp = gy.device.xp
     gx = gw = gb = None
-    if ctx.rownorm:
+    if ctx.rows is not None:
         gx2, gw2, gb2 = rownorm_backward(
             xp,
             _np.ascontiguousarray(ga.reshape(norm_shape)),
