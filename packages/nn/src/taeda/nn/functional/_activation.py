@@ -8,10 +8,13 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 import taeda.tensor as tt
 from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._argcheck import raise_if_not_tensor
 from taeda.nn.functional._kern_elementwise import blocked
+from taeda.nn.functional._kern_gelu import gelu_fwd_f32, gelu_grad_f32
 from taeda.nn.functional._util import Array, Kernel, TensorLike, arr, where, xp_of
 from taeda.tensor import Tensor, as_tensor
 
@@ -194,10 +197,30 @@ ELU = _make(
         g * tt.where(x.data > 0, x * 0 + scale, (x * in_scale).exp() * (alpha * scale * in_scale))
     ),
 )
+
+
+def _gelu_fwd(xp: Any, a: Array) -> Array:
+    def exact() -> Array:
+        return a * (0.5 * (1 + _erf(a * (1 / _SQRT_2))))
+
+    if xp is not np or a.dtype != np.float32:
+        return exact()
+    return gelu_fwd_f32(a, exact) if a.ndim else gelu_fwd_f32(a.reshape(1), exact).reshape(())
+
+
+def _gelu_bwd(xp: Any, a: Array, y: Array, g: Array) -> Array:
+    def exact() -> Array:
+        return g * (0.5 * (1 + _erf(a * (1 / _SQRT_2))) + a * xp.exp(-0.5 * a * a) * _INV_SQRT_2PI)
+
+    if xp is not np or not a.dtype == g.dtype == np.float32:
+        return exact()
+    return gelu_grad_f32(a, g, exact) if a.ndim else gelu_grad_f32(a.reshape(1), g.reshape(1), exact).reshape(())
+
+
 GELU = _make(
     "GELU",
-    lambda xp, a: a * (0.5 * (1 + _erf(a * (1 / _SQRT_2)))),
-    lambda xp, a, y, g: g * (0.5 * (1 + _erf(a * (1 / _SQRT_2))) + a * xp.exp(-0.5 * a * a) * _INV_SQRT_2PI),
+    _gelu_fwd,
+    _gelu_bwd,
     "x",
     lambda x, y, g: g * (((x * (1 / _SQRT_2)).erf() + 1) * 0.5 + x * (x * x * -0.5).exp() * _INV_SQRT_2PI),
 )
