@@ -11,6 +11,8 @@ float32. Targets from issue 5: the conv and LeNet rows at most 1.5x PyTorch, the
 * ``max_pool2d 2x2 fwd+bwd``: on (64, 32, 32, 32).
 * ``batch_norm train fwd+bwd``: BatchNorm2d(64) in training mode on (64, 64, 16, 16).
 * ``layer_norm train fwd+bwd``: LayerNorm(512) on (64, 128, 512), a transformer block's activations.
+* ``gelu (erf) fwd+bwd``: exact GELU on (8192, 512); the NumPy reference uses SciPy's ``erf``.
+* ``scaled_dot_product_attention fwd+bwd``: on (64, 8, 128, 64) query, key and value, no mask.
 
 The "faults/call" column counts minor page faults per call (``resource.getrusage``). The two-thread batch split of
 nn's kernels is on (``TAEDA_NN_THREADS=0`` turns it off); no allocator settings are changed.
@@ -385,4 +387,65 @@ def cases(quick: bool = False) -> list[Case]:
 
     out.append(Case("nn", f"layer_norm train {lshape} fwd+bwd", taeda_ln, numpy_ln, torch_ln,
                     target="report", unit="ms"))  # fmt: skip
+    out += _transformer_cases(rng, torch, quick)
     return out
+
+
+def _transformer_cases(rng: np.random.Generator, torch: Any, quick: bool) -> list[Case]:
+    """Exact GELU on a feed-forward block's activations and attention's core, forward and backward."""
+    import scipy.special
+
+    # --- exact (erf) GELU
+    gshape = (2048 if quick else 8192, 512)
+    x_g = rng.standard_normal(gshape).astype(np.float32)
+    g_g = rng.standard_normal(gshape).astype(np.float32)
+    c = np.float32(1 / np.sqrt(2))
+
+    def numpy_gelu() -> None:
+        cdf = 0.5 * (1 + scipy.special.erf(x_g * c))
+        _ = x_g * cdf
+        _dx = g_g * (cdf + x_g * np.exp(-0.5 * x_g * x_g) * np.float32(1 / np.sqrt(2 * np.pi)))
+
+    torch_gelu = None
+    if torch is not None:
+        torch_gelu = _fwd_bwd(torch.nn.GELU(), torch.tensor(x_g, requires_grad=True), torch.tensor(g_g))
+    taeda_gelu = _fwd_bwd(nn.GELU(), ag.Variable(tt.from_numpy(x_g), requires_grad=True), tt.from_numpy(g_g))
+    cases = [Case("nn", f"gelu (erf) {gshape} fwd+bwd", taeda_gelu, numpy_gelu, torch_gelu, target="report",
+                  unit="ms")]  # fmt: skip
+
+    # --- scaled dot-product attention, (batch, heads, tokens, head width)
+    ashape = (8 if quick else 64, 8, 128, 64)
+    q, k, v, go = (rng.standard_normal(ashape).astype(np.float32) for _ in range(4))
+    scale = np.float32(1 / np.sqrt(ashape[-1]))
+
+    def numpy_sdpa() -> None:
+        s = (q @ k.swapaxes(-1, -2)) * scale
+        a = np.exp(s - s.max(-1, keepdims=True))
+        a /= a.sum(-1, keepdims=True)
+        _ = a @ v
+        _dv = a.swapaxes(-1, -2) @ go
+        da = go @ v.swapaxes(-1, -2)
+        ds = a * (da - (da * a).sum(-1, keepdims=True)) * scale
+        _dq, _dk = ds @ k, ds.swapaxes(-1, -2) @ q
+
+    tq, tk, tv = (ag.Variable(tt.from_numpy(a), requires_grad=True) for a in (q, k, v))
+    tgo = tt.from_numpy(go)
+
+    def taeda_sdpa() -> None:
+        for t in (tq, tk, tv):
+            t.grad = None
+        F.scaled_dot_product_attention(tq, tk, tv).backward(tgo)
+
+    torch_sdpa = None
+    if torch is not None:
+        pq, pk, pv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+        pgo = torch.tensor(go)
+
+        def torch_sdpa() -> None:
+            for t in (pq, pk, pv):
+                t.grad = None
+            torch.nn.functional.scaled_dot_product_attention(pq, pk, pv).backward(pgo)
+
+    cases.append(Case("nn", f"scaled_dot_product_attention {ashape} fwd+bwd", taeda_sdpa, numpy_sdpa, torch_sdpa,
+                      target="report", unit="ms"))  # fmt: skip
+    return cases

@@ -7,8 +7,8 @@ from typing import Any, cast
 
 import taeda.tensor as tt
 from taeda.autograd import Variable
-from taeda.nn.functional._activation import softmax
-from taeda.nn.functional._dropout import dropout
+from taeda.nn.functional._dropout import _check_p
+from taeda.nn.functional._kern_attention import Attention, composed_attention, keep_mask, kernel_applies
 from taeda.nn.functional._linear import linear
 from taeda.nn.functional._util import TensorLike, as_var, data_of
 from taeda.tensor import Tensor
@@ -62,21 +62,26 @@ def scaled_dot_product_attention(
         v = _repeat_heads(v, rep)
     e = q.shape[-1]
     s = 1.0 / math.sqrt(e) if scale is None else scale
-    scores = (q * s) @ k.transpose(-2, -1)
-    sd = data_of(scores)
-    add = _mask_to_additive(attn_mask, sd.dtype, sd)
+    qd = data_of(q)
+    add = _mask_to_additive(attn_mask, None, qd)
+    lq, lk = q.shape[-2], k.shape[-2]
     if is_causal:
-        xp = sd.device.xp
-        lq, lk = q.shape[-2], k.shape[-2]
-        causal = xp.tril(xp.ones((lq, lk), dtype=bool))
-        add = tt.as_tensor(xp.where(causal, 0.0, -xp.inf).astype(sd.dtype))
-    if add is not None:
-        scores = scores + add
-    attn = softmax(scores, dim=-1)
+        add = _causal(lq, lk, qd)
+    keep = None
     if dropout_p > 0.0:
-        attn = dropout(attn, dropout_p, training=True)
-    out: Variable = attn @ v
-    return out
+        _check_p(dropout_p)
+        batch = tt.broadcast_shapes(tuple(q.shape[:-2]), tuple(k.shape[:-2]))
+        keep = keep_mask((*batch, lq, lk), dropout_p, qd)
+    if kernel_applies(q, k, v, add):
+        out: Variable = Attention.apply(q, k, v, add, s, keep)
+        return out
+    return composed_attention(q, k, v, add, s, keep)[0]
+
+
+def _causal(lq: int, lk: int, like: Tensor) -> Tensor:
+    """The additive causal mask (0 on and below the diagonal, -inf above) in ``like``'s dtype and device."""
+    xp = like.device.xp
+    return tt.as_tensor(xp.where(xp.tril(xp.ones((lq, lk), dtype=bool)), 0.0, -xp.inf).astype(like.dtype))
 
 
 def multi_head_attention_forward(
@@ -166,25 +171,28 @@ def multi_head_attention_forward(
         if kpm is not None:
             kpm = tt.cat([kpm, tt.zeros(kpm.shape[0], 1, dtype=kpm.dtype)], -1)
     src_len = k.shape[2]
-    scores = (q * (1.0 / math.sqrt(head_dim))) @ k.transpose(-2, -1)  # (N, H, L, S)
+    qd = data_of(q)
     if is_causal and add_mask is None:
-        xp = data_of(q).device.xp
-        add_mask = tt.as_tensor(
-            xp.where(xp.tril(xp.ones((tgt_len, src_len), dtype=bool)), 0.0, -xp.inf).astype(q.dtype)
-        ).unsqueeze(0)
-    if add_mask is not None:
-        if add_mask.ndim == 3 and add_mask.shape[0] == bsz * num_heads:
-            add_mask = add_mask.reshape(bsz, num_heads, tgt_len, src_len)
-        scores = scores + add_mask
+        add_mask = _causal(tgt_len, src_len, qd).unsqueeze(0)
+    if add_mask is not None and add_mask.ndim == 3 and add_mask.shape[0] == bsz * num_heads:
+        add_mask = add_mask.reshape(bsz, num_heads, tgt_len, src_len)
     if kpm is not None:
-        scores = scores + kpm.reshape(bsz, 1, 1, src_len)
-    attn = softmax(scores, dim=-1)
-    attn_dropped = dropout(attn, dropout_p, training=True) if training and dropout_p > 0.0 else attn
-    out = attn_dropped @ v  # (N, H, L, D)
+        kpm = kpm.reshape(bsz, 1, 1, src_len)
+        add_mask = kpm if add_mask is None else add_mask + kpm
+    keep = None
+    if training and dropout_p > 0.0:
+        keep = keep_mask((bsz, num_heads, tgt_len, src_len), dropout_p, qd)
+    scale = 1.0 / math.sqrt(head_dim)
+    attn: Variable | None = None
+    if not need_weights and kernel_applies(q, k, v, add_mask):
+        out = Attention.apply(q, k, v, add_mask, scale, keep)  # (N, H, L, D)
+    else:  # PyTorch: with need_weights its plain softmax (NaN rows where every key is masked), else SDPA's
+        out, attn = composed_attention(q, k, v, add_mask, scale, keep, safe=not need_weights)
     out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     weights: Variable | None = None
     if need_weights:
+        assert attn is not None
         weights = attn.mean(1) if average_attn_weights else attn
         if unbatched:
             weights = weights.squeeze(0)
