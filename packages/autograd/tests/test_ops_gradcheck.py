@@ -316,6 +316,15 @@ def test_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
         assert gradgradcheck(lambda p, q: (p @ q) ** 2, (a, b))
 
 
+@pytest.mark.parametrize("noncontig", [False, True])
+def test_matmul_stack_times_matrix(noncontig: bool) -> None:
+    """b's gradient is one GEMM over the stack's rows (not a stack of products summed): checked to second order."""
+    a = make((2, 2, 3, 3), 19, noncontig=noncontig)
+    b = make((3, 4), 20)
+    assert gradcheck(lambda p, q: p @ q, (a, b))
+    assert gradgradcheck(lambda p, q: (p @ q) ** 2, (a, b))
+
+
 def test_matmul_family() -> None:
     a = make((2, 3), 18)
     b = make((3, 4), 19)

@@ -67,6 +67,27 @@ def test_linear_gradcheck(shape: tuple[int, ...]) -> None:
     assert gradgradcheck(F.linear, (x, w, b))
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 1, 3, 4), (0, 3, 4), (3, 0, 4), (2, 3, 0)])
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_linear_on_stacks_is_one_gemm_with_the_same_values(shape: tuple[int, ...], layout: str) -> None:
+    """Inputs of 3+ dimensions run as one GEMM over all rows (forward and both gradients), also when the rows do
+    not merge without a copy; values and shapes as the per-row formula, empty dimensions included."""
+    k = shape[-1]
+    x = RNG.standard_normal(shape)
+    if layout == "strided":
+        x = np.swapaxes(np.ascontiguousarray(np.swapaxes(x, 0, -2)), 0, -2)  # same values, rows that do not merge
+    w, b, g = RNG.standard_normal((5, k)), RNG.standard_normal(5), RNG.standard_normal((*shape[:-1], 5))
+    xv, wv, bv = Variable(tt.as_tensor(x), requires_grad=True), var(w), var(b)
+    y = F.linear(xv, wv, bv)
+    y.backward(tt.as_tensor(g))
+    assert xv.grad is not None and wv.grad is not None and bv.grad is not None
+    np.testing.assert_allclose(y.data.numpy(), x @ w.T + b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xv.grad.numpy(), g @ w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(wv.grad.numpy(), g.reshape(-1, 5).T @ x.reshape(math.prod(shape[:-1]), k), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bv.grad.numpy(), g.reshape(-1, 5).sum(0), rtol=1e-12, atol=1e-12)
+    assert tuple(y.shape) == (*shape[:-1], 5) and tuple(xv.grad.shape) == shape
+
+
 def test_linear_vector_weight() -> None:
     x, w = RNG.standard_normal((3, 4)), RNG.standard_normal(4)
     out = F.linear(tt.as_tensor(x), tt.as_tensor(w), tt.tensor(0.5, dtype=tt.float64))

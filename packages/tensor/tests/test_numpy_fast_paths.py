@@ -1,6 +1,6 @@
 """Paths around NumPy 2.4's slow spots, each against the plain NumPy/SciPy result: ``where`` by bit selection
 (exact, with its fallbacks), ``clamp`` as ``clip``, ``relu`` against a shared zero buffer,
-``sigmoid`` on NumPy's exp."""
+``sigmoid`` on NumPy's exp, a stack times a matrix as one GEMM."""
 
 from __future__ import annotations
 
@@ -220,3 +220,20 @@ def test_sigmoid_is_accurate_in_both_tails(dtype: Any, n: int) -> None:
     ulp = np.abs(r[4:][normal] - ref[4:][normal]) / np.spacing(ref[4:][normal].astype(dtype)).astype(np.float64)
     assert ulp.max() <= 4, ulp.max()
     assert (r[4:][~normal] <= tiny).all()
+
+
+@pytest.mark.parametrize(
+    ("ashape", "bshape"),
+    [((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (4, 5)), ((0, 3, 4), (4, 5)), ((2, 3, 0), (0, 5)), ((2, 3, 4), (4, 0))],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_stack_times_matrix_as_one_gemm(ashape: Any, bshape: Any, dtype: Any) -> None:
+    a = (RNG.standard_normal(ashape) * 4).astype(dtype)
+    b = (RNG.standard_normal(bshape) * 4).astype(dtype)
+    ref = np.matmul(a, b)
+    for x in (a, np.swapaxes(np.swapaxes(a, 0, -2).copy(), 0, -2)):  # C-ordered (one GEMM) and strided (NumPy's)
+        r = (tt.from_numpy(x) @ tt.from_numpy(b)).numpy()
+        assert r.dtype == ref.dtype and r.shape == ref.shape
+        np.testing.assert_allclose(r, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-4)
+    with pytest.raises(RuntimeError, match="Expected size for first two dimensions"):
+        tt.ones(2, 3, 4) @ tt.ones(5, 6)

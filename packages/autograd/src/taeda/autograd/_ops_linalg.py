@@ -46,7 +46,12 @@ class Matmul(BuiltinFunction):
             gb = (a.mT @ g.unsqueeze(-1)).squeeze(-1) if nb else None
         else:
             ga = g @ b.mT if na else None
-            gb = a.mT @ g if nb else None
+            gb = None
+            if nb and db == 2 and da > 2:
+                # a stack times one matrix: b's gradient is one GEMM over all rows, not a stack of products summed
+                gb = a.reshape(-1, a.shape[-1]).mT @ g.reshape(-1, g.shape[-1])
+            elif nb:
+                gb = a.mT @ g
         return ga, gb, None
 
 

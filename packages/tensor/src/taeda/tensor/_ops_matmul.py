@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from taeda.tensor import _dtype as _dt
@@ -54,6 +55,11 @@ def _matmul(x: Any, y: Any) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
     try:
+        if b.ndim == 2 and a.ndim > 2 and a.shape[-1] == b.shape[0] and a.flags.c_contiguous:
+            # NOTE: NumPy runs a stack times a matrix as one GEMM per matrix of the stack; as one GEMM over all
+            # rows it is up to 2x faster ((32,35,512) @ (512,10000): 121 -> 57 ms)
+            rows = math.prod(a.shape[:-1])
+            return _wrap_r((a.reshape(rows, b.shape[0]) @ b).reshape((*a.shape[:-1], b.shape[1])))
         return _wrap_r(a @ b)
     except ValueError:
         if a.ndim <= 2 and b.ndim <= 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as _np
@@ -33,6 +34,11 @@ class Linear(Kernel):
             ba = b.array
             if ba.dtype is not dt and ba.dtype != dt:
                 raise RuntimeError(f"linear: bias dtype {ba.dtype} does not match weight dtype {dt}")
+        lead = xa.shape[:-1]
+        if xa.ndim > 2:
+            # NOTE: NumPy multiplies a stack by a matrix one matrix at a time; one GEMM over all rows is up to 2x
+            # faster ((32,35,512) rows into 10000 outputs: 121 -> 57 ms). A copy only when x's rows do not merge.
+            xa = xa.reshape(math.prod(lead), xa.shape[-1])
         if xa.ndim == 2 and _FEW_ROWS[0] <= xa.shape[0] <= _FEW_ROWS[1] and wa.shape[0] >= 128 and type(xa) is _nd:
             # NOTE: with a few rows, OpenBLAS computes W xᵀ up to 2x faster than x Wᵀ (0.43-0.93x of the time
             # for 8-64 rows and 256-1024 outputs); the transposing copy into a C-ordered y (with the bias) is cheap
@@ -47,7 +53,7 @@ class Linear(Kernel):
             if ba is not None:
                 y += ba
         ctx.save_for_backward(x, w)
-        return as_tensor(y)
+        return as_tensor(y if len(lead) < 2 else y.reshape((*lead, wa.shape[0])))
 
     @staticmethod
     def backward(ctx: Any, g: Any) -> tuple[Any, Any, Any]:
@@ -62,13 +68,15 @@ class Linear(Kernel):
                 gv.sum(0) if need_b else None,
             )
         ga = g.array
-        gx = as_tensor(ga @ w.array) if need_x else None
+        g2 = ga if ga.ndim == 2 else ga.reshape(math.prod(ga.shape[:-1]), ga.shape[-1])  # one GEMM (see forward)
+        gx = None
+        if need_x:
+            gx = as_tensor(g2 @ w.array if ga.ndim == 2 else (g2 @ w.array).reshape(x.shape))
         gw = gb = None
         if need_w or need_b:
-            g2 = ga if ga.ndim == 2 else ga.reshape(-1, ga.shape[-1])
             if need_w:
                 xa = x.array
-                gw = as_tensor(g2.T @ (xa if xa.ndim == 2 else xa.reshape(-1, xa.shape[-1])))
+                gw = as_tensor(g2.T @ (xa if xa.ndim == 2 else xa.reshape(g2.shape[0], xa.shape[-1])))
             if need_b:
                 gb = as_tensor(g2.sum(0))
         return gx, gw, gb
