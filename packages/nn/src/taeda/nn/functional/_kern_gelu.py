@@ -3,7 +3,8 @@
 NOTE: SciPy's ``erf`` runs one scalar call per element (about 12-14 ns), where NumPy's SIMD passes take well under
 1 ns. For float32 the lower tail ``Φ(-|x|) = erfc(|x|/√2)/2`` is evaluated instead as Numerical Recipes' ``erfcc``:
 ``erfc(z) = t·exp(-z² + P(t))`` with ``t = 1/(1 + z/2)`` and ``P`` of degree 9, whose fractional error is below
-1.2e-7 for every z >= 0. Evaluated in float32 NumPy passes that is a few float32 ulp, and about 3.5x faster.
+1.2e-7 for every z >= 0. Evaluated in float32 NumPy passes that is a few float32 ulp
+(tens in the far lower tail, where PyTorch's float32 GELU has no correct digits), and 4-5x faster.
 
 NOTE: the formulas never form ``1 + erf(x/√2)``, which cancels for x < 0 (gelu(-6) in float32 would keep one
 significant bit): ``gelu(x) = max(x, 0) - |x|·Φ(-|x|)`` is exact-signed in both tails, and
@@ -26,9 +27,12 @@ __all__ = ["gelu_fwd_f32", "gelu_grad_f32"]
 Array = Any
 
 _F = np.float32
-# P(t) of erfcc, constant term first; the constant also absorbs the 1/2 of Φ = erfc/2 (as log 1/2)
+_LOG2E = 1.0 / math.log(2.0)
+# P(t) of erfcc, constant term first, times log2(e): exp(v) is evaluated as exp2(v·log2 e), as NumPy's float32
+# exp2 takes half of exp's time (14 against 30 us per 64K) and the factor folds into the coefficients (and x²/2's
+# constant) for free. The constant term also absorbs the 1/2 of Φ = erfc/2 (as log 1/2).
 _P = tuple(
-    _F(c)
+    _F(c * _LOG2E)
     for c in (
         -1.26551223 + math.log(0.5),
         1.00002368,
@@ -42,13 +46,14 @@ _P = tuple(
         0.17087277,
     )
 )
+_HALF_LOG2E = _F(0.5 * _LOG2E)
 _K = _F(0.5 / math.sqrt(2.0))  # t = 1 / (1 + |x|·K), as z = |x|/√2
 _INV_SQRT_2PI = _F(1.0 / math.sqrt(2.0 * math.pi))
 _TWO_POW_100 = _F(2.0**100)
 
 
 def _t_and_log_tail(a: Array) -> tuple[Array, Array]:
-    """``t`` and ``P(t)`` for ``a = |x|``: ``Φ(-a) = t·exp(P(t) - a²/2)``."""
+    """``t`` and ``P(t)·log2 e`` for ``a = |x|``: ``Φ(-a) = t·exp2(P(t)·log2 e - a²/2·log2 e)``."""
     t = a * _K
     t += 1
     np.reciprocal(t, out=t)
@@ -78,9 +83,9 @@ def gelu_fwd_f32(x: Array, exact: Callable[[], Array]) -> Array:
     a = np.abs(x)
     t, p = _t_and_log_tail(a)
     sq = x * x
-    sq *= _F(0.5)
+    sq *= _HALF_LOG2E
     p -= sq
-    np.exp(p, out=p)  # Φ(-|x|) / t
+    np.exp2(p, out=p)  # Φ(-|x|) / t
     t *= a
     p *= t  # |x|·Φ(-|x|)
     y = np.clip(x, 0, np.inf)
@@ -100,9 +105,9 @@ def gelu_grad_f32(x: Array, g: Array, exact: Callable[[], Array]) -> Array:
     a = np.abs(x)
     t, p = _t_and_log_tail(a)
     e = x * x
-    e *= _F(-0.5)
-    np.exp(e, out=e)  # exp(-x²/2)
-    np.exp(p, out=p)
+    e *= -_HALF_LOG2E
+    np.exp2(e, out=e)  # exp(-x²/2)
+    np.exp2(p, out=p)
     p *= t
     p *= e  # h = Φ(-|x|)
     # s = 1 for x >= 2^-100, 0 for x <= 0; in between (and at 0) 1 - 2h is below 1e-30, so any s in [0, 1] is exact
