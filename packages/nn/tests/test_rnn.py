@@ -53,11 +53,14 @@ def ref_layer(mode: str, x: np.ndarray, h: np.ndarray, c: np.ndarray | None, p: 
 
 @pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_forward_matches_numpy_reference(mode: str, bidirectional: bool) -> None:
+@pytest.mark.parametrize("wide", [False, True])  # wide: 9 rows into 128+ gates, the transposed step GEMM (W hᵀ)
+def test_forward_matches_numpy_reference(mode: str, bidirectional: bool, wide: bool) -> None:
     cls = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}[mode]
-    m = cls(3, 4, num_layers=2, bidirectional=bidirectional).double()
+    batch, hid = (9, {"RNN": 128, "LSTM": 32, "GRU": 43}[mode]) if wide else (2, 4)
+    bias = not (wide and mode == "GRU")  # the wide GRU also covers a step GEMM with nothing to add
+    m = cls(3, hid, num_layers=2, bidirectional=bidirectional, bias=bias).double()
     p = np_params(m)
-    x = RNG.standard_normal((5, 2, 3))
+    x = RNG.standard_normal((5, batch, 3))
     out, state = m(tt.as_tensor(x))
     d = 2 if bidirectional else 1
     layer_in = x
@@ -67,8 +70,8 @@ def test_forward_matches_numpy_reference(mode: str, bidirectional: bool) -> None
         outs = []
         for direction in range(d):
             sfx = f"l{layer}" + ("_reverse" if direction else "")
-            c0 = np.zeros((2, 4)) if mode == "LSTM" else None
-            o, h, c = ref_layer(mode, layer_in, np.zeros((2, 4)), c0, p, sfx, reverse=bool(direction))
+            c0 = np.zeros((batch, hid)) if mode == "LSTM" else None
+            o, h, c = ref_layer(mode, layer_in, np.zeros((batch, hid)), c0, p, sfx, reverse=bool(direction))
             outs.append(o)
             hs.append(h)
             cs.append(c)

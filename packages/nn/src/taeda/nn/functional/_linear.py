@@ -16,7 +16,7 @@ from taeda.tensor import Tensor, as_tensor
 __all__ = ["bilinear", "linear"]
 
 _nd = _np.ndarray
-_FEW_ROWS = (8, 64)  # batch sizes for which the forward GEMM runs as W xᵀ (measured faster, see Linear.forward)
+FEW_ROWS = (8, 64)  # batch sizes for which a forward GEMM runs as W xᵀ (measured faster, see Linear.forward)
 
 
 class Linear(Kernel):
@@ -39,7 +39,7 @@ class Linear(Kernel):
             # NOTE: NumPy multiplies a stack by a matrix one matrix at a time; one GEMM over all rows is up to 2x
             # faster ((32,35,512) rows into 10000 outputs: 121 -> 57 ms). A copy only when x's rows do not merge.
             xa = xa.reshape(math.prod(lead), xa.shape[-1])
-        if xa.ndim == 2 and _FEW_ROWS[0] <= xa.shape[0] <= _FEW_ROWS[1] and wa.shape[0] >= 128 and type(xa) is _nd:
+        if xa.ndim == 2 and FEW_ROWS[0] <= xa.shape[0] <= FEW_ROWS[1] and wa.shape[0] >= 128 and type(xa) is _nd:
             # NOTE: with a few rows, OpenBLAS computes W xᵀ up to 2x faster than x Wᵀ (0.43-0.93x of the time
             # for 8-64 rows and 256-1024 outputs); the transposing copy into a C-ordered y (with the bias) is cheap
             yt = wa @ xa.T
