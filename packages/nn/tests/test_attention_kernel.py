@@ -51,6 +51,11 @@ def _masked(shape: tuple[int, ...], dtype: Any, dead_row: bool) -> tt.Tensor:
     return tt.from_numpy(m)
 
 
+def _np(x: Any) -> Any:
+    assert x is not None
+    return x.numpy()
+
+
 def _both(q: Variable, k: Variable, v: Variable, add: Any, scale: float, keep: Any) -> tuple[list[Any], list[Any]]:
     """Outputs and input gradients of the kernel and of the composed formula, for one random output gradient."""
     assert kernel_applies(q, k, v, add)
@@ -60,7 +65,7 @@ def _both(q: Variable, k: Variable, v: Variable, add: Any, scale: float, keep: A
         g = tt.from_numpy(np.random.default_rng(3).standard_normal(tuple(out.shape)).astype(out.dtype.name))
         wrt = [t for t in (q, k, v) if t.requires_grad]
         gs = grad([out], wrt, [g])
-        results.append([out.data.numpy(), *[x.numpy() for x in gs]])
+        results.append([out.data.numpy(), *[_np(x) for x in gs]])
     return results[0], results[1]
 
 
@@ -95,7 +100,9 @@ def test_kernel_equals_composed_formula(shapes: Any, mask: str) -> None:
 
 
 @pytest.mark.usefixtures("threads")
-@pytest.mark.parametrize("needs", [(True, False, False), (False, True, False), (False, False, True), (True, False, True)])
+@pytest.mark.parametrize(
+    "needs", [(True, False, False), (False, True, False), (False, False, True), (True, False, True)]
+)
 def test_kernel_gradient_subsets(needs: tuple[bool, ...]) -> None:
     q, k, v = _vars([(2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 5)], np.float64, needs)
     ours, ref = _both(q, k, v, None, 0.5, None)
@@ -151,11 +158,13 @@ def test_double_backward_goes_through_the_composed_formula() -> None:
     def gradient_norm(fn: Any) -> Any:
         out = fn(q, k, v, None, 0.5, None)
         gq, gk = grad([(out * out).sum()], [q, k], create_graph=True)
+        assert gq is not None and gk is not None
         second = grad([(gq * gq).sum() + (gk * gk).sum()], [q, k, v])
-        return [t.numpy() for t in second]
+        return [_np(t) for t in second]
 
-    for a, b in zip(gradient_norm(Attention.apply), gradient_norm(lambda *a: composed_attention(*a)[0])):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    composed = gradient_norm(lambda *args: composed_attention(*args)[0])
+    for ours, ref in zip(gradient_norm(Attention.apply), composed):
+        np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
 
 
 def test_which_operands_take_the_kernel() -> None:
@@ -166,8 +175,8 @@ def test_which_operands_take_the_kernel() -> None:
     assert not kernel_applies(q, k, v, tt.zeros(4, 3, 5))  # does not broadcast: composed raises PyTorch's error
     assert not kernel_applies(q, k[:1], v[:1], None)  # batch broadcasting between q and k: composed
     assert not kernel_applies(q.to(tt.float16), k.to(tt.float16), v.to(tt.float16), None)
-    half = [t.to(tt.float16) for t in (q, k, v)]
-    out = F.scaled_dot_product_attention(*half)  # the composed formula
+    hq, hk, hv = (t.to(tt.float16) for t in (q, k, v))
+    out = F.scaled_dot_product_attention(hq, hk, hv)  # the composed formula
     assert out.dtype == tt.float16 and tuple(out.shape) == (2, 3, 3)
 
 
@@ -200,7 +209,7 @@ def test_mha_kernel_equals_weights_path_with_key_padding_and_dropout() -> None:
         tt.manual_seed(3)
         out, _ = mha(x, x, x, key_padding_mask=kpm, attn_mask=causal, need_weights=need)
         (g,) = grad([out.sum()], [x])
-        outs.append((out.data.numpy(), g.numpy()))
+        outs.append((out.data.numpy(), _np(g)))
     for a, b in zip(*outs):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
@@ -208,16 +217,17 @@ def test_mha_kernel_equals_weights_path_with_key_padding_and_dropout() -> None:
 def test_sdpa_torch_parity_with_masks() -> None:
     torch = pytest.importorskip("torch", reason="PyTorch parity checks need torch installed")
     q, k, v = (RNG.standard_normal(s) for s in [(2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 5)])
+    tq_, tk_, tv_ = (tt.from_numpy(a) for a in (q, k, v))
     mask = RNG.random((5, 6)) < 0.7
     mask[2] = False
     for kwargs in ({}, {"is_causal": True}, {"scale": 0.3}):
-        ours = F.scaled_dot_product_attention(*(tt.from_numpy(a) for a in (q, k, v)), **kwargs)
+        ours = F.scaled_dot_product_attention(tq_, tk_, tv_, **kwargs)
         theirs = torch.nn.functional.scaled_dot_product_attention(*(torch.from_numpy(a) for a in (q, k, v)), **kwargs)
         np.testing.assert_allclose(ours.data.numpy(), theirs.numpy(), rtol=1e-10, atol=1e-12)
     tq = [torch.from_numpy(a).requires_grad_() for a in (q, k, v)]
     oq = [Variable(tt.from_numpy(a), requires_grad=True) for a in (q, k, v)]
     theirs = torch.nn.functional.scaled_dot_product_attention(*tq, attn_mask=torch.from_numpy(mask))
-    ours = F.scaled_dot_product_attention(*oq, attn_mask=tt.from_numpy(mask))
+    ours = F.scaled_dot_product_attention(oq[0], oq[1], oq[2], attn_mask=tt.from_numpy(mask))
     np.testing.assert_allclose(ours.data.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
     theirs.sum().backward()
     ours.sum().backward()

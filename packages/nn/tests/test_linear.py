@@ -83,7 +83,9 @@ def test_linear_on_stacks_is_one_gemm_with_the_same_values(shape: tuple[int, ...
     assert xv.grad is not None and wv.grad is not None and bv.grad is not None
     np.testing.assert_allclose(y.data.numpy(), x @ w.T + b, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(xv.grad.numpy(), g @ w, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(wv.grad.numpy(), g.reshape(-1, 5).T @ x.reshape(math.prod(shape[:-1]), k), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        wv.grad.numpy(), g.reshape(-1, 5).T @ x.reshape(math.prod(shape[:-1]), k), rtol=1e-12, atol=1e-12
+    )
     np.testing.assert_allclose(bv.grad.numpy(), g.reshape(-1, 5).sum(0), rtol=1e-12, atol=1e-12)
     assert tuple(y.shape) == (*shape[:-1], 5) and tuple(xv.grad.shape) == shape
 

@@ -101,7 +101,9 @@ class Attention(Kernel):
     threads (see the module note). Saves the weights (and ``keep``), as PyTorch's math path does."""
 
     @staticmethod
-    def forward(ctx: Any, q: Tensor, k: Tensor, v: Tensor, add: Tensor | None, scale: float, keep: Tensor | None) -> Tensor:
+    def forward(
+        ctx: Any, q: Tensor, k: Tensor, v: Tensor, add: Tensor | None, scale: float, keep: Tensor | None
+    ) -> Tensor:
         batch = tuple(q.shape[:-2])
         b = math.prod(batch)
         lq, s = q.shape[-2], k.shape[-2]
@@ -110,8 +112,10 @@ class Attention(Kernel):
         mask = None
         if add is not None:
             m = add.array.reshape((1,) * (len(batch) + 2 - add.ndim) + tuple(add.shape))
-            mask = m.reshape(m.shape[-2:]) if all(d == 1 for d in m.shape[:-2]) else _as3(
-                np.broadcast_to(m, (*batch, *m.shape[-2:])), b
+            mask = (
+                m.reshape(m.shape[-2:])
+                if all(d == 1 for d in m.shape[:-2])
+                else _as3(np.broadcast_to(m, (*batch, *m.shape[-2:])), b)
             )
         kp = None if keep is None else _as3(keep.array, b)
         attn = np.empty((b, lq, s), dt)
