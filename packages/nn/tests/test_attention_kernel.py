@@ -15,6 +15,7 @@ import taeda.nn.functional as F
 import taeda.tensor as tt
 from taeda.autograd import Variable, grad, gradcheck
 from taeda.nn.functional import _kern_attention, _kern_runtime
+from taeda.nn.functional._dropout import keep_mask
 from taeda.nn.functional._kern_attention import Attention, composed_attention, kernel_applies
 
 RNG = np.random.default_rng(11)
@@ -114,7 +115,7 @@ def test_kernel_gradient_subsets(needs: tuple[bool, ...]) -> None:
 @pytest.mark.usefixtures("threads", "chunk")
 def test_kernel_with_dropout_keep_mask() -> None:
     q, k, v = _vars([(2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 5)], np.float64, (True, True, True))
-    keep = _kern_attention.keep_mask((2, 3, 5, 6), 0.4, q.data)
+    keep = keep_mask(q.data, (2, 3, 5, 6), 0.4, scale=True)
     kept = keep.numpy()
     assert set(np.unique(kept)) == {0.0, 1 / 0.6} and 0.2 < (kept == 0).mean() < 0.6  # 180 draws at p = 0.4
     ours, ref = _both(q, k, v, _masked((5, 6), np.float64, True), 0.5, keep)

@@ -53,3 +53,37 @@ def test_alpha_dropout_keeps_mean_and_variance() -> None:
     x = tt.randn(400, 500)
     y = F.alpha_dropout(x, 0.2, training=True).data.numpy()
     assert abs(y.mean()) < 0.02 and abs(y.std() - 1.0) < 0.02
+
+
+@pytest.mark.parametrize("dtype", [tt.float32, tt.float64, tt.float16])
+def test_large_masks_two_streams_are_fair_and_fixed_by_the_seed(dtype: tt.dtype) -> None:
+    """From 2^18 entries float32/64 masks are drawn as two halves from two streams (two threads when the kernel
+    threads are on): the same values with threads on or off, fixed by ``manual_seed``, each half fair."""
+    from taeda.nn.functional import _kern_runtime
+
+    x = Variable(tt.ones(600, 700, dtype=dtype), requires_grad=True)
+    masks = []
+    for threads in (True, False, True):
+        old = _kern_runtime.set_kernel_threads(threads)
+        try:
+            tt.manual_seed(5)
+            masks.append(F.dropout(x, 0.3).data.numpy().astype(np.float64))
+        finally:
+            _kern_runtime.set_kernel_threads(old)
+    np.testing.assert_array_equal(masks[0], masks[1])
+    np.testing.assert_array_equal(masks[0], masks[2])
+    a = masks[0].reshape(-1)
+    assert set(np.unique(a)) == {0.0, float(np.asarray(1 / 0.7, dtype=x.data.numpy().dtype))}
+    half = a.size // 2
+    for part in (a[:half], a[half:]):  # 210K draws each: the kept fraction within 5 standard deviations of 0.7
+        assert abs((part != 0).mean() - 0.7) < 5 * np.sqrt(0.21 / part.size)
+    assert (a[:half] != a[half:]).mean() > 0.3  # two different streams, not one repeated
+    tt.manual_seed(6)
+    assert (F.dropout(x, 0.3).data.numpy() != masks[0]).any()
+    if dtype != tt.float16:  # the documented streams: two PCG64 seeded by two draws from the global generator
+        tt.manual_seed(5)
+        seeds = [int(v) for v in tt.randint(0, 1 << 62, (2,)).tolist()]
+        dt = x.data.numpy().dtype
+        u = [np.random.Generator(np.random.PCG64(sd)).random(half, dtype=dt) for sd in seeds]
+        ref = (np.concatenate(u) >= dt.type(0.3)) * dt.type(1 / 0.7)
+        np.testing.assert_array_equal(a, ref.astype(np.float64))

@@ -7,8 +7,8 @@ from typing import Any, cast
 
 import taeda.tensor as tt
 from taeda.autograd import Variable
-from taeda.nn.functional._dropout import _check_p
-from taeda.nn.functional._kern_attention import Attention, composed_attention, keep_mask, kernel_applies
+from taeda.nn.functional._dropout import _check_p, keep_mask
+from taeda.nn.functional._kern_attention import Attention, composed_attention, kernel_applies
 from taeda.nn.functional._linear import linear
 from taeda.nn.functional._util import TensorLike, as_var, data_of
 from taeda.tensor import Tensor
@@ -71,7 +71,7 @@ def scaled_dot_product_attention(
     if dropout_p > 0.0:
         _check_p(dropout_p)
         batch = tt.broadcast_shapes(tuple(q.shape[:-2]), tuple(k.shape[:-2]))
-        keep = keep_mask((*batch, lq, lk), dropout_p, qd)
+        keep = keep_mask(qd, (*batch, lq, lk), dropout_p, scale=True)
     if kernel_applies(q, k, v, add):
         out: Variable = Attention.apply(q, k, v, add, s, keep)
         return out
@@ -181,7 +181,7 @@ def multi_head_attention_forward(
         add_mask = kpm if add_mask is None else add_mask + kpm
     keep = None
     if training and dropout_p > 0.0:
-        keep = keep_mask((bsz, num_heads, tgt_len, src_len), dropout_p, qd)
+        keep = keep_mask(qd, (bsz, num_heads, tgt_len, src_len), dropout_p, scale=True)
     scale = 1.0 / math.sqrt(head_dim)
     attn: Variable | None = None
     if not need_weights and kernel_applies(q, k, v, add_mask):

@@ -29,20 +29,10 @@ from taeda.nn.functional._kern_runtime import split_batch
 from taeda.nn.functional._util import Kernel, data_of, wrap
 from taeda.tensor import Tensor
 
-__all__ = ["Attention", "composed_attention", "keep_mask", "kernel_applies"]
+__all__ = ["Attention", "composed_attention", "kernel_applies"]
 
 Array = Any
 _CHUNK_SCORES = 1 << 18  # scores per chunk (1 MB of float32; measured: chunks of 4-64 128x128 matrices within 2%)
-
-
-def keep_mask(shape: tuple[int, ...], p: float, like: Tensor) -> Tensor:
-    """Dropout's scaled keep mask (``1/(1-p)`` kept, 0 dropped) drawn from taeda.tensor's generator, 0 < p <= 1."""
-    if p >= 1.0:
-        return tt.zeros(*shape, dtype=like.dtype, device=like.device)
-    u = tt.rand(*shape, dtype=like.dtype, device=like.device).array
-    keep = (u >= p).astype(u.dtype, copy=False)
-    keep *= 1.0 / (1.0 - p)
-    return tt.as_tensor(keep)
 
 
 def _safe_softmax(scores: Variable) -> Variable:
