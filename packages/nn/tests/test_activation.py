@@ -221,3 +221,13 @@ def test_relu_on_large_arrays_keeps_nan_inf_and_fresh_output(dtype: Any) -> None
     np.testing.assert_array_equal(F.relu(Variable(tt.from_numpy(b))).data.numpy(), np.maximum(b, 0))
     t = np.asfortranarray(RNG.standard_normal((90, 70)))  # non-contiguous input: the scalar path
     np.testing.assert_array_equal(F.relu(Variable(tt.from_numpy(t))).data.numpy(), np.maximum(t, 0))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize(("shape", "dim"), [((3, 0), -1), ((2, 0, 4), 1), ((0, 3), -1)])
+def test_softmaxes_over_an_empty_axis(name: str, shape: tuple[int, ...], dim: int) -> None:
+    """An empty result (and gradient), as PyTorch, not NumPy's 'zero-size array to reduction' error."""
+    x = Variable(tt.ones(*shape), requires_grad=True)
+    y = getattr(F, name)(x, dim)
+    y.sum().backward()
+    assert tuple(y.shape) == shape and x.grad is not None and tuple(x.grad.shape) == shape

@@ -235,3 +235,20 @@ def test_sdpa_torch_parity_with_masks() -> None:
     for a, b in zip(oq, tq):
         assert a.grad is not None and b.grad is not None
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(("lq", "s", "e"), [(0, 3, 4), (3, 0, 4), (3, 3, 0), (0, 0, 4)])
+@pytest.mark.parametrize("dtype", [tt.float32, tt.float16])  # the kernel and the composed formula
+def test_empty_queries_keys_and_widths(lq: int, s: int, e: int, dtype: tt.dtype) -> None:
+    """As PyTorch: no queries, an empty output; no keys, a zero output; zero width, uniform weights."""
+    q = Variable(tt.ones(2, lq, e, dtype=dtype), requires_grad=True)
+    k = Variable(tt.ones(2, s, e, dtype=dtype), requires_grad=True)
+    v = Variable(tt.arange(2 * s * 5, dtype=dtype).reshape(2, s, 5), requires_grad=True)
+    out = F.scaled_dot_product_attention(q, k, v)
+    assert tuple(out.shape) == (2, lq, 5) and out.dtype == dtype
+    ref = np.zeros((2, lq, 5)) if s == 0 else np.broadcast_to(v.data.numpy().mean(1, keepdims=True), (2, lq, 5))
+    np.testing.assert_allclose(out.data.numpy().astype(np.float64), ref, rtol=1e-3)
+    out.sum().backward()
+    for t in (q, k, v):
+        assert t.grad is not None and tuple(t.grad.shape) == tuple(t.shape)
+        assert np.isfinite(t.grad.numpy()).all()

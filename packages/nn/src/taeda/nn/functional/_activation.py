@@ -555,6 +555,8 @@ def _softmax_dim(name: str, ndim: int, stacklevel: int = 3) -> int:
 
 
 def _log_softmax_arr(xp: Any, a: Array, dim: int) -> Array:
+    if a.shape[dim] == 0:  # an empty axis: an empty result, as PyTorch (max has no identity)
+        return a.copy()
     m = a.max(axis=dim, keepdims=True)
     sh = a - m
     lse = xp.log(xp.exp(sh).sum(axis=dim, keepdims=True))
@@ -563,6 +565,8 @@ def _log_softmax_arr(xp: Any, a: Array, dim: int) -> Array:
 
 
 def _softmax_arr(xp: Any, a: Array, dim: int) -> Array:
+    if a.shape[dim] == 0:  # an empty axis: an empty result, as PyTorch (max has no identity)
+        return a.copy()
     e = a - a.max(axis=dim, keepdims=True)
     xp.exp(e, out=e)
     e /= e.sum(axis=dim, keepdims=True)

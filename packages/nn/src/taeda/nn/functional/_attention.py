@@ -61,7 +61,7 @@ def scaled_dot_product_attention(
         k = _repeat_heads(k, rep)
         v = _repeat_heads(v, rep)
     e = q.shape[-1]
-    s = 1.0 / math.sqrt(e) if scale is None else scale
+    s = (1.0 / math.sqrt(e) if e else 1.0) if scale is None else scale  # E = 0: all scores 0 (PyTorch: uniform)
     qd = data_of(q)
     add = _mask_to_additive(attn_mask, None, qd)
     lq, lk = q.shape[-2], k.shape[-2]

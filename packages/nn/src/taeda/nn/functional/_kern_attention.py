@@ -36,6 +36,8 @@ _CHUNK_SCORES = 1 << 18  # scores per chunk (1 MB of float32; measured: chunks o
 
 
 def _safe_softmax(scores: Variable) -> Variable:
+    if scores.shape[-1] == 0:  # no keys: empty weights, a zero output
+        return scores
     dead = (data_of(scores) == -math.inf).all(-1, keepdim=True)  # rows with every key masked
     if not bool(dead.any()):
         return softmax(scores, -1)
@@ -126,7 +128,8 @@ class Attention(Kernel):
 
         split_batch(part, b, np, attn.size + qa.size + ka.size + 2 * va.size)
         ctx.scale, ctx.add, ctx.keep, ctx.shapes = scale, add, keep, (q.shape, k.shape, v.shape)
-        ctx.save_for_backward(q, k, v, wrap(attn))
+        ctx.arrays = (qa, ka, va)  # views of q, k, v, or their contiguous copies: backward does not copy again
+        ctx.save_for_backward(q, k, v, wrap(attn))  # (q, k, v: so that in-place edits since forward are caught)
         return wrap(out.reshape((*batch, lq, va.shape[-1])))
 
     @staticmethod
@@ -138,10 +141,9 @@ class Attention(Kernel):
                 needs, (q, k, v), (g,), lambda q, k, v: composed_attention(q, k, v, ctx.add, ctx.scale, ctx.keep)[0]
             )
             return (*grads, None, None, None)
-        q, k, v, attn_t = ctx.saved_tensors
-        attn = attn_t.array
+        attn = ctx.saved_tensors[3].array
         b, lq, s = attn.shape
-        qa, ka, va = _as3(q.array, b), _as3(k.array, b), _as3(v.array, b)
+        qa, ka, va = ctx.arrays
         ga = _as3(g.array, b)
         kp = None if ctx.keep is None else _as3(ctx.keep.array, b)
         dq, dk, dv = (np.empty(a.shape, a.dtype) if need else None for a, need in zip((qa, ka, va), needs))
@@ -175,6 +177,8 @@ class Attention(Kernel):
 
 def _softmax_rows(sc: Array) -> None:
     """Softmax along the last axis in place; rows that are all -inf become zeros (see the module note)."""
+    if sc.shape[-1] == 0:  # no keys: nothing to weigh (the output is zeros)
+        return
     mx = sc.max(-1, keepdims=True)
     mx[mx == -np.inf] = 0
     sc -= mx
