@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -56,7 +58,7 @@ def test_alpha_dropout_keeps_mean_and_variance() -> None:
 
 
 @pytest.mark.parametrize("dtype", [tt.float32, tt.float64, tt.float16])
-def test_large_masks_two_streams_are_fair_and_fixed_by_the_seed(dtype: tt.dtype) -> None:
+def test_large_masks_two_streams_are_fair_and_fixed_by_the_seed(dtype: Any) -> None:
     """From 2^18 entries float32/64 masks are drawn as two halves from two streams (two threads when the kernel
     threads are on): the same values with threads on or off, fixed by ``manual_seed``, each half fair."""
     from taeda.nn.functional import _kern_runtime
