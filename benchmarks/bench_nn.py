@@ -13,6 +13,8 @@ float32. Targets from issue 5: the conv and LeNet rows at most 1.5x PyTorch, the
 * ``layer_norm train fwd+bwd``: LayerNorm(512) on (64, 128, 512), a transformer block's activations.
 * ``gelu (erf) fwd+bwd``: exact GELU on (8192, 512); the NumPy reference uses SciPy's ``erf``.
 * ``scaled_dot_product_attention fwd+bwd``: on (64, 8, 128, 64) query, key and value, no mask.
+* ``TransformerEncoderLayer ... train step`` and ``LSTM language model train step``: whole training steps of two
+  models (no hand-written NumPy version; taeda against PyTorch).
 
 The "faults/call" column counts minor page faults per call (``resource.getrusage``). The two-thread batch split of
 nn's kernels is on (``TAEDA_NN_THREADS=0`` turns it off); no allocator settings are changed.
@@ -448,4 +450,48 @@ def _transformer_cases(rng: np.random.Generator, torch: Any, quick: bool) -> lis
 
     cases.append(Case("nn", f"scaled_dot_product_attention {ashape} fwd+bwd", taeda_sdpa, numpy_sdpa, torch_sdpa,
                       target="report", unit="ms"))  # fmt: skip
-    return cases
+    return cases + _model_cases(rng, torch, quick)
+
+
+def _model_cases(rng: np.random.Generator, torch: Any, quick: bool) -> list[Case]:
+    """Whole training steps (forward, loss, backward, SGD with momentum) of two models PyTorch users train:
+    a TransformerEncoderLayer(256, 8, 1024, GELU, dropout 0.1) on 128 tokens, and an LSTM language model (vocabulary
+    10,000, embedding 256, hidden 512) on 35 tokens. No hand-written NumPy version: taeda against PyTorch."""
+    tshape = (8 if quick else 32, 128, 256)
+    x_t = rng.standard_normal(tshape).astype(np.float32)
+    lm_shape = (8 if quick else 32, 35)
+    tok = rng.integers(0, 10000, lm_shape)
+    nxt = rng.integers(0, 10000, lm_shape)
+
+    def steps(mod: Any, fn: Any, opt_mod: Any, arr: Callable[[Any], Any]) -> tuple[Callable[[], None], ...]:
+        enc = mod.TransformerEncoderLayer(256, 8, 1024, activation="gelu", batch_first=True)
+        lm = mod.ModuleDict({"emb": mod.Embedding(10000, 256), "lstm": mod.LSTM(256, 512, batch_first=True),
+                             "out": mod.Linear(512, 10000)})  # fmt: skip
+        opts = [opt_mod.SGD(m.parameters(), lr=0.01, momentum=0.9) for m in (enc, lm)]
+        xe, xt, yt = arr(x_t), arr(tok), arr(nxt)
+
+        def enc_step() -> None:
+            opts[0].zero_grad()
+            enc(xe).square().mean().backward()
+            opts[0].step()
+
+        def lm_step() -> None:
+            opts[1].zero_grad()
+            h, _ = lm["lstm"](lm["emb"](xt))
+            fn.cross_entropy(lm["out"](h).reshape(-1, 10000), yt.reshape(-1)).backward()
+            opts[1].step()
+
+        return enc_step, lm_step
+
+    import taeda.optim
+
+    t_enc, t_lm = steps(nn, F, taeda.optim, tt.from_numpy)
+    p_enc = p_lm = None
+    if torch is not None:
+        p_enc, p_lm = steps(torch.nn, torch.nn.functional, torch.optim, torch.tensor)
+    return [
+        Case("nn", f"TransformerEncoderLayer(256,8,1024,gelu) train step {tshape}", t_enc, None, p_enc,
+             target="report", unit="ms"),
+        Case("nn", f"LSTM language model train step {lm_shape}, vocab 10k", t_lm, None, p_lm,
+             target="report", unit="ms"),
+    ]  # fmt: skip
