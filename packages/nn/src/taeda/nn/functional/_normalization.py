@@ -15,6 +15,7 @@ import numpy as _np
 
 from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._double import composite_backward, wants_graph
+from taeda.nn.functional._kern_chnorm import chnorm_backward, chnorm_forward
 from taeda.nn.functional._kern_rownorm import rownorm_backward, rownorm_forward
 from taeda.nn.functional._util import Kernel, TensorLike
 from taeda.tensor import Tensor, as_tensor
@@ -84,8 +85,18 @@ class Normalize(Kernel):
         ctx.norm = (norm_shape, axes, pshape)
         ctx.eps = eps
         ctx.stats = stats
-        ctx.rows = None
+        ctx.rows = ctx.chn = None
         ctx.save_for_backward(x, w, b)
+        if _chnorm_ok(xp, x, w, b, norm_shape, axes, pshape, stats):
+            # batch norm in training on NumPy floats: blocked two-thread kernels (see _kern_chnorm)
+            x3 = _np.ascontiguousarray(x.array.reshape(norm_shape))
+            y3, mean, var, ctx.rstd = chnorm_forward(
+                x3, None if w is None else w.array.reshape(-1), None if b is None else b.array.reshape(-1), eps
+            )
+            if running is not None:
+                _update_running(running, mean, var, x3.size // mean.size)
+            ctx.chn = (x3, mean)  # x̂ is recomputed in backward from the input (as PyTorch keeps mean/rstd)
+            return as_tensor(y3.reshape(x.shape))
         if _rownorm_ok(xp, x, w, b, norm_shape, axes, stats, running):
             # layer norm on NumPy floats: blocked two-thread kernels (see _kern_rownorm)
             wa = None if w is None else w.array.reshape(-1)
@@ -100,13 +111,7 @@ class Normalize(Kernel):
             xc = xa - mean
             var = _mean(xp, xc, axes, xc)
             if running is not None:
-                rm, rv, momentum, sshape = running
-                n = xa.size // mean.size
-                unbiased = var * (n / max(n - 1, 1))
-                rm *= 1.0 - momentum
-                rm += (momentum * mean).reshape(sshape).astype(rm.dtype, copy=False)
-                rv *= 1.0 - momentum
-                rv += (momentum * unbiased).reshape(sshape).astype(rv.dtype, copy=False)
+                _update_running(running, mean, var, xa.size // mean.size)
         else:
             mean, var = stats
             xc = xa - mean
@@ -130,6 +135,36 @@ class Normalize(Kernel):
         if wants_graph(gy):
             return (*_normalize_double(ctx, gy), None, None, None, None, None, None)
         return _normalize_backward(ctx, gy)  # type: ignore[no-any-return]
+
+
+def _update_running(running: tuple[Array, Array, float, Ints], mean: Array, var: Array, n: int) -> None:
+    """Running statistics in place: ``r = (1 - momentum) r + momentum s``, with the unbiased batch variance."""
+    rm, rv, momentum, sshape = running
+    unbiased = var * (n / max(n - 1, 1))
+    rm *= 1.0 - momentum
+    rm += (momentum * mean).reshape(sshape).astype(rm.dtype, copy=False)
+    rv *= 1.0 - momentum
+    rv += (momentum * unbiased).reshape(sshape).astype(rv.dtype, copy=False)
+
+
+def _chnorm_ok(
+    xp: Any, x: Tensor, w: Tensor | None, b: Tensor | None, norm_shape: Ints, axes: Ints, pshape: Ints, stats: Any
+) -> bool:
+    """Whether ``Normalize`` is a batch norm in training the blocked channel kernels take: batch statistics per
+    channel of an (N, C, P) view, parameters per channel, float32/64 NumPy data, nothing empty."""
+    if stats is not None or axes != (0, 2) or len(norm_shape) != 3 or xp is not _np:
+        return False
+    if x.array.dtype not in _ROWNORM_DTYPES or math.prod(pshape) != norm_shape[1]:
+        return False
+    if x.array.size < _CHNORM_MIN[0] or norm_shape[2] < _CHNORM_MIN[1]:
+        return False
+    return all(t is None or (t.array.size == norm_shape[1] and t.array.dtype == x.array.dtype) for t in (w, b))
+
+
+# (elements, positions per channel and sample) from which batch norm takes the channel kernels: below, whole-array
+# passes cost the same CPU time and two threads do not pay for themselves (measured: (32,16,8,8) 0.24 against
+# 0.15 ms, (256, 512) 0.51 against 0.34 ms; (64,256,4) 0.61 against 0.74 ms)
+_CHNORM_MIN = (1 << 16, 4)
 
 
 def _normalize_double(ctx: Any, gy: Variable) -> tuple[Any, ...]:
@@ -179,6 +214,22 @@ def _normalize_backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
             None if gx2 is None else as_tensor(gx2),
             None if gw2 is None or w is None else as_tensor(gw2.reshape(w.shape)),
             None if gb2 is None or b is None else as_tensor(gb2.reshape(b.shape)),
+            *([None] * 6),
+        )
+    if ctx.chn is not None:
+        x3, mean = ctx.chn
+        gx3, gw3, gb3 = chnorm_backward(
+            _np.ascontiguousarray(ga.reshape(norm_shape)),
+            x3,
+            mean,
+            ctx.rstd,
+            None if w is None else w.array.reshape(-1),
+            (need_x, need_w and w is not None, need_b and b is not None),
+        )
+        return (
+            None if gx3 is None else as_tensor(gx3.reshape(ga.shape)),
+            None if gw3 is None or w is None else as_tensor(gw3.reshape(w.shape)),
+            None if gb3 is None or b is None else as_tensor(gb3.reshape(b.shape)),
             *([None] * 6),
         )
     if ctx.batch_stats and axes == (0, 2) and len(norm_shape) == 3 and math.prod(pshape) == norm_shape[1]:
