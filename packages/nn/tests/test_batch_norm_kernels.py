@@ -157,3 +157,35 @@ def test_non_contiguous_input_and_other_paths() -> None:
     np.testing.assert_allclose(y.data.numpy(), ref, rtol=1e-10, atol=1e-12)
     half = F.batch_norm(Variable(tt.from_numpy(x.astype(np.float16))), None, None, training=True)  # general path
     np.testing.assert_allclose(half.data.numpy().astype(np.float64), _reference(x, None, None, x, 1e-5)[0], atol=4e-3)
+
+
+@pytest.mark.usefixtures("threads", "block")
+@pytest.mark.parametrize("affine", [True, False])
+def test_evaluation_mode_from_running_statistics(affine: bool) -> None:
+    """Evaluation mode is the per-channel affine map of the running statistics: y, and dx = w·rstd·g with the
+    statistics constant; dw, db the sums of g·x̂ and g. Second derivatives go through the composed formula."""
+    from taeda.autograd import gradgradcheck
+
+    shape = (4, 3, 5, 2)
+    x, g = RNG.standard_normal(shape), RNG.standard_normal(shape)
+    rm, rv = RNG.standard_normal(3), RNG.random(3) + 0.5
+    w, b = (RNG.standard_normal(3) + 1, RNG.standard_normal(3)) if affine else (None, None)
+    xv = Variable(tt.from_numpy(x), requires_grad=True)
+    wv = None if w is None else Variable(tt.from_numpy(w), requires_grad=True)
+    bv = None if b is None else Variable(tt.from_numpy(b), requires_grad=True)
+    y = F.batch_norm(xv, tt.from_numpy(rm), tt.from_numpy(rv), wv, bv, training=False, eps=1e-3)
+    y.backward(tt.from_numpy(g))
+    sh = (1, 3, 1, 1)
+    rstd = 1 / np.sqrt(rv + 1e-3)
+    xhat = (x - rm.reshape(sh)) * rstd.reshape(sh)
+    wr = np.ones(3) if w is None else w
+    ref = xhat * wr.reshape(sh) + (0 if b is None else b.reshape(sh))
+    np.testing.assert_allclose(y.data.numpy(), ref, rtol=1e-12, atol=1e-12)
+    assert xv.grad is not None
+    np.testing.assert_allclose(xv.grad.numpy(), g * (wr * rstd).reshape(sh), rtol=1e-12, atol=1e-12)
+    if wv is not None and bv is not None:
+        assert wv.grad is not None and bv.grad is not None
+        np.testing.assert_allclose(wv.grad.numpy(), (g * xhat).sum((0, 2, 3)), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(bv.grad.numpy(), g.sum((0, 2, 3)), rtol=1e-12, atol=1e-12)
+        rmt, rvt = tt.from_numpy(rm), tt.from_numpy(rv)
+        assert gradgradcheck(lambda x, w, b: F.batch_norm(x, rmt, rvt, w, b, training=False) ** 2, (xv, wv, bv))

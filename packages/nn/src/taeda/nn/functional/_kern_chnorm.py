@@ -18,7 +18,7 @@ import numpy as np
 
 from taeda.nn.functional._kern_runtime import split_batch
 
-__all__ = ["chnorm_backward", "chnorm_forward"]
+__all__ = ["chnorm_affine", "chnorm_backward", "chnorm_forward"]
 
 Array = Any
 _BLOCK_ELEMS = 1 << 17  # elements per block of samples (as the row kernels of layer norm)
@@ -77,6 +77,20 @@ def chnorm_forward(x: Array, w: Array | None, b: Array | None, eps: float) -> tu
 
     var = (_reduce(x, centred_squares, c) / count).astype(dt)
     rstd = (1.0 / np.sqrt(var.astype(np.float64) + eps)).astype(dt)
+    return chnorm_affine(x, mean, rstd, w, b), mean, var, rstd
+
+
+def chnorm_affine(x: Array, mean: Array, rstd: Array, w: Array | None, b: Array | None) -> Array:
+    """``y = (x - mean)·rstd·w + b`` per channel of a C-contiguous (N, C, P) ``x`` (batch norm's output from given
+    statistics: the batch's, or the running ones in evaluation mode).
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.array([[[1.0, 3.0]]])
+        >>> chnorm_affine(x, np.array([2.0]), np.array([0.5]), np.array([2.0]), np.array([1.0])).tolist()
+        [[[0.0, 2.0]]]
+    """
+    m3 = _per_channel(mean, x)
     scale = _per_channel(rstd if w is None else rstd * w, x)
     shift = None if b is None else _per_channel(b, x)
     y = np.empty_like(x)
@@ -90,16 +104,23 @@ def chnorm_forward(x: Array, w: Array | None, b: Array | None, eps: float) -> tu
             if shift is not None:
                 yb += shift
 
-    split_batch(part, n, np, 4 * x.size)
-    return y, mean, var, rstd
+    split_batch(part, x.shape[0], np, 4 * x.size)
+    return y
 
 
 def chnorm_backward(
-    g: Array, x: Array, mean: Array, rstd: Array, w: Array | None, needs: tuple[bool, bool, bool]
+    g: Array,
+    x: Array,
+    mean: Array,
+    rstd: Array,
+    w: Array | None,
+    needs: tuple[bool, bool, bool],
+    fixed: bool = False,
 ) -> tuple[Array | None, Array | None, Array | None]:
     """``(dx, dw, db)`` of :func:`chnorm_forward` (None where ``needs`` is false; ``dw`` also when ``w`` is None)
     for C-contiguous (N, C, P) ``g`` and ``x``: with S1 = Σg and S2 = Σg·x̂ per channel over M = N·P values,
-    ``dx = w·rstd·(g - S1/M - x̂·S2/M)``, ``dw = S2``, ``db = S1``.
+    ``dx = w·rstd·(g - S1/M - x̂·S2/M)``, ``dw = S2``, ``db = S1``. With ``fixed`` the statistics were constants
+    (:func:`chnorm_affine` from running statistics): ``dx = w·rstd·g``.
 
     Example:
         >>> import numpy as np
@@ -120,17 +141,19 @@ def chnorm_backward(
         gb = g[s:e]
         return np.concatenate([np.einsum("ncp->c", gb), np.einsum("ncp,ncp->c", gb, d)])
 
-    both = _reduce(x, sums, 2 * c)
-    s1 = both[:c]
-    s2 = both[c:] * rstd.astype(np.float64)  # Σ g·x̂
+    s1 = s2 = np.zeros(c)
+    if need_w or need_b or (need_x and not fixed):
+        both = _reduce(x, sums, 2 * c)
+        s1 = both[:c]
+        s2 = both[c:] * rstd.astype(np.float64)  # Σ g·x̂
     dw = s2.astype(dt) if need_w else None
     db = s1.astype(dt) if need_b else None
     if not need_x:
         return None, dw, db
     k = rstd.astype(np.float64) * (1.0 if w is None else w.astype(np.float64))
     k3 = _per_channel(k, x)
-    c2 = _per_channel(k * rstd.astype(np.float64) * s2 / count, x)
-    c3 = _per_channel(k * s1 / count, x)
+    c2 = None if fixed else _per_channel(k * rstd.astype(np.float64) * s2 / count, x)
+    c3 = None if fixed else _per_channel(k * s1 / count, x)
     dx = np.empty_like(x)
     step = _samples_per_block(x)
 
@@ -139,10 +162,11 @@ def chnorm_backward(
             e = min(s + step, stop)
             out = dx[s:e]
             np.multiply(g[s:e], k3, out=out)
-            t = x[s:e] - m3
-            t *= c2
-            out -= t
-            out -= c3
+            if c2 is not None and c3 is not None:
+                t = x[s:e] - m3
+                t *= c2
+                out -= t
+                out -= c3
 
     split_batch(part, n, np, 4 * x.size)
     return dx, dw, db

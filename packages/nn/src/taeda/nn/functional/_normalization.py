@@ -15,7 +15,7 @@ import numpy as _np
 
 from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._double import composite_backward, wants_graph
-from taeda.nn.functional._kern_chnorm import chnorm_backward, chnorm_forward
+from taeda.nn.functional._kern_chnorm import chnorm_affine, chnorm_backward, chnorm_forward
 from taeda.nn.functional._kern_rownorm import rownorm_backward, rownorm_forward
 from taeda.nn.functional._util import Kernel, TensorLike
 from taeda.tensor import Tensor, as_tensor
@@ -95,7 +95,19 @@ class Normalize(Kernel):
             )
             if running is not None:
                 _update_running(running, mean, var, x3.size // mean.size)
-            ctx.chn = (x3, mean)  # x̂ is recomputed in backward from the input (as PyTorch keeps mean/rstd)
+            ctx.chn = (x3, mean, False)  # x̂ is recomputed in backward from the input (as PyTorch keeps mean/rstd)
+            return as_tensor(y3.reshape(x.shape))
+        if _chnorm_ok(xp, x, w, b, norm_shape, (0, 2), pshape, None) and _fixed_channel_stats(stats, norm_shape):
+            # evaluation mode: the per-channel affine map of the running statistics, same kernels
+            assert stats is not None
+            x3 = _np.ascontiguousarray(x.array.reshape(norm_shape))
+            mean = stats[0].reshape(-1)
+            rstd = (1.0 / _np.sqrt(stats[1].reshape(-1).astype(_np.float64) + eps)).astype(x3.dtype)
+            y3 = chnorm_affine(
+                x3, mean, rstd, None if w is None else w.array.reshape(-1), None if b is None else b.array.reshape(-1)
+            )
+            ctx.rstd = rstd.reshape(1, -1, 1)
+            ctx.chn = (x3, mean, True)
             return as_tensor(y3.reshape(x.shape))
         if _rownorm_ok(xp, x, w, b, norm_shape, axes, stats, running):
             # layer norm on NumPy floats: blocked two-thread kernels (see _kern_rownorm)
@@ -161,6 +173,11 @@ def _chnorm_ok(
     return all(t is None or (t.array.size == norm_shape[1] and t.array.dtype == x.array.dtype) for t in (w, b))
 
 
+def _fixed_channel_stats(stats: Any, norm_shape: Ints) -> bool:
+    """Whether ``stats`` are one (mean, var) pair per channel of ``norm_shape`` (N, C, P) in the input's dtype."""
+    return stats is not None and all(tuple(a.shape) == (1, norm_shape[1], 1) for a in stats)
+
+
 # (elements, positions per channel and sample) from which batch norm takes the channel kernels: below, whole-array
 # passes cost the same CPU time and two threads do not pay for themselves (measured: (32,16,8,8) 0.24 against
 # 0.15 ms, (256, 512) 0.51 against 0.34 ms; (64,256,4) 0.61 against 0.74 ms)
@@ -217,14 +234,15 @@ def _normalize_backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
             *([None] * 6),
         )
     if ctx.chn is not None:
-        x3, mean = ctx.chn
+        x3, mean, fixed = ctx.chn
         gx3, gw3, gb3 = chnorm_backward(
             _np.ascontiguousarray(ga.reshape(norm_shape)),
             x3,
             mean,
-            ctx.rstd,
+            ctx.rstd.reshape(-1),
             None if w is None else w.array.reshape(-1),
             (need_x, need_w and w is not None, need_b and b is not None),
+            fixed,
         )
         return (
             None if gx3 is None else as_tensor(gx3.reshape(ga.shape)),
