@@ -12,7 +12,19 @@ Example::
 from taeda.nn import functional, init, utils
 from taeda.nn import modules as _modules
 from taeda.nn.__about__ import __version__
+from taeda.nn.buffer import Buffer
 from taeda.nn.modules import *  # noqa: F403
 from taeda.nn.parameter import Parameter
+from taeda.nn.uninitialized import UninitializedBuffer, UninitializedParameter
 
-__all__ = ["__version__", "functional", "init", "utils", "Parameter", *_modules.__all__]  # noqa: PLE0604
+__all__ = [  # noqa: PLE0604
+    "__version__",
+    "functional",
+    "init",
+    "utils",
+    "Buffer",
+    "Parameter",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+    *_modules.__all__,
+]

@@ -245,3 +245,25 @@ __all__ += [
     "triplet_margin_with_distance_loss",
 ]
 # ---- end extraB block ----
+
+# ---- begin modx block: *_with_indices pooling aliases, lp_pool3d ----
+from taeda.nn.functional._lppool3d import lp_pool3d  # noqa: E402
+from taeda.nn.functional._with_indices import (  # noqa: E402
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices,
+    max_pool1d_with_indices,
+    max_pool2d_with_indices,
+    max_pool3d_with_indices,
+)
+
+__all__ += [
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices",
+    "lp_pool3d",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_pool3d_with_indices",
+]
+# ---- end modx block ----

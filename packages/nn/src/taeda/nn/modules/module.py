@@ -4,19 +4,28 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 
 import taeda.tensor as tt
 from taeda.autograd import Variable, no_grad
+from taeda.nn.buffer import Buffer
 from taeda.nn.modules._hooks import RemovableHandle, _BackwardHookState
+from taeda.nn.modules._state_hooks import EXTRA_STATE_KEY_SUFFIX, StateDictHooks
 from taeda.nn.parameter import Parameter
+from taeda.nn.uninitialized import (
+    UninitializedBuffer,
+    is_lazy,
+    uninitialized_shape_error,
+    uninitialized_share_error,
+)
 from taeda.tensor import Tensor
 
 __all__ = ["Module", "RemovableHandle"]
 
 T = TypeVar("T", bound="Module")
+D = TypeVar("D", bound=dict[str, Any])
 Hook = Callable[..., Any]
 
 
@@ -60,7 +69,7 @@ def _is_floating(t: Tensor) -> bool:
     return t.dtype.kind == "f"
 
 
-class Module:
+class Module(StateDictHooks):
     """Base class for all neural-network modules; subclasses assign sub-modules and ``Parameter``s as attributes.
 
     Example::
@@ -75,6 +84,7 @@ class Module:
         ['fc.weight', 'fc.bias']
     """
 
+    _version: int = 1
     training: bool
     _parameters: dict[str, Parameter | None]
     _buffers: dict[str, Tensor | None]
@@ -104,6 +114,7 @@ class Module:
         setattr_(self, "_forward_pre_hooks_with_kwargs", {})
         setattr_(self, "_backward_hooks", {})
         setattr_(self, "_backward_pre_hooks", {})
+        self._init_state_dict_hooks()
 
     # ------------------------------------------------------------------ calling
     def _call_impl(self, *args: Any, **kwargs: Any) -> Any:
@@ -325,10 +336,16 @@ class Module:
             modules[name] = value
             return
         buffers = d.get("_buffers")
-        if buffers is not None and name in buffers:
+        if isinstance(value, (Buffer, UninitializedBuffer)) or (buffers is not None and name in buffers):
             if value is not None and not isinstance(value, (Tensor, Variable)):
-                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' (Tensor or None expected)")
-            buffers[name] = value.data if isinstance(value, Variable) else value
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' (taeda.nn.Buffer, Tensor or None expected)"
+                )
+            if isinstance(value, (Buffer, UninitializedBuffer)):
+                persistent = value.persistent
+            else:
+                persistent = name not in self._non_persistent_buffers_set
+            self.register_buffer(name, value, persistent)
             return
         object.__setattr__(self, name, value)
 
@@ -355,6 +372,7 @@ class Module:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self._init_state_dict_hooks()
 
     # ---------------------------------------------------------------- iterators
     def _named_members(
@@ -441,6 +459,27 @@ class Module:
             mod = nxt
         return mod
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Set the sub-module at the dotted path ``target`` (its parent must exist); with ``strict=True`` only an
+        existing sub-module may be replaced.
+
+        Example::
+
+            >>> net.set_submodule("features.0", Conv2d(3, 8, 3))
+        """
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        exists = hasattr(parent, name)
+        if strict and not exists:
+            raise AttributeError(parent._get_name() + " has no attribute `" + name + "`")
+        if exists and not isinstance(getattr(parent, name), Module):
+            raise AttributeError("`" + name + "` is not an nn.Module")
+        setattr(parent, name, module)
+
     def get_parameter(self, target: str) -> Parameter:
         """Return the parameter at the dotted path ``target``."""
         module_path, _, name = target.rpartition(".")
@@ -497,9 +536,10 @@ class Module:
         return self
 
     # ------------------------------------------------------ device and dtype moves
-    def _apply(self: T, fn: Callable[[Tensor], Tensor]) -> T:
-        for m in self.children():
-            m._apply(fn)
+    def _apply(self: T, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> T:
+        if recurse:
+            for m in self.children():
+                m._apply(fn)
         with no_grad():
             for p in self._parameters.values():
                 if p is None:
@@ -545,6 +585,34 @@ class Module:
 
         return self._apply(convert)
 
+    def to_empty(self: T, *, device: Any, recurse: bool = True) -> T:
+        """Replace parameters and buffers by uninitialised memory on ``device`` (nothing is copied).
+
+        Example::
+
+            >>> Linear(4, 2).to_empty(device="cpu").weight.shape
+            taeda.Size([2, 4])
+        """
+
+        def fresh(t: Tensor) -> Tensor:
+            if is_lazy(t):
+                return t if device is None else t.to(device)
+            return tt.empty_like(t, device=device)
+
+        return self._apply(fresh, recurse=recurse)
+
+    def share_memory(self: T) -> T:
+        """Move parameters, gradients and buffers into shared memory in place (``Tensor.share_memory_``).
+
+        Example::
+
+            >>> model.share_memory().fc.weight.data.is_shared()
+            True
+        """
+        if any(is_lazy(p) for p in self.parameters()):
+            raise uninitialized_share_error()
+        return self._apply(lambda t: t.share_memory_())
+
     def cuda(self: T, device: int | None = None) -> T:
         """Move every parameter and buffer to the GPU."""
         return self._apply(lambda t: t.cuda(device))
@@ -576,19 +644,42 @@ class Module:
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b
+        if self._has_extra_state("get"):
+            destination[prefix + EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
+    @overload
+    def state_dict(self, *, destination: D, prefix: str = ..., keep_vars: bool = ...) -> D: ...
+    @overload
+    def state_dict(
+        self, *, destination: None = None, prefix: str = ..., keep_vars: bool = ...
+    ) -> OrderedDict[str, Any]: ...
     def state_dict(
         self, *, destination: dict[str, Any] | None = None, prefix: str = "", keep_vars: bool = False
-    ) -> OrderedDict[str, Any]:
+    ) -> dict[str, Any]:
         """Return an ``OrderedDict`` from dotted names (``"conv1.weight"``, ``"bn.running_mean"``) to ``Tensor``s
-        sharing memory with the parameters and persistent buffers (``Parameter``s with ``keep_vars=True``)."""
+        sharing memory with the parameters and persistent buffers (``Parameter``s with ``keep_vars=True``), plus
+        ``"<prefix>_extra_state"`` for modules overriding ``get_extra_state``. State-dict pre/post hooks run around
+        each module's part; ``._metadata`` maps module prefixes to ``{"version": module._version}``."""
         if destination is None:
             destination = OrderedDict()
+            setattr(destination, "_metadata", OrderedDict())  # noqa: B010
+        local_metadata = {"version": self._version}
+        metadata = getattr(destination, "_metadata", None)
+        if metadata is not None:
+            metadata[prefix[:-1]] = local_metadata
+        for pre_hook in list(self._state_dict_pre_hooks.values()):
+            pre_hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
-        assert isinstance(destination, OrderedDict)
+        for hook in list(self._state_dict_hooks.values()):
+            result = hook(self, destination, prefix, local_metadata)
+            if getattr(hook, "_from_public_api", False):
+                if result is not None:
+                    raise RuntimeError("state_dict post-hook must return None")
+            elif result is not None:
+                destination = result
         return destination
 
     def _load_from_state_dict(
@@ -601,28 +692,38 @@ class Module:
         unexpected_keys: list[str],
         error_msgs: list[str],
     ) -> None:
+        for pre_hook in list(self._load_state_dict_pre_hooks.values()):
+            pre_hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local_state: dict[str, Any] = {k: v for k, v in self._parameters.items() if v is not None}
         local_state.update((k, v) for k, v in persistent.items() if v is not None)
+        assign = local_metadata.get("assign_to_params_buffers", False)
         for name, param in local_state.items():
             key = prefix + name
             if key not in state_dict:
                 if strict:
                     missing_keys.append(key)
                 continue
+            raw, lazy = state_dict[key], is_lazy(param)
+            if is_lazy(raw):  # nothing to copy between uninitialized tensors; into a real one it has no shape
+                if not lazy:
+                    raise uninitialized_shape_error()
+                continue
             try:
-                value = _to_tensor(state_dict[key])
+                value = _to_tensor(raw)
             except (TypeError, ValueError) as exc:
                 error_msgs.append(f'While copying the parameter named "{key}", an exception occurred: {exc}.')
                 continue
             target = param.data if isinstance(param, Variable) else param
-            if tuple(value.shape) != tuple(target.shape):
+            if not lazy and target.dim() == 0 and tuple(value.shape) == (1,):  # PyTorch 0.3 checkpoints
+                value = value.reshape(())
+            if not lazy and tuple(value.shape) != tuple(target.shape):
                 error_msgs.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape} from checkpoint, "
                     f"the shape in current model is {target.shape}."
                 )
                 continue
-            if local_metadata.get("assign", False):
+            if assign:
                 if isinstance(param, Variable):
                     param.data = value
                 else:
@@ -633,14 +734,22 @@ class Module:
                     target.copy_(value)
             except (TypeError, ValueError, RuntimeError) as exc:
                 error_msgs.append(
-                    f'While copying the parameter named "{key}", whose dimensions in the model are {target.shape} '
-                    f"and whose dimensions in the checkpoint are {value.shape}, an exception occurred : {exc}."
+                    f'While copying the parameter named "{key}", whose dimensions in the model are {target.size()} '
+                    f"and whose dimensions in the checkpoint are {value.size()}, an exception occurred : {exc}."
                 )
+        extra_key = prefix + EXTRA_STATE_KEY_SUFFIX
+        if self._has_extra_state("set"):
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
         if strict:
             for key in state_dict:
-                if key.startswith(prefix):
-                    input_name = key[len(prefix) :].split(".", 1)[0]
-                    if input_name not in self._modules and input_name not in local_state:
+                if key.startswith(prefix) and key != extra_key:
+                    head, dot, _ = key[len(prefix) :].partition(".")
+                    if head not in (self._modules if dot else local_state):
                         unexpected_keys.append(key)
 
     def load_state_dict(
@@ -650,21 +759,37 @@ class Module:
         checkpoint's tensors become the parameters' data instead).
 
         With ``strict=True`` missing and unexpected keys raise a ``RuntimeError`` naming them; shape mismatches
-        always raise. Returns ``(missing_keys, unexpected_keys)``.
+        always raise. Load pre-hooks see each module's part of a copy of ``state_dict``; post-hooks may edit the
+        returned ``(missing_keys, unexpected_keys)`` in place before the strict check.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)
+        if metadata is not None:
+            setattr(state_dict, "_metadata", metadata)  # noqa: B010
 
-        def load(module: Module, prefix: str) -> None:
-            module._load_from_state_dict(state_dict, prefix, {"assign": assign}, True, missing, unexpected, errors)
+        def load(module: Module, local_dict: Mapping[str, Any], prefix: str) -> None:
+            local_metadata: dict[str, Any] = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            module._load_from_state_dict(local_dict, prefix, local_metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
-                    load(child, prefix + name + ".")
+                    sub = prefix + name + "."
+                    load(child, {k: v for k, v in local_dict.items() if k.startswith(sub)}, sub)
+            incompatible = _IncompatibleKeys(missing, unexpected)
+            for hook in list(module._load_state_dict_post_hooks.values()):
+                if hook(module, incompatible) is not None:
+                    raise AssertionError(
+                        "Hooks registered with ``register_load_state_dict_post_hook`` are not expected to return new "
+                        "values, if incompatible_keys need to be modified, it should be done inplace."
+                    )
 
-        load(self, "")
+        load(self, state_dict, "")
         if strict:
             if unexpected:
                 errors.insert(

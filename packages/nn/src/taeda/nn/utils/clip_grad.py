@@ -1,4 +1,5 @@
-"""Gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_`` (in place on ``p.grad``)."""
+"""Gradient clipping: ``clip_grad_norm_``, ``clip_grads_with_norm_`` and ``clip_grad_value_`` (in place on
+``p.grad``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import taeda.tensor as tt
 from taeda.autograd import Variable
 from taeda.tensor import Tensor
 
-__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "get_total_norm"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
 
 
 def _params(parameters: Variable | Iterable[Variable]) -> list[Variable]:
@@ -72,6 +73,33 @@ def clip_grad_norm_(
         for g in grads:
             g.mul_(coef)
     return total
+
+
+def clip_grads_with_norm_(
+    parameters: Variable | Iterable[Variable],
+    max_norm: float,
+    total_norm: Tensor | Variable | float,
+    foreach: bool | None = None,
+) -> None:
+    """Scale all gradients in place by ``min(max_norm / (total_norm + 1e-6), 1)`` for a ``total_norm`` computed
+    beforehand (e.g. by ``get_total_norm``, possibly over several parameter groups); a NaN norm makes the gradients
+    NaN, as in PyTorch. ``foreach`` is accepted for PyTorch compatibility.
+
+    Example::
+
+        >>> grads = [p.grad.data for p in model.parameters() if p.grad is not None]
+        >>> norm = get_total_norm(grads, 2.0)
+        >>> clip_grads_with_norm_(model.parameters(), 1.0, norm)
+    """
+    grads = _grad_tensors(parameters)
+    if not grads:
+        return
+    total = float(total_norm.item()) if isinstance(total_norm, (Tensor, Variable)) else float(total_norm)
+    coef = float(max_norm) / (total + 1e-6)
+    clamped = 1.0 if coef >= 1.0 else coef  # NaN stays NaN, as torch.clamp(coef, max=1.0)
+    if clamped != 1.0:
+        for g in grads:
+            g.mul_(clamped)
 
 
 def clip_grad_norm(
