@@ -216,3 +216,19 @@ def test_orthogonal_errors() -> None:
     m = orthogonal(nn.Linear(2, 3))
     with pytest.raises(ValueError, match="Expected a matrix or batch of matrices of shape"):
         assign(m, "weight", tt.zeros(2, 2))
+
+
+@pytest.mark.filterwarnings("ignore:`taeda.nn.utils.weight_norm` is deprecated:FutureWarning")
+def test_weight_norm_loads_checkpoints_of_the_hook_based_version() -> None:
+    """As PyTorch: ``weight_g``/``weight_v`` from ``nn.utils.weight_norm`` load into the parametrized module."""
+    from taeda.nn.utils import weight_norm as old_weight_norm
+
+    old = old_weight_norm(nn.Linear(4, 3))
+    new = weight_norm(nn.Linear(4, 3))
+    sd = old.state_dict()
+    assert {"weight_g", "weight_v", "bias"} <= set(sd)
+    result = new.load_state_dict(sd)
+    assert not result.missing_keys and not result.unexpected_keys
+    x = tt.randn(2, 4)
+    np.testing.assert_allclose(new(x).data.numpy(), old(x).data.numpy(), rtol=1e-6, atol=1e-7)
+    assert "weight_g" in sd  # the caller's dict is left as it was
