@@ -10,6 +10,7 @@ from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._conv_kernels import fast_backward, fast_forward, fast_supported
 from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._kern_conv import ConvGeom, conv_backward, conv_forward, im2col
+from taeda.nn.functional._kern_depthwise import depthwise_backward, depthwise_forward, depthwise_supported
 from taeda.nn.functional._kern_runtime import give
 from taeda.nn.functional._util import TensorLike
 from taeda.tensor import Tensor, as_tensor
@@ -51,6 +52,8 @@ def _forward(x: Any, w: Any, b: Any | None, g: ConvGeom, keep_cols: bool) -> tup
     """Kernel dispatch: output and (when ``keep_cols`` and the kernel keeps them) the column buffer."""
     if fast_supported(g):
         return fast_forward(x, w, b, g), None  # its backward rebuilds the columns (cheaper than keeping them)
+    if depthwise_supported(g, x):
+        return depthwise_forward(x, w, b, g), None
     return conv_forward(x, w, b, g, keep_cols)
 
 
@@ -60,6 +63,8 @@ def _backward(
     """Kernel dispatch: ``(dx, dw, db)``, None where not needed."""
     if fast_supported(g):
         return fast_backward(gy, x, w, g, need_x, need_w, need_b)
+    if depthwise_supported(g, gy) and cols is None and (x is not None or not need_w):
+        return depthwise_backward(gy, x, w, g, need_x, need_w, need_b)
     dx, dw = conv_backward(gy, x, w, cols, g, need_x, need_w) if need_x or need_w else (None, None)
     db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
     return dx, dw, db
