@@ -12,7 +12,7 @@ import pytest
 import taeda.nn.functional as F
 import taeda.tensor as tt
 from taeda import nn
-from taeda.autograd import Variable, gradcheck
+from taeda.autograd import Variable, gradcheck, gradgradcheck
 
 Array = np.ndarray[Any, Any]
 rng = np.random.default_rng(99)
@@ -286,3 +286,30 @@ def test_adaptive_max_pool_empty_output() -> None:
     y.sum().backward()
     assert x.grad is not None and not x.grad.abs().sum().item()
     assert tuple(F.adaptive_max_pool1d(x[:, :, 0], 0).shape) == (2, 3, 0)
+
+
+@pytest.mark.parametrize(
+    ("fn", "shape", "size"),
+    [
+        (F.adaptive_avg_pool2d, (3, 4, 5, 6), 1),
+        (F.adaptive_avg_pool2d, (3, 4, 5, 6), (1, 1)),
+        (F.adaptive_avg_pool2d, (4, 7, 7), 1),  # unbatched
+        (F.adaptive_avg_pool2d, (0, 4, 5, 6), 1),  # empty batch
+        (F.adaptive_avg_pool1d, (3, 4, 9), 1),
+    ],
+)
+def test_global_average_pooling(fn: Any, shape: tuple[int, ...], size: Any) -> None:
+    """Output size 1 everywhere: the mean over the pooled axes, its gradient spread evenly (and differentiable
+    again), as the general adaptive pooling gives."""
+    d = 2 if fn is F.adaptive_avg_pool2d else 1
+    x = Variable(tt.from_numpy(np.random.default_rng(3).standard_normal(shape)), requires_grad=True)
+    y = fn(x, size)
+    axes = tuple(range(len(shape) - d, len(shape)))
+    np.testing.assert_allclose(y.data.numpy(), x.data.numpy().mean(axis=axes, keepdims=True), rtol=1e-12, atol=1e-15)
+    g = np.random.default_rng(4).standard_normal(tuple(y.shape))
+    y.backward(tt.from_numpy(g))
+    assert x.grad is not None
+    np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(g / np.prod(shape[-d:]), shape), rtol=1e-12)
+    if shape[0]:
+        assert gradcheck(lambda v: fn(v, size), (x,))
+        assert gradgradcheck(lambda v: fn(v, size) ** 2, (x,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -366,6 +367,41 @@ def _adaptive_out(name: str, x: TensorLike, d: int, output_size: Any) -> Ints:
     return out
 
 
+class GlobalAvgPool(Kernel):
+    """Adaptive average pooling to size 1 along the last ``d`` axes: their mean, and a broadcast gradient.
+
+    NOTE: as the separable pooling matrices, NumPy ran it as a stack of tiny GEMMs, one per (sample, channel):
+    4.2 ms fwd+bwd on (64, 512, 7, 7), a ResNet head (PyTorch: 0.5 ms).
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, d: int) -> Tensor:
+        a = x.array
+        ctx.shape, ctx.d = tuple(a.shape), d
+        axes = tuple(range(a.ndim - d, a.ndim))
+        return as_tensor(a.mean(axis=axes, keepdims=True, dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None
+        scale = 1.0 / math.prod(ctx.shape[len(ctx.shape) - ctx.d :])
+        if wants_graph(g):
+            return g.expand(*ctx.shape) * scale, None
+        ga = g.array
+        gx = g.device.xp.empty(ctx.shape, dtype=ga.dtype)  # an array of its own: autograd adopts it
+        gx[...] = ga * scale
+        return as_tensor(gx), None
+
+
+def _global(input: TensorLike, out: Ints) -> Variable | None:
+    """``GlobalAvgPool`` when every output size is 1 and no input size is 0 (else None)."""
+    if all(o == 1 for o in out) and all(n > 0 for n in tuple(input.shape)[-len(out) :]):
+        pooled: Variable = GlobalAvgPool.apply(input, len(out))
+        return pooled
+    return None
+
+
 def adaptive_avg_pool1d(input: TensorLike, output_size: int | Sequence[int]) -> Variable:
     """Average pooling of ``(N, C, L)`` into ``output_size`` windows of PyTorch's adaptive bounds.
 
@@ -375,6 +411,9 @@ def adaptive_avg_pool1d(input: TensorLike, output_size: int | Sequence[int]) -> 
         (2, 3, 4)
     """
     out = _adaptive_out("adaptive_avg_pool1d", input, 1, output_size)
+    pooled = _global(input, out)
+    if pooled is not None:
+        return pooled
     xp = input.device.xp
     mats = (adaptive_avg_matrix(xp, int(input.shape[-1]), out[0], input.dtype),)
     return Separable.apply(input, mats)  # type: ignore[no-any-return]
@@ -389,6 +428,9 @@ def adaptive_avg_pool2d(input: TensorLike, output_size: int | Sequence[int | Non
         (2, 3, 1, 1)
     """
     out = _adaptive_out("adaptive_avg_pool2d", input, 2, output_size)
+    pooled = _global(input, out)
+    if pooled is not None:
+        return pooled
     xp = input.device.xp
     mats = tuple(adaptive_avg_matrix(xp, int(n), o, input.dtype) for n, o in zip(tuple(input.shape)[-2:], out))
     return Separable.apply(input, mats)  # type: ignore[no-any-return]
