@@ -12,7 +12,7 @@ import pytest
 import taeda.nn.functional as F
 import taeda.tensor as tt
 from taeda import nn
-from taeda.autograd import Variable, gradcheck, gradgradcheck
+from taeda.autograd import Variable, grad, gradcheck, gradgradcheck
 
 Array = np.ndarray[Any, Any]
 rng = np.random.default_rng(99)
@@ -311,5 +311,8 @@ def test_global_average_pooling(fn: Any, shape: tuple[int, ...], size: Any) -> N
     assert x.grad is not None
     np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(g / np.prod(shape[-d:]), shape), rtol=1e-12)
     if shape[0]:
+        (graph_grad,) = grad([fn(x, size)], [x], [tt.from_numpy(g)], create_graph=True)
+        assert graph_grad is not None
+        np.testing.assert_allclose(graph_grad.data.numpy(), x.grad.numpy(), rtol=1e-12)  # the same with a graph
         assert gradcheck(lambda v: fn(v, size), (x,))
         assert gradgradcheck(lambda v: fn(v, size) ** 2, (x,))
