@@ -316,3 +316,22 @@ def test_global_average_pooling(fn: Any, shape: tuple[int, ...], size: Any) -> N
         np.testing.assert_allclose(graph_grad.data.numpy(), x.grad.numpy(), rtol=1e-12)  # the same with a graph
         assert gradcheck(lambda v: fn(v, size), (x,))
         assert gradgradcheck(lambda v: fn(v, size) ** 2, (x,))
+
+
+@pytest.mark.parametrize("fn", [F.avg_pool2d, F.max_pool2d])
+def test_pooling_with_gaps_leaves_uncovered_gradients_zero(fn: Any) -> None:
+    """stride > kernel: positions no window reads get exactly 0 (not whatever the allocator hands back)."""
+    x = Variable(tt.from_numpy(np.random.default_rng(5).standard_normal((4, 3, 9, 9))), requires_grad=True)
+    y = fn(x, 2, stride=3)
+    for _ in range(3):  # leave freed buffers of the gradient's size full of NaN for the allocator to reuse
+        junk = np.full((4, 3, 9, 9), np.nan)
+        del junk
+    y.backward(tt.ones(*y.shape, dtype=tt.float64))
+    assert x.grad is not None
+    gx = x.grad.numpy()
+    covered = np.zeros((9, 9), bool)
+    for i in range(0, 7, 3):
+        for j in range(0, 7, 3):
+            covered[i : i + 2, j : j + 2] = True
+    assert np.all(gx[..., ~covered] == 0) and np.isfinite(gx).all()
+    assert gx.sum() == pytest.approx(y.numel())  # every output passes a gradient of 1 back in full

@@ -135,9 +135,7 @@ def max_pool_backward(gy: Array, arg: Array, g: PoolGeom) -> Array:
     xp = _xp(gy)
     offs = g.offsets()
     overlap = any(s < dl * (k - 1) + 1 for s, dl, k in zip(g.stride, g.dil, g.kernel))
-    gaps = any(s > dl * (k - 1) + 1 or dl > 1 for s, dl, k in zip(g.stride, g.dil, g.kernel))
-    tiled = not overlap and not gaps and g.padded == g.spatial and not any(g.pad)
-    tiled = tiled and all(o * s == n for o, s, n in zip(g.out, g.stride, g.spatial))
+    tiled = _tiles(g)
     # windows that tile the input exactly write every position once: no zero fill needed
     gpad = (xp.empty if tiled else xp.zeros)((*g.lead, *g.padded), dtype=gy.dtype)
 
@@ -196,23 +194,68 @@ def avg_divisor(
 
 
 def avg_pool_forward(x: Array, g: PoolGeom, div: Array | float) -> Array:
+    """Window means (sums over ``div``) of average pooling, in two halves of the leading axis on two threads.
+
+    Example:
+        >>> import numpy as np
+        >>> g = PoolGeom((1, 4), (2,), (2,), (0,), (1,), False)
+        >>> avg_pool_forward(np.array([[1.0, 3.0, 5.0, 9.0]]), g, 2.0).tolist()
+        [[2.0, 7.0]]
+    """
     xp = _xp(x)
     xpad = _padded(xp, x, g, 0.0)
     offs = g.offsets()
-    y = xpad[g.view_slices(offs[0])].copy()
-    for off in offs[1:]:
-        y += xpad[g.view_slices(off)]
-    y /= div
+    y = xp.empty((*g.lead, *g.out), dtype=x.dtype)
+
+    def part(a: int, z: int, _p: int) -> None:
+        ya, xa = y[a:z], xpad[a:z]
+        xp.copyto(ya, xa[g.view_slices(offs[0])])
+        v = xp.empty(ya.shape, dtype=ya.dtype)
+        for off in offs[1:]:
+            xp.copyto(v, xa[g.view_slices(off)])  # see max_pool_forward: a contiguous copy, then the add
+            ya += v
+        ya /= div
+
+    split_batch(part, y.shape[0], xp, xpad.size)
     return y
 
 
 def avg_pool_backward(gy: Array, g: PoolGeom, div: Array | float) -> Array:
+    """Input gradient of average pooling: each output's ``gy / div`` spread over its window, on two threads.
+
+    Example:
+        >>> import numpy as np
+        >>> g = PoolGeom((1, 4), (2,), (2,), (0,), (1,), False)
+        >>> avg_pool_backward(np.array([[1.0, 4.0]]), g, 2.0).tolist()
+        [[0.5, 0.5, 2.0, 2.0]]
+    """
     xp = _xp(gy)
     gs = gy / div
-    gpad = xp.zeros((*g.lead, *g.padded), dtype=gy.dtype)
-    for off in g.offsets():
-        gpad[g.view_slices(off)] += gs
+    tiled = _tiles(g)
+    # windows that tile the input exactly write every position once: no zero fill, no adds
+    gpad = (xp.empty if tiled else xp.zeros)((*g.lead, *g.padded), dtype=gy.dtype)
+
+    def part(a: int, z: int, _p: int) -> None:
+        ga, gp = gs[a:z], gpad[a:z]
+        for off in g.offsets():
+            view = gp[g.view_slices(off)]
+            if tiled:
+                xp.copyto(view, ga)
+            else:
+                view += ga
+
+    split_batch(part, gy.shape[0], xp, gpad.size)
     return gpad[g.interior()] if g.padded != g.spatial else gpad
+
+
+def _tiles(g: PoolGeom) -> bool:
+    """Whether the windows cover the input exactly once (no overlap, no gaps, no padding)."""
+    return (
+        all(s == k and dl == 1 for s, dl, k in zip(g.stride, g.dil, g.kernel))
+        and g.padded == g.spatial
+        and not any(g.pad)
+        and all(o * s == n for o, s, n in zip(g.out, g.stride, g.spatial))
+    )
 
 
 def adaptive_bounds(n: int, o: int) -> tuple[list[int], list[int]]:
