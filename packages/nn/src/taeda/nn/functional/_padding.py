@@ -64,15 +64,30 @@ def index_map(xp: Any, n: int, lo: int, hi: int, mode: str) -> Array:
     return j % n
 
 
+def _gather(xp: Any, a: Array, maps: tuple[tuple[int, int, Array], ...]) -> Array:
+    """Padding by index maps, axis by axis: the interior as one slice copy, each border position as a slab copy.
+
+    NOTE: ``take`` with an index per position gathers element by element, and its adjoint ``add.at`` is unbuffered:
+    reflect padding by 3 of (16, 64, 64, 64) took 42 ms forward and backward (PyTorch: 4 ms). Only the few border
+    positions need an index; the rest is a shifted copy.
+    """
+    for axis, lo, idx in maps:
+        n = a.shape[axis]
+        out = xp.empty((*a.shape[:axis], idx.shape[0], *a.shape[axis + 1 :]), dtype=a.dtype)
+        om, am = xp.moveaxis(out, axis, 0), xp.moveaxis(a, axis, 0)
+        om[lo : lo + n] = am
+        for p in (*range(lo), *range(lo + n, idx.shape[0])):
+            om[p] = am[int(idx[p])]
+        a = out
+    return a
+
+
 class IndexPad(Function):
     """Gather-style padding (reflect, replicate, circular): ``maps`` is ``(axis, lo, index array)`` per dimension."""
 
     @staticmethod
     def forward(ctx: Any, x: Tensor, maps: tuple[tuple[int, int, Array], ...]) -> Tensor:
-        xp = x.device.xp
-        a = x.array
-        for axis, _, idx in maps:
-            a = xp.take(a, idx, axis=axis)
+        a = _gather(x.device.xp, x.array, maps)
         ctx.maps = maps
         ctx.in_shape = x.shape
         return as_tensor(a)
@@ -95,13 +110,13 @@ def _scatter_back(xp: Any, g: Array, maps: tuple[tuple[int, int, Array], ...], i
     """The adjoint of the gathers in ``maps``: each padded position's value added back to its source position."""
     for axis, lo, idx in reversed(maps):
         n = in_shape[axis]
-        gm = xp.moveaxis(g, axis, 0)
-        res = gm[lo : lo + n].copy()
-        border = xp.concatenate([xp.arange(lo), xp.arange(lo + n, idx.shape[0])])
-        if border.size:
-            xp.add.at(res, idx[border], gm[border])
-        g = xp.moveaxis(res, 0, axis)
-    return xp.ascontiguousarray(g)
+        res = xp.empty((*g.shape[:axis], n, *g.shape[axis + 1 :]), dtype=g.dtype)
+        rm, gm = xp.moveaxis(res, axis, 0), xp.moveaxis(g, axis, 0)
+        rm[...] = gm[lo : lo + n]
+        for p in (*range(lo), *range(lo + n, idx.shape[0])):  # one slab per border position (see _gather)
+            rm[int(idx[p])] += gm[p]
+        g = res
+    return g
 
 
 class IndexPadAdjoint(Function):
@@ -119,11 +134,7 @@ class IndexPadAdjoint(Function):
             return None, None, None
         if wants_graph(gg):
             return IndexPad.apply(gg, ctx.maps), None, None
-        xp = gg.device.xp
-        a = gg.array
-        for axis, _, idx in ctx.maps:
-            a = xp.take(a, idx, axis=axis)
-        return as_tensor(a), None, None
+        return as_tensor(_gather(gg.device.xp, gg.array, ctx.maps)), None, None
 
 
 def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Variable:
