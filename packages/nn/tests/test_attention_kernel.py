@@ -4,7 +4,6 @@ every gradient subset, masks, dropout, fully masked rows, chunk edges, non-conti
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -14,23 +13,11 @@ import taeda.nn as nn
 import taeda.nn.functional as F
 import taeda.tensor as tt
 from taeda.autograd import Variable, grad, gradcheck
-from taeda.nn.functional import _kern_attention, _kern_runtime
+from taeda.nn.functional import _kern_attention
 from taeda.nn.functional._dropout import keep_mask
 from taeda.nn.functional._kern_attention import Attention, composed_attention, kernel_applies
 
 RNG = np.random.default_rng(11)
-
-
-@pytest.fixture(params=["threads", "one-thread"])
-def threads(request: Any) -> Iterator[None]:
-    old = _kern_runtime.set_kernel_threads(request.param == "threads")
-    saved = _kern_runtime._MIN_WORK
-    _kern_runtime._MIN_WORK = 0  # split even these small cases over both threads
-    try:
-        yield
-    finally:
-        _kern_runtime._MIN_WORK = saved
-        _kern_runtime.set_kernel_threads(old)
 
 
 @pytest.fixture(params=[1 << 18, 40])
@@ -79,7 +66,7 @@ SHAPES = [
 MASKS = ["none", "rows", "batch", "key_padding", "dead_row"]
 
 
-@pytest.mark.usefixtures("threads", "chunk")
+@pytest.mark.usefixtures("kernel_threads", "chunk")
 @pytest.mark.parametrize("mask", MASKS)
 @pytest.mark.parametrize("shapes", SHAPES, ids=["2d", "3d", "4d", "5d"])
 def test_kernel_equals_composed_formula(shapes: Any, mask: str) -> None:
@@ -100,7 +87,7 @@ def test_kernel_equals_composed_formula(shapes: Any, mask: str) -> None:
         assert np.all(ours[0][..., 1, :] == 0) and np.all(np.isfinite(ours[1]))
 
 
-@pytest.mark.usefixtures("threads")
+@pytest.mark.usefixtures("kernel_threads")
 @pytest.mark.parametrize(
     "needs", [(True, False, False), (False, True, False), (False, False, True), (True, False, True)]
 )
@@ -112,7 +99,7 @@ def test_kernel_gradient_subsets(needs: tuple[bool, ...]) -> None:
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.usefixtures("threads", "chunk")
+@pytest.mark.usefixtures("kernel_threads", "chunk")
 def test_kernel_with_dropout_keep_mask() -> None:
     q, k, v = _vars([(2, 3, 5, 4), (2, 3, 6, 4), (2, 3, 6, 5)], np.float64, (True, True, True))
     keep = keep_mask(q.data, (2, 3, 5, 6), 0.4, scale=True)
@@ -136,7 +123,7 @@ def test_sdpa_dropout_draws_as_dropout_does() -> None:
     assert not zero.data.numpy().any()
 
 
-@pytest.mark.usefixtures("threads", "chunk")
+@pytest.mark.usefixtures("kernel_threads", "chunk")
 def test_kernel_gradcheck() -> None:
     q, k, v = _vars([(2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 2)], np.float64, (True, True, True))
     add = _masked((3, 5), np.float64, True)

@@ -4,7 +4,6 @@ formulas."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ import pytest
 import taeda.nn.functional as F
 import taeda.tensor as tt
 from taeda.autograd import Variable, gradcheck
-from taeda.nn.functional import _kern_chnorm, _kern_runtime
+from taeda.nn.functional import _kern_chnorm
 
 RNG = np.random.default_rng(21)
 
@@ -23,18 +22,6 @@ def small_cases_take_the_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
     from taeda.nn.functional import _normalization
 
     monkeypatch.setattr(_normalization, "_CHNORM_MIN", (0, 1))
-
-
-@pytest.fixture(params=["threads", "one-thread"])
-def threads(request: Any) -> Iterator[None]:
-    old = _kern_runtime.set_kernel_threads(request.param == "threads")
-    saved = _kern_runtime._MIN_WORK
-    _kern_runtime._MIN_WORK = 0  # split even these small cases over both threads
-    try:
-        yield
-    finally:
-        _kern_runtime._MIN_WORK = saved
-        _kern_runtime.set_kernel_threads(old)
 
 
 @pytest.fixture(params=[1 << 17, 7])
@@ -73,7 +60,7 @@ def _reference(x: Any, w: Any, b: Any, g: Any, eps: float) -> tuple[Any, ...]:
     return y, dx, dw, db, mean.reshape(-1), var.reshape(-1) * m / (m - 1)
 
 
-@pytest.mark.usefixtures("threads", "block")
+@pytest.mark.usefixtures("kernel_threads", "block")
 @pytest.mark.parametrize("shape", [(6, 3), (5, 4, 7), (4, 3, 5, 6), (3, 2, 3, 4, 5)])
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -105,7 +92,7 @@ def test_training_forward_backward_and_running_stats(
     np.testing.assert_allclose(rv.numpy(), 0.75 + 0.25 * uvar, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.usefixtures("threads")
+@pytest.mark.usefixtures("kernel_threads")
 @pytest.mark.parametrize(
     "needs", [(True, False, False), (False, True, False), (False, False, True), (False, True, True)]
 )
@@ -123,7 +110,7 @@ def test_gradient_subsets(needs: tuple[bool, bool, bool]) -> None:
             np.testing.assert_allclose(v.grad.numpy(), r, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.usefixtures("threads", "block")
+@pytest.mark.usefixtures("kernel_threads", "block")
 def test_gradcheck_through_the_kernel() -> None:
     xv = Variable(tt.from_numpy(RNG.standard_normal((4, 3, 2, 3))), requires_grad=True)
     wv = Variable(tt.from_numpy(RNG.standard_normal(3) + 1), requires_grad=True)
@@ -159,7 +146,7 @@ def test_non_contiguous_input_and_other_paths() -> None:
     np.testing.assert_allclose(half.data.numpy().astype(np.float64), _reference(x, None, None, x, 1e-5)[0], atol=4e-3)
 
 
-@pytest.mark.usefixtures("threads", "block")
+@pytest.mark.usefixtures("kernel_threads", "block")
 @pytest.mark.parametrize("affine", [True, False])
 def test_evaluation_mode_from_running_statistics(affine: bool) -> None:
     """Evaluation mode is the per-channel affine map of the running statistics: y, and dx = w·rstd·g with the

@@ -4,7 +4,7 @@ subset and second derivatives against the general grouped-convolution path, over
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,21 +13,9 @@ import pytest
 import taeda.nn.functional as F
 import taeda.tensor as tt
 from taeda.autograd import Variable, gradcheck, gradgradcheck
-from taeda.nn.functional import _conv, _kern_depthwise, _kern_runtime
+from taeda.nn.functional import _conv, _kern_depthwise
 
 RNG = np.random.default_rng(31)
-
-
-@pytest.fixture(params=["threads", "one-thread"])
-def threads(request: Any) -> Iterator[None]:
-    old = _kern_runtime.set_kernel_threads(request.param == "threads")
-    saved = _kern_runtime._MIN_WORK
-    _kern_runtime._MIN_WORK = 0
-    try:
-        yield
-    finally:
-        _kern_runtime._MIN_WORK = saved
-        _kern_runtime.set_kernel_threads(old)
 
 
 @pytest.fixture(params=[1 << 17, 5])
@@ -64,7 +52,7 @@ CASES = [
 CONV = {2: F.conv1d, 3: F.conv1d, 4: F.conv2d, 5: F.conv3d}
 
 
-@pytest.mark.usefixtures("threads", "block")
+@pytest.mark.usefixtures("kernel_threads", "block")
 @pytest.mark.parametrize(("name", "xs", "ws", "kw"), CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_depthwise_equals_the_general_path(
@@ -98,7 +86,7 @@ def test_depthwise_equals_the_general_path(
         np.testing.assert_allclose(a, r, rtol=rtol, atol=atol)
 
 
-@pytest.mark.usefixtures("threads")
+@pytest.mark.usefixtures("kernel_threads")
 @pytest.mark.parametrize(
     "needs", [(True, False, False), (False, True, False), (False, False, True), (True, True, False)]
 )

@@ -29,6 +29,29 @@ def _requires_grad(x: TensorOrVar) -> bool:
     return isinstance(x, Variable) and x.requires_grad
 
 
+def _bn_terms(
+    weight: TensorOrVar,
+    bias: TensorOrVar | None,
+    bn_rm: TensorOrVar,
+    bn_w: TensorOrVar | None,
+    bn_b: TensorOrVar | None,
+) -> tuple[Tensor, Tensor, Tensor, object]:
+    """The layer's bias, the BatchNorm's gamma and beta (zeros, ones and zeros where absent) and the fused bias's
+    dtype (the layer's bias's, else its weight's)."""
+    rm = _t(bn_rm)
+    b = tt.zeros_like(rm) if bias is None else _t(bias)
+    gamma = tt.ones_like(rm) if bn_w is None else _t(bn_w)
+    beta = tt.zeros_like(rm) if bn_b is None else _t(bn_b)
+    return b, gamma, beta, (_t(weight).dtype if bias is None else b.dtype)
+
+
+def _parameters(
+    fused_w: Tensor, fused_b: Tensor, weight: TensorOrVar, bias: TensorOrVar | None
+) -> tuple[Parameter, Parameter]:
+    """The fused tensors as new Parameters keeping the layer's ``requires_grad`` (a missing bias: False)."""
+    return Parameter(fused_w, _requires_grad(weight)), Parameter(fused_b, bias is not None and _requires_grad(bias))
+
+
 def fuse_conv_bn_eval(conv: ConvT, bn: _BatchNorm, transpose: bool = False) -> ConvT:
     """A new convolution (a deep copy of ``conv``) computing ``bn(conv(x))`` of the eval-mode modules; pass
     ``transpose=True`` for a transposed convolution. Both modules must be in eval mode.
@@ -69,20 +92,15 @@ def fuse_conv_bn_weights(
         >>> w, b = fuse_conv_bn_weights(conv.weight, conv.bias, bn.running_mean, bn.running_var, bn.eps,
         ...                             bn.weight, bn.bias)
     """
-    w = _t(conv_w)
-    rm, rv = _t(bn_rm), _t(bn_rv)
+    w, rm, rv = _t(conv_w), _t(bn_rm), _t(bn_rv)
     w_dtype = w.dtype
-    b_dtype = w_dtype if conv_b is None else _t(conv_b).dtype
-    b = tt.zeros_like(rm) if conv_b is None else _t(conv_b)
-    gamma = tt.ones_like(rm) if bn_w is None else _t(bn_w)
-    beta = tt.zeros_like(rm) if bn_b is None else _t(bn_b)
+    b, gamma, beta, b_dtype = _bn_terms(conv_w, conv_b, bn_rm, bn_w, bn_b)
     var_rsqrt = (rv + bn_eps).rsqrt()
     shape = [1, -1] if transpose else [-1, 1]
     shape += [1] * (w.dim() - 2)
     fused_w = (w * (gamma * var_rsqrt).reshape(shape)).to(w_dtype)
-    fused_b = ((b - rm) * var_rsqrt * gamma + beta).to(b_dtype)
-    rg_b = conv_b is not None and _requires_grad(conv_b)
-    return Parameter(fused_w, _requires_grad(conv_w)), Parameter(fused_b, rg_b)
+    fused_b = ((b - rm) * var_rsqrt * gamma + beta).to(b_dtype)  # PyTorch's order of operations
+    return _parameters(fused_w, fused_b, conv_w, conv_b)
 
 
 def fuse_linear_bn_eval(linear: LinearT, bn: _BatchNorm) -> LinearT:
@@ -127,15 +145,10 @@ def fuse_linear_bn_weights(
         >>> w, b = fuse_linear_bn_weights(fc.weight, fc.bias, bn.running_mean, bn.running_var, bn.eps,
         ...                               bn.weight, bn.bias)
     """
-    w = _t(linear_w)
-    rm, rv = _t(bn_rm), _t(bn_rv)
+    w, rm, rv = _t(linear_w), _t(bn_rm), _t(bn_rv)
     w_dtype = w.dtype
-    b_dtype = w_dtype if linear_b is None else _t(linear_b).dtype
-    b = tt.zeros_like(rm) if linear_b is None else _t(linear_b)
-    gamma = tt.ones_like(rm) if bn_w is None else _t(bn_w)
-    beta = tt.zeros_like(rm) if bn_b is None else _t(bn_b)
+    b, gamma, beta, b_dtype = _bn_terms(linear_w, linear_b, bn_rm, bn_w, bn_b)
     scale = gamma * (rv + bn_eps).rsqrt()
     fused_w = w * scale.unsqueeze(-1).to(w_dtype)
-    fused_b = ((b - rm) * scale + beta).to(b_dtype)
-    rg_b = linear_b is not None and _requires_grad(linear_b)
-    return Parameter(fused_w, _requires_grad(linear_w)), Parameter(fused_b, rg_b)
+    fused_b = ((b - rm) * scale + beta).to(b_dtype)  # PyTorch's order of operations
+    return _parameters(fused_w, fused_b, linear_w, linear_b)
