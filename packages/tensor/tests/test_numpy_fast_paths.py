@@ -237,3 +237,41 @@ def test_stack_times_matrix_as_one_gemm(ashape: Any, bshape: Any, dtype: Any) ->
         np.testing.assert_allclose(r, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-4)
     with pytest.raises(RuntimeError, match="Expected size for first two dimensions"):
         tt.ones(2, 3, 4) @ tt.ones(5, 6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.complex64])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda a: a.T,  # one transposed matrix
+        lambda a: a.reshape(4, 96, 160).swapaxes(1, 2),  # a stack
+        lambda a: a.reshape(2, 2, 96, 160).swapaxes(-1, -2),
+        lambda a: a[8:].T,  # an offset into the buffer
+        lambda a: a[:, ::2].T,  # strided rows: NumPy's copy
+        lambda a: a[::-1].T,  # negative strides: NumPy's copy
+        lambda a: a.reshape(384, 160)[:, :7].T,  # thin: NumPy's copy
+    ],
+)
+def test_transposed_copies(dtype: Any, make: Any) -> None:
+    """``contiguous()`` and ``copy_`` of transposed matrices (OpenBLAS's blocked copy where it applies) give
+    NumPy's values, C-ordered, in the source's dtype."""
+    base = (RNG.standard_normal((384, 160)) * 100).astype(dtype)
+    src = make(base)
+    c = tt.from_numpy(base)
+    view = make(c)  # the same view taken on the tensor
+    got = view.contiguous().numpy()
+    assert got.flags.c_contiguous and got.dtype == dtype and got.shape == src.shape
+    np.testing.assert_array_equal(got, src)
+    dest = tt.zeros(*src.shape, dtype=c.dtype)
+    dest.copy_(view)
+    np.testing.assert_array_equal(dest.numpy(), src)
+
+
+def test_copy_into_itself_transposed_and_into_a_strided_destination() -> None:
+    a = RNG.standard_normal((256, 256))
+    t = tt.from_numpy(a.copy())
+    t.copy_(t.t())  # overlapping: NumPy's buffered copy
+    np.testing.assert_array_equal(t.numpy(), a.T)
+    dest = tt.zeros(256, 512, dtype=tt.float64)[:, ::2]  # a strided destination: NumPy's copy
+    dest.copy_(tt.from_numpy(a).t())
+    np.testing.assert_array_equal(dest.numpy(), a.T)

@@ -26,29 +26,43 @@ _REAL = (float, int, np.float32, np.float64)
 _MIN_SIZE = 1 << 15
 
 
-def _find() -> dict[Any, Any]:
-    """NumPy's own OpenBLAS ``cblas_{s,d}axpy`` (64-bit integer interface), or {} when NumPy has another BLAS.
+_LIB: list[ctypes.CDLL | None] = []
+
+
+def openblas() -> ctypes.CDLL | None:
+    """NumPy's own OpenBLAS library (loaded once), or None when NumPy's wheel carries none.
 
     NOTE: NumPy's BLAS, not SciPy's: SciPy's wheels carry a second OpenBLAS with its own thread pool, and its
     threads spinning after an axpy were seen to make the next NumPy GEMMs 5x slower on 2 cores.
     """
-    try:
-        libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
-        for path in glob.glob(os.path.join(libdir, "*openblas*")):
-            lib = ctypes.CDLL(path)
-            found = {}
-            for dt, name, real in ((_F32, "saxpy", ctypes.c_float), (_F64, "daxpy", ctypes.c_double)):
-                fn = getattr(lib, f"scipy_cblas_{name}64_", None) or getattr(lib, f"cblas_{name}64_", None)
-                if fn is None:
-                    return {}
-                i64, ptr = ctypes.c_int64, ctypes.c_void_p
-                fn.argtypes = [i64, real, ptr, i64, ptr, i64]
-                fn.restype = None
-                found[dt] = fn
-            return found
-    except (OSError, AttributeError):
+    if not _LIB:
+        lib = None
+        try:
+            libdir = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+            for path in glob.glob(os.path.join(libdir, "*openblas*")):
+                lib = ctypes.CDLL(path)
+                break
+        except OSError:
+            lib = None
+        _LIB.append(lib)
+    return _LIB[0]
+
+
+def _find() -> dict[Any, Any]:
+    """NumPy's own OpenBLAS ``cblas_{s,d}axpy`` (64-bit integer interface), or {} when NumPy has another BLAS."""
+    lib = openblas()
+    if lib is None:
         return {}
-    return {}
+    found = {}
+    for dt, name, real in ((_F32, "saxpy", ctypes.c_float), (_F64, "daxpy", ctypes.c_double)):
+        fn = getattr(lib, f"scipy_cblas_{name}64_", None) or getattr(lib, f"cblas_{name}64_", None)
+        if fn is None:
+            return {}
+        i64, ptr = ctypes.c_int64, ctypes.c_void_p
+        fn.argtypes = [i64, real, ptr, i64, ptr, i64]
+        fn.restype = None
+        found[dt] = fn
+    return found
 
 
 _FUNCS = _find()

@@ -33,6 +33,7 @@ from taeda.tensor._device import CPU, Device, device_of
 from taeda.tensor._methods import TensorMethods, _method1, _method2
 from taeda.tensor._operators import _INTEGRAL, _NO_CAST, _NOT, _PROMOTE, _TO_FLOAT, _binary, _inplace, unwrap
 from taeda.tensor._size import Size
+from taeda.tensor._transpose import transposed_copy as _transposed_copy
 
 __all__ = [
     "_c",
@@ -285,7 +286,8 @@ class Tensor(TensorMethods):
         a = self._array
         if a.flags.c_contiguous:
             return self
-        return _wrap(xp_of(a).ascontiguousarray(a))
+        fast = _transposed_copy(a)  # a stack of transposed matrices: OpenBLAS's blocked copy
+        return _wrap(xp_of(a).ascontiguousarray(a) if fast is None else fast)
 
     def is_floating_point(self) -> builtins.bool:
         return bool(self._array.dtype.kind == "f")
@@ -699,7 +701,8 @@ class Tensor(TensorMethods):
         if type(s) is not type(a):
             s = device_of(a).send(s)
         try:
-            a[...] = s
+            if _transposed_copy(s, a) is None:
+                a[...] = s
         except ValueError:
             raise RuntimeError(
                 f"The size of tensor a ({list(a.shape)}) must match the size of tensor b "
