@@ -275,3 +275,15 @@ def test_copy_into_itself_transposed_and_into_a_strided_destination() -> None:
     dest = tt.zeros(256, 512, dtype=tt.float64)[:, ::2]  # a strided destination: NumPy's copy
     dest.copy_(tt.from_numpy(a).t())
     np.testing.assert_array_equal(dest.numpy(), a.T)
+
+
+@pytest.mark.parametrize("shape", [(-1,), (2, -1), (48, 8, 160), (384, 160)])
+def test_reshape_of_transposed_matrices(shape: tuple[int, ...]) -> None:
+    """A reshape that changes a transposed view's last axis copies (OpenBLAS's blocked copy); one that keeps it may
+    stay a view; values as NumPy's either way."""
+    base = RNG.standard_normal((2, 160, 384)).astype(np.float32)
+    view = tt.from_numpy(base).swapaxes(-1, -2)  # (2, 384, 160), last axis strided
+    got = view.reshape(*shape).numpy()
+    np.testing.assert_array_equal(got, base.swapaxes(-1, -2).reshape(shape))
+    with pytest.raises(RuntimeError, match="invalid for input of size"):
+        view.reshape(7, -1)
