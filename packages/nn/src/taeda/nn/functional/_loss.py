@@ -130,6 +130,18 @@ class CrossEntropy(Kernel):
             fast = _ce_fast(ctx, xp, a, ta, ignore_index, reduction)
             if fast is not None:
                 return fast
+        if (
+            weight is None
+            and label_smoothing == 0.0
+            and reduction != "none"
+            and a.ndim > 2
+            and a.size > 0
+            and tuple(ta.shape) == (a.shape[0], *a.shape[2:])
+            and ta.dtype.kind in "iu"
+        ):
+            fast = _ce_planes(ctx, xp, a, ta, ignore_index, reduction)
+            if fast is not None:
+                return fast
         w = None if weight is None else weight.array
         _ce_validate(a, ta, w)
         a2 = _to_rows(a)
@@ -183,6 +195,8 @@ class CrossEntropy(Kernel):
 
     @staticmethod
     def _variable_backward(ctx: Any, g: Variable) -> tuple[Any, ...]:
+        if getattr(ctx, "planes", None) is not None:  # _ce_planes kept (N, C, P) probabilities: the row layout
+            ctx.p, ctx.planes = _to_rows(ctx.p.reshape(ctx.shape)), None
         x, target = ctx.saved_tensors
         p = ctx.p
         xp = tt.as_tensor(p).device.xp
@@ -227,6 +241,8 @@ class CrossEntropy(Kernel):
         ga = g.array
         p = ctx.p
         dtype = p.dtype
+        if getattr(ctx, "planes", None) is not None:
+            return _ce_planes_backward(ctx, ga)
         if ctx.reduction == "none":
             scale = ga.reshape(-1, 1)
         elif ctx.reduction == "mean":
@@ -389,6 +405,61 @@ def _ce_fast(ctx: Any, xp: Any, a: Array, t: Array, ignore_index: int, reduction
         total = total / n
     ctx.prob, ctx.p, ctx.w, ctx.cls, ctx.rows, ctx.t, ctx.denom = False, e, None, None, rows, t, n
     return as_tensor(xp.asarray(total, dtype=a.dtype))
+
+
+def _ce_planes(ctx: Any, xp: Any, a: Array, t: Array, ignore_index: int, reduction: str) -> Tensor | None:
+    """Cross-entropy of (N, C, d1, ...) logits (segmentation) at class indices, no weights nor smoothing, reduced.
+
+    NOTE: the general path moves the classes last ((N*P, C) rows, a transposing copy each way) and then reduces rows
+    of C values, a few NumPy inner-loop calls per pixel: 48 ms fwd+bwd on (16, 21, 128, 128) (PyTorch: 10 ms). Here
+    the reductions run over the class axis of (N, C, P) planes, whose inner loops span P pixels. ``ignore_index``
+    positions count neither in the sum nor in the mean's denominator, as in PyTorch. Returns None (the general path
+    then raises PyTorch's error) for a target out of range.
+    """
+    n, c = a.shape[0], a.shape[1]
+    a3 = a.reshape(n, c, -1)
+    t2 = t.reshape(n, -1)
+    ignored = t2 == ignore_index
+    valid = None if not bool(ignored.any()) else ~ignored
+    tc = t2 if valid is None else xp.where(valid, t2, 0)
+    if tc.size and (int(tc.min()) < 0 or int(tc.max()) >= c):
+        return None
+    idx = tc[:, None, :]
+    e = a3 - a3.max(axis=1, keepdims=True)
+    picked = xp.take_along_axis(e, idx, axis=1)[:, 0, :]
+    xp.exp(e, out=e)
+    s = e.sum(axis=1, keepdims=True)
+    e /= s  # softmax, kept for backward
+    # per pixel log(s) - picked, with log(s) >= 0 >= picked: no cancellation
+    rows = xp.log(s[:, 0, :])
+    rows -= picked
+    if valid is not None:
+        rows *= valid
+    total = rows.sum()
+    denom = int(valid.sum()) if valid is not None else t2.size
+    if reduction == "mean":
+        total = total / denom if denom else total * math.nan  # no valid target: NaN, as PyTorch
+    ctx.prob, ctx.p, ctx.w, ctx.cls, ctx.rows, ctx.t, ctx.denom = False, e, None, None, None, t, denom
+    ctx.planes = (idx, valid)
+    return as_tensor(xp.asarray(total, dtype=a.dtype))
+
+
+def _ce_planes_backward(ctx: Any, ga: Array) -> tuple[Tensor | None, ...]:
+    """``_ce_planes``'s input gradient: (softmax - one-hot) times the incoming scale, zero at ignored pixels."""
+    if not ctx.needs_input_grad[0]:
+        return None, None, None, None, None, None
+    xp = tt.as_tensor(ctx.p).device.xp
+    idx, valid = ctx.planes
+    scale = ga / ctx.denom if ctx.reduction == "mean" else ga
+    gx = ctx.p * scale
+    hit = xp.take_along_axis(gx, idx, axis=1)
+    if valid is None:
+        hit -= scale
+    else:
+        gx *= valid[:, None, :]
+        hit = xp.take_along_axis(gx, idx, axis=1) - scale * valid[:, None, :]
+    xp.put_along_axis(gx, idx, hit.astype(gx.dtype, copy=False), axis=1)
+    return as_tensor(gx.astype(ctx.p.dtype, copy=False).reshape(ctx.shape)), None, None, None, None, None
 
 
 def _ce_validate(a: Array, t: Array, w: Array | None) -> None:
