@@ -15,6 +15,7 @@ from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._argcheck import raise_if_not_tensor
 from taeda.nn.functional._kern_elementwise import blocked
 from taeda.nn.functional._kern_gelu import gelu_fwd_f32, gelu_grad_f32
+from taeda.nn.functional._kern_runtime import split_batch
 from taeda.nn.functional._util import Array, Kernel, TensorLike, arr, where, xp_of
 from taeda.tensor import Tensor, as_tensor
 
@@ -584,10 +585,31 @@ def _log_softmax_bwd(xp: Any, ya: Array, ga: Array, dim: int) -> Array:
 
 
 def _rowwise(fn: Callable[..., Array], xp: Any, arrays: tuple[Array, ...], dim: int) -> Array:
-    """``fn(xp, *arrays, dim)``; along the last axis, large NumPy arrays go in blocks of rows on two threads."""
-    if dim == arrays[0].ndim - 1:
+    """``fn(xp, *arrays, dim)``; along the last axis, large NumPy arrays go in blocks of rows on two threads, and
+    along a middle axis (a segmentation map's classes) in blocks of samples on two threads."""
+    ref = arrays[0]
+    if dim == ref.ndim - 1:
         return blocked(fn, xp, arrays, (-1,), rows=True)
+    if (
+        0 < dim
+        and xp is np
+        and ref.size >= _SAMPLE_BLOCK
+        and all(a.shape == ref.shape and a.flags.c_contiguous for a in arrays)
+    ):
+        out = np.empty(ref.shape, np.result_type(*arrays))
+        step = max(1, _SAMPLE_BLOCK // max(ref[0].size, 1))
+
+        def part(start: int, stop: int, _: int) -> None:
+            for s in range(start, stop, step):
+                e = min(s + step, stop)
+                out[s:e] = fn(xp, *[a[s:e] for a in arrays], dim)
+
+        split_batch(part, ref.shape[0], xp, 8 * ref.size)
+        return out
     return fn(xp, *arrays, dim)
+
+
+_SAMPLE_BLOCK = 1 << 18  # elements per block of samples for reductions along a middle axis
 
 
 class Softmax(Kernel):
