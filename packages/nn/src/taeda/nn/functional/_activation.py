@@ -591,7 +591,7 @@ def _rowwise(fn: Callable[..., Array], xp: Any, arrays: tuple[Array, ...], dim: 
     if dim == ref.ndim - 1:
         return blocked(fn, xp, arrays, (-1,), rows=True)
     if (
-        0 < dim
+        dim > 0
         and xp is np
         and ref.size >= _SAMPLE_BLOCK
         and all(a.shape == ref.shape and a.flags.c_contiguous for a in arrays)
