@@ -41,14 +41,16 @@ def _both(x: Any, t: Any, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[l
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("ignore", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True])
 def test_planes_equal_the_general_path(
-    shape: tuple[int, ...], reduction: str, ignore: bool, dtype: Any, monkeypatch: pytest.MonkeyPatch
+    shape: tuple[int, ...], reduction: str, ignore: bool, dtype: Any, weighted: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     x = (RNG.standard_normal(shape) * 3).astype(dtype)
     t = RNG.integers(0, shape[1], (shape[0], *shape[2:]))
     if ignore:
         t.reshape(-1)[::3] = 255
-    ours, ref = _both(x, t, monkeypatch, reduction=reduction, ignore_index=255)
+    w = tt.from_numpy((RNG.random(shape[1]) + 0.5).astype(dtype)) if weighted else None
+    ours, ref = _both(x, t, monkeypatch, reduction=reduction, ignore_index=255, weight=w)
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     for a, r in zip(ours, ref):
         assert a.dtype == dtype and a.shape == r.shape
@@ -69,6 +71,9 @@ def test_gradcheck_and_second_derivatives_on_planes() -> None:
     t = tt.from_numpy(np.array([[[0, 3], [1, 255], [2, 2]], [[3, 3], [0, 1], [255, 0]]]))
     assert gradcheck(lambda v: F.cross_entropy(v, t, ignore_index=255), (x,))
     assert gradgradcheck(lambda v: F.cross_entropy(v, t, ignore_index=255), (x,))
+    w = tt.from_numpy(np.array([0.5, 2.0, 1.0, 3.0]))
+    assert gradcheck(lambda v: F.cross_entropy(v, t, weight=w, ignore_index=255), (x,))
+    assert gradgradcheck(lambda v: F.cross_entropy(v, t, weight=w, ignore_index=255), (x,))
     (g1,) = grad([F.cross_entropy(x, t, ignore_index=255)], [x], create_graph=True)
     (g0,) = grad([F.cross_entropy(x, t, ignore_index=255)], [x])
     assert g1 is not None and g0 is not None
