@@ -186,3 +186,23 @@ def test_softmaxes_over_a_middle_axis_in_sample_blocks(
         _kern_runtime.set_kernel_threads(old)
     np.testing.assert_array_equal(_bits(y), _bits(y1))
     np.testing.assert_array_equal(_bits(gx), _bits(gx1))
+
+
+def test_silu_float32_is_accurate_in_both_tails() -> None:
+    """x / (1 + exp(-x)) with in-place steps: within a few float32 ulp of float64 everywhere, forward and
+    backward, and 0 (not NaN) where exp(-x) overflows."""
+    a = np.linspace(-100, 100, 300_001).astype(np.float32)
+    x64 = a.astype(np.float64)
+    s64 = 1 / (1 + np.exp(-x64))
+    y, gx = _run(F.silu, a, np.ones_like(a))
+    ref_y, ref_g = x64 * s64, s64 * (1 + x64 * (1 - s64))
+    assert np.isfinite(y).all() and np.isfinite(gx).all()
+    # below x = -88.7, exp(-x) overflows float32 and y is -0, as PyTorch's x / (1 + exp(-x)) gives (|y| < 1e-36)
+    big = (np.abs(ref_y) > np.finfo(np.float32).tiny) & (x64 > -88.7)
+    ulp = np.abs(y[big] - ref_y[big]) / np.spacing(np.abs(ref_y[big]).astype(np.float32)).astype(np.float64)
+    assert ulp.max() <= 8, ulp.max()
+    assert np.all(np.abs(y[~big]) < 1e-36)
+    # the derivative crosses 0 at x = -1.28 (an absolute error there); in the lower tail it keeps its digits
+    assert np.abs(gx - ref_g).max() < 2e-6  # 1 - s for s near 1, times x: as PyTorch's s·(1 + x·(1 - s))
+    tail = (x64 < -3) & (x64 > -88.7)  # (where exp(-x) does not overflow)
+    assert (np.abs(gx[tail] - ref_g[tail]) / np.abs(ref_g[tail])).max() < 1e-5
