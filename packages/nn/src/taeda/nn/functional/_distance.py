@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 import taeda.tensor as tt
 from taeda.autograd import Variable
-from taeda.nn.functional._util import TensorLike, as_var, data_of
-from taeda.tensor import Tensor
+from taeda.nn.functional._double import composite_backward, wants_graph
+from taeda.nn.functional._util import Kernel, TensorLike, as_var, data_of
+from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["cosine_similarity", "normalize", "one_hot", "pairwise_distance"]
 
@@ -60,6 +65,49 @@ def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float =
     return out
 
 
+class L2Normalize(Kernel):
+    """``x / max(‖x‖₂, eps)`` along ``dim`` on float NumPy arrays, forward and backward in a few passes.
+
+    NOTE: as Variable operations (square, sum, sqrt, clamp, divide) each step recorded a node and an input-sized
+    temporary: 7.6 ms fwd+bwd on (4096, 512) (PyTorch: 4.3 ms). The gradient is
+    ``(g - y·Σ(g·y)) / max(‖x‖, eps)``, with the projection dropped where the norm is clamped (PyTorch's: ``g / eps``
+    for a zero vector).
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor, dim: int, eps: float) -> Tensor:
+        a = x.array
+        n = np.square(a).sum(axis=dim, keepdims=True)
+        np.sqrt(n, out=n)
+        d = np.maximum(n, eps)
+        y = a / d
+        ctx.dim, ctx.d, ctx.live, ctx.eps = dim, d, n > eps, eps
+        ctx.save_for_backward(x)
+        ctx.y = y
+        return as_tensor(y)
+
+    @staticmethod
+    def backward(ctx: Any, g: Any) -> tuple[Any, None, None]:
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        if wants_graph(g):
+            dim, eps = ctx.dim, ctx.eps
+            return (
+                *composite_backward(
+                    (True,), ctx.saved_tensors, (g,), lambda x: x / _pnorm(x, 2, dim, True).clamp(min=eps)
+                ),
+                None,
+                None,
+            )
+        ga, y = g.array, ctx.y
+        dot = (ga * y).sum(axis=ctx.dim, keepdims=True)
+        dot *= ctx.live
+        gx = y * dot
+        np.subtract(ga, gx, out=gx)
+        gx /= ctx.d
+        return as_tensor(gx), None, None
+
+
 def normalize(input: TensorLike, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Variable:
     """``input / max(‖input‖_p, eps)`` along ``dim``.
 
@@ -68,6 +116,10 @@ def normalize(input: TensorLike, p: float = 2.0, dim: int = 1, eps: float = 1e-1
         >>> F.normalize(embeddings, dim=-1)
     """
     x = as_var(input)
+    a = data_of(x).array
+    if p == 2 and type(a) is np.ndarray and a.dtype.kind == "f" and a.ndim and a.size:
+        fused: Variable = L2Normalize.apply(x, dim, float(eps))
+        return fused
     out: Variable = x / _pnorm(x, p, dim, True).clamp(min=eps)
     return out
 
