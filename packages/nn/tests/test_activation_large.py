@@ -165,12 +165,14 @@ def test_softmaxes_over_row_blocks_equal_one_whole_array_call(fn: Any, shape: tu
 
 @pytest.mark.parametrize("threads", [True, False])
 @pytest.mark.parametrize("fn", [F.softmax, F.log_softmax, F.softmin], ids=["softmax", "log_softmax", "softmin"])
-@pytest.mark.parametrize(("shape", "dim"), [((7, 5, 300), 1), ((5, 4, 30, 20), 1), ((3, 4, 5, 600), 2)])
+@pytest.mark.parametrize(
+    ("shape", "dim"), [((40, 3, 100), 1), ((7, 5, 300), 1), ((5, 4, 30, 20), 1), ((3, 4, 5, 600), 2)]
+)
 def test_softmaxes_over_a_middle_axis_in_sample_blocks(
     fn: Any, shape: tuple[int, ...], dim: int, threads: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Blocks of samples on two threads (a segmentation map's class axis) give the one-call result bit for bit."""
-    from taeda.nn.functional import _activation, _kern_runtime
+    from taeda.nn.functional import _kern_elementwise, _kern_runtime
 
     a = (RNG.standard_normal(shape) * 10).astype(np.float32)
     a.reshape(-1)[:2] = [np.inf, -np.inf]
@@ -178,9 +180,9 @@ def test_softmaxes_over_a_middle_axis_in_sample_blocks(
     old = _kern_runtime.set_kernel_threads(threads)
     try:
         with np.errstate(all="ignore"):
-            monkeypatch.setattr(_activation, "_SAMPLE_BLOCK", 1000)  # several samples per block, several blocks
+            monkeypatch.setattr(_kern_elementwise, "BLOCK", 2000)  # blocks of 1-6 samples
             y, gx = _run(lambda x: fn(x, dim=dim), a, g)
-            monkeypatch.setattr(_activation, "_SAMPLE_BLOCK", 1 << 40)  # one call
+            monkeypatch.setattr(_kern_elementwise, "BLOCK", 1 << 40)  # one call
             y1, gx1 = _run(lambda x: fn(x, dim=dim), a, g)
     finally:
         _kern_runtime.set_kernel_threads(old)

@@ -11,7 +11,7 @@ import pytest
 import taeda.nn.functional as F
 import taeda.tensor as tt
 from taeda.autograd import Variable
-from taeda.nn.functional import _loss
+from taeda.nn.functional import _loss_binary
 
 RNG = np.random.default_rng(51)
 
@@ -19,7 +19,7 @@ RNG = np.random.default_rng(51)
 def _run(x: Any, t: Any, blocks: bool, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> list[Any]:
     with monkeypatch.context() as m:
         if not blocks:
-            m.setattr(_loss, "_bce_blocks_ok", lambda *a: False)
+            m.setattr(_loss_binary, "_bce_blocks_ok", lambda *a: False)
         xv = Variable(tt.from_numpy(x), requires_grad=True)
         loss = F.binary_cross_entropy_with_logits(xv, tt.from_numpy(t), **kw)
         g = np.random.default_rng(1).standard_normal(tuple(loss.shape)).astype(x.dtype)

@@ -48,8 +48,6 @@ from taeda.nn.functional._dropout import (
 from taeda.nn.functional._embedding import embedding, embedding_bag
 from taeda.nn.functional._linear import bilinear, linear
 from taeda.nn.functional._loss import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
     cosine_embedding_loss,
     cross_entropy,
     gaussian_nll_loss,
@@ -66,6 +64,7 @@ from taeda.nn.functional._loss import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from taeda.nn.functional._loss_binary import binary_cross_entropy, binary_cross_entropy_with_logits
 
 __all__ = [
     "alpha_dropout",

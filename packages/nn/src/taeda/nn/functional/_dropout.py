@@ -57,11 +57,7 @@ def keep_mask(x: Tensor, shape: tuple[int, ...], p: float, scale: bool = False) 
     if p >= 1.0:
         return tt.zeros(*shape, dtype=x.dtype, device=x.device)
     u = _uniforms(x, shape)
-    xp = x.device.xp
-    if u.dtype != x.array.dtype or u.dtype.kind != "f":
-        keep = (u >= p).astype(x.array.dtype, copy=False)
-    else:
-        keep = xp.greater_equal(u, p, out=u)  # in place: the uniforms become the mask
+    keep = x.device.xp.greater_equal(u, p, out=u)  # in place: the uniforms (in x's dtype) become the mask
     if scale:
         keep *= 1.0 / (1.0 - p)
     return tt.as_tensor(keep)

@@ -24,13 +24,20 @@ BLOCK = 1 << 16  # elements per block: 256 KB of float32 per operand (measured: 
 
 
 def blocked(
-    fn: Callable[..., Array], xp: Any, arrays: tuple[Array | None, ...], params: tuple[Any, ...], rows: bool = False
+    fn: Callable[..., Array],
+    xp: Any,
+    arrays: tuple[Array | None, ...],
+    params: tuple[Any, ...],
+    rows: bool = False,
+    samples: bool = False,
 ) -> Array:
     """``fn(xp, *arrays, *params)`` for an elementwise ``fn`` of same-shaped arrays (entries may be None).
 
     With ``rows=True``, ``fn`` may also reduce along the last axis (a softmax): the blocks are then whole rows of
-    the last axis, each row in one block. Large C-contiguous NumPy operands go block by block (see the module
-    note); anything else is one call. The result has the operands' shape.
+    the last axis, each row in one block. With ``samples=True`` it may reduce along any axis but the first (a
+    softmax over a segmentation map's classes): the blocks are then whole samples in their own shape (one sample
+    per block when a sample is larger than a block). Large C-contiguous NumPy operands go block by block (see the
+    module note); anything else is one call. The result has the operands' shape.
 
     Example:
         >>> import numpy as np
@@ -39,18 +46,22 @@ def blocked(
     """
     ref = next(a for a in arrays if a is not None)
     n = ref.size
-    width = ref.shape[-1] if rows and ref.ndim else 1
+    if samples:
+        width = n // ref.shape[0] if ref.ndim > 1 and ref.shape[0] > 1 else n
+    else:
+        width = ref.shape[-1] if rows and ref.ndim else 1
     if (
         xp is not np
         or n < 4 * BLOCK
-        or width > BLOCK
+        or (width > BLOCK and not samples)
+        or width == n
         or not all(a is None or (a.shape == ref.shape and a.flags.c_contiguous) for a in arrays)
     ):
         return fn(xp, *arrays, *params)
-    units = n // width  # rows (or elements)
-    shape2 = (units, width) if rows else (units,)
+    units = n // width  # samples, rows or elements
+    shape2 = tuple(ref.shape) if samples else (units, width) if rows else (units,)
     flats = [None if a is None else a.reshape(shape2) for a in arrays]
-    nblocks = -(-units // (BLOCK // width))
+    nblocks = -(-units // max(1, BLOCK // width))
     size = -(-units // nblocks)  # equal blocks (no small ragged tail: size-dependent paths inside fn agree)
 
     def block(k: int) -> Array:

@@ -1,21 +1,17 @@
-"""Loss functions. ``cross_entropy``, ``nll_loss`` and the binary cross-entropies are fused kernels with hand-written
-backward passes (numerically stable for logits of any magnitude); the others are compositions of differentiable
-Variable operations."""
+"""Loss functions. ``cross_entropy`` and ``nll_loss`` are fused kernels with hand-written backward passes
+(numerically stable for logits of any magnitude; the binary cross-entropies live in ``_loss_binary``); the others are
+compositions of differentiable Variable operations."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-import numpy as np
-
 import taeda.tensor as tt
 from taeda.autograd import Variable, once_differentiable
 from taeda.nn.functional._activation import logsigmoid
 from taeda.nn.functional._argcheck import raise_if_not_tensor
 from taeda.nn.functional._distance import check_triplet_dims, pairwise_distance
-from taeda.nn.functional._double import composite_backward, wants_graph
-from taeda.nn.functional._kern_elementwise import blocked
 from taeda.nn.functional._util import (
     _REDUCTIONS,
     Array,
@@ -25,14 +21,14 @@ from taeda.nn.functional._util import (
     check_reduction,
     data_of,
     legacy_reduction,
-    reduce,
-    sum_to,
+    weighted,
+)
+from taeda.nn.functional._util import (
+    reduce as reduce_loss,  # (the losses take a legacy argument named reduce)
 )
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = [
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
     "cosine_embedding_loss",
     "cross_entropy",
     "gaussian_nll_loss",
@@ -571,234 +567,6 @@ def nll_loss(
     return out
 
 
-# ----------------------------------------------------------------------------------- binary cross-entropy
-class BCE(Kernel):
-    """Elementwise binary cross-entropy of probabilities, with logs clamped at -100 (as PyTorch)."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Tensor, y: Tensor) -> Tensor:
-        xp = x.device.xp
-        a, t = x.array, y.array
-        if bool(((a < 0) | (a > 1)).any()):
-            raise RuntimeError("all elements of input should be between 0 and 1")
-        with _errstate(xp):
-            log_x = xp.maximum(xp.log(a), -100)
-            log_1mx = xp.maximum(xp.log1p(-a), -100)
-        ctx.save_for_backward(x, y)
-        ctx.logs = (log_x, log_1mx)
-        return as_tensor(-(t * log_x + (1 - t) * log_1mx))
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> tuple[Any, Any]:
-        if wants_graph(g):  # create_graph=True: the same formulas with Variable operations
-            xv, yv = ctx.saved_tensors
-            need = ctx.needs_input_grad
-            gxv = g * (xv - yv) / ((1 - xv) * xv).clamp(min=1e-12) if need[0] else None
-            gtv = g * ((1 - xv).log().clamp(min=-100) - xv.log().clamp(min=-100)) if need[1] else None
-            return gxv, gtv
-        out: tuple[Any, Any] = BCE._array_backward(ctx, g)
-        return out
-
-    @staticmethod
-    @once_differentiable
-    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, y = ctx.saved_tensors
-        xp = x.device.xp
-        a, t, ga = x.array, y.array, g.array
-        gx = gt = None
-        if ctx.needs_input_grad[0]:
-            gx = as_tensor(ga * (a - t) / xp.maximum((1 - a) * a, 1e-12))
-        if ctx.needs_input_grad[1]:
-            log_x, log_1mx = ctx.logs
-            gt = as_tensor(ga * (log_1mx - log_x))
-        return gx, gt
-
-
-class _errstate:
-    def __init__(self, xp: Any) -> None:
-        import numpy as np
-
-        self._ctx = np.errstate(divide="ignore", invalid="ignore") if xp is np else None
-
-    def __enter__(self) -> None:
-        if self._ctx is not None:
-            self._ctx.__enter__()
-
-    def __exit__(self, *args: Any) -> None:
-        if self._ctx is not None:
-            self._ctx.__exit__(*args)
-
-
-class BCEWithLogits(Kernel):
-    """Elementwise ``-[pw·y·log σ(x) + (1-y)·log(1-σ(x))]`` in the overflow-free form."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Tensor, y: Tensor, pos_weight: Tensor | None) -> Tensor:
-        xp = x.device.xp
-        a, t = x.array, y.array
-        ctx.save_for_backward(x, y, pos_weight)
-        if pos_weight is None and _bce_blocks_ok(xp, a, t):
-            return as_tensor(blocked(_bce_logits_block, xp, (a, t), ()))
-        sp_neg = xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a)))  # softplus(-x)
-        if pos_weight is not None:
-            lw = (pos_weight.array - 1) * t + 1
-            loss = (1 - t) * a + lw * sp_neg
-        else:
-            loss = (1 - t) * a + sp_neg
-        ctx.sp_neg = sp_neg
-        return as_tensor(loss.astype(a.dtype, copy=False))
-
-    @staticmethod
-    def backward(ctx: Any, g: Any) -> tuple[Any, ...]:
-        if wants_graph(g):  # create_graph=True: re-derived from the loss written with Variable operations
-            return composite_backward(ctx.needs_input_grad, ctx.saved_tensors, (g,), _bce_logits_composite)
-        out: tuple[Any, ...] = BCEWithLogits._array_backward(ctx, g)
-        return out
-
-    @staticmethod
-    @once_differentiable
-    def _array_backward(ctx: Any, g: Tensor) -> tuple[Tensor | None, ...]:
-        x, y, pw = ctx.saved_tensors
-        xp = x.device.xp
-        a, t, ga = x.array, y.array, g.array
-        need = ctx.needs_input_grad
-        if pw is None and need[0] and not need[1] and _bce_blocks_ok(xp, a, t):
-            if ga.shape == a.shape and ga.flags.c_contiguous and ga.dtype == a.dtype:
-                return as_tensor(blocked(_bce_logits_grad_block, xp, (a, t, ga), (None,))), None, None
-            if ga.size == 1 or (ga.ndim and not any(ga.strides)):  # the mean's or sum's uniform gradient
-                scale = float(ga.reshape(-1)[0])
-                return as_tensor(blocked(_bce_logits_grad_block, xp, (a, t, None), (scale,))), None, None
-        sig = xp.tanh(a * 0.5)
-        sig += 1
-        sig *= 0.5
-        gx = gt = gpw = None
-        if pw is None:
-            if need[0]:
-                gx = as_tensor(ga * (sig - t))
-            if need[1]:
-                gt = as_tensor(-ga * a)
-        else:
-            pwa = pw.array
-            if need[0]:
-                lw = (pwa - 1) * t + 1
-                gx = as_tensor((ga * (lw * sig - pwa * t)).astype(a.dtype, copy=False))
-            if need[1]:
-                gt = as_tensor((ga * ((pwa - 1) * ctx.sp_neg - a)).astype(a.dtype, copy=False))
-            if need[2]:
-                gpw = as_tensor(sum_to(ga * t * ctx.sp_neg, tuple(pwa.shape)).astype(pwa.dtype, copy=False))
-        return gx, gt, gpw
-
-
-def _bce_blocks_ok(xp: Any, a: Array, t: Array) -> bool:
-    """Whether ``BCEWithLogits`` without ``pos_weight`` takes the blocked kernels: float32/64 NumPy logits and a
-    target of the same shape, dtype and C order."""
-    return (
-        xp is np
-        and a.dtype in (np.float32, np.float64)
-        and t.dtype == a.dtype
-        and a.shape == t.shape
-        and a.ndim > 0
-        and a.flags.c_contiguous
-        and t.flags.c_contiguous
-    )
-
-
-def _bce_logits_block(xp: Any, a: Array, t: Array) -> Array:
-    """``(1 - t)·x + softplus(-x)`` on one block, every step in place: softplus(-x) = log1p(exp(-|x|)) - min(x, 0).
-
-    NOTE: whole-array NumPy expressions made ten passes and as many input-sized temporaries (and ``maximum``
-    against a scalar is one of NumPy 2.4's slow loops); blocked on two threads (``_kern_elementwise``) the loss of
-    (4096, 1000) logits, forward and backward, went from 18 to about 9 ms.
-    """
-    r = np.abs(a)
-    np.negative(r, out=r)
-    np.exp(r, out=r)
-    np.log1p(r, out=r)
-    r -= np.clip(a, None, 0)
-    r += a
-    r -= t * a
-    return r
-
-
-def _bce_logits_grad_block(xp: Any, a: Array, t: Array, g: Array | None, scale: float | None) -> Array:
-    """``g·(σ(x) - t)`` on one block (``g`` an array, or the uniform ``scale``)."""
-    s = np.negative(a)
-    with np.errstate(over="ignore"):
-        np.exp(s, out=s)
-    s += 1
-    np.reciprocal(s, out=s)
-    s -= t
-    if g is not None:
-        s *= g
-    elif scale != 1.0:
-        s *= scale
-    return s
-
-
-def _bce_logits_composite(x: Variable, t: Any, pw: Any) -> Variable:
-    """``BCEWithLogits``'s forward with Variable operations: (1 - t)·x + lw·softplus(-x), lw = (pw - 1)·t + 1."""
-    sp_neg = -logsigmoid(x)
-    lw = sp_neg if pw is None else ((pw - 1) * t + 1) * sp_neg
-    out: Variable = (1 - t) * x + lw
-    return out
-
-
-def _weighted(loss: Variable, weight: TensorLike | None) -> Variable:
-    return loss if weight is None else loss * weight
-
-
-def binary_cross_entropy(
-    input: TensorLike,
-    target: TensorLike,
-    weight: TensorLike | None = None,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-) -> Variable:
-    """Binary cross-entropy between probabilities ``input`` and ``target`` (logs clamped at -100).
-
-    Example::
-
-        >>> F.binary_cross_entropy(torch_sigmoid_output, labels.float())
-    """
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(
-            f"Using a target size ({tuple(target.shape)}) that is different to the input size "
-            f"({tuple(input.shape)}) is deprecated. Please ensure they have the same size."
-        )
-    loss: Variable = BCE.apply(input, target)
-    return _reduce_checked(_weighted(loss, weight), reduction)
-
-
-def binary_cross_entropy_with_logits(
-    input: TensorLike,
-    target: TensorLike,
-    weight: TensorLike | None = None,
-    size_average: bool | None = None,
-    reduce: bool | None = None,
-    reduction: str = "mean",
-    pos_weight: TensorLike | None = None,
-) -> Variable:
-    """Sigmoid + binary cross-entropy in one stable step; ``pos_weight`` weighs positive examples per class.
-
-    Example::
-
-        >>> F.binary_cross_entropy_with_logits(logits, labels, pos_weight=tt.tensor([3.0]))
-    """
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_reduction(reduction)
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Target size ({tuple(target.shape)}) must be the same as input size ({tuple(input.shape)})")
-    loss: Variable = BCEWithLogits.apply(input, target, pos_weight)
-    return _reduce_checked(_weighted(loss, weight), reduction)
-
-
-def _reduce_checked(loss: Variable, reduction: str) -> Variable:
-    return reduce(loss, reduction)
-
-
 # ------------------------------------------------------------------------------------- regression losses
 def _pair(input: TensorLike, target: TensorLike) -> Variable:
     return as_var(input) - target
@@ -815,7 +583,7 @@ def mse_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
     d = _pair(input, target)
-    return _reduce_checked(d * d, reduction)
+    return reduce_loss(d * d, reduction)
 
 
 def l1_loss(
@@ -828,7 +596,7 @@ def l1_loss(
     """Mean absolute error ``|input - target|``. Example: ``F.l1_loss(y, t, reduction="sum")``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
-    return _reduce_checked(_pair(input, target).abs(), reduction)
+    return reduce_loss(_pair(input, target).abs(), reduction)
 
 
 def smooth_l1_loss(
@@ -846,9 +614,9 @@ def smooth_l1_loss(
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     d = _pair(input, target).abs()
     if beta == 0.0:
-        return _reduce_checked(d, reduction)
+        return reduce_loss(d, reduction)
     loss = tt.where(data_of(d) < beta, d * d * (0.5 / beta), d - 0.5 * beta)
-    return _reduce_checked(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def huber_loss(
@@ -860,7 +628,7 @@ def huber_loss(
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = _pair(input, target).abs()
     loss = tt.where(data_of(d) < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
-    return _reduce_checked(_weighted(loss, weight), reduction)
+    return reduce_loss(weighted(loss, weight), reduction)
 
 
 def kl_div(
@@ -896,7 +664,7 @@ def kl_div(
         n = input.shape[0] if input.ndim else 1
         out: Variable = loss.sum() / n
         return out
-    return _reduce_checked(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def poisson_nll_loss(
@@ -921,7 +689,7 @@ def poisson_nll_loss(
         safe = tt.where(big, target, tt.ones_like(td))
         stirling = safe * safe.log() - safe + (safe * (2 * math.pi)).log() * 0.5
         loss = loss + tt.where(big, stirling, tt.zeros_like(td))
-    return _reduce_checked(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def gaussian_nll_loss(
@@ -959,7 +727,7 @@ def gaussian_nll_loss(
     loss = (v.log() + d * d / v) * 0.5
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
-    return _reduce_checked(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 # ----------------------------------------------------------------------------------------- margin losses
@@ -990,7 +758,7 @@ def cosine_embedding_loss(
     zeros = cos * 0
     pos = tt.where(t == 1, 1 - cos, zeros)
     neg = tt.where(t == -1, (cos - margin).clamp(min=0), zeros)
-    return _reduce_checked(pos + neg, reduction)
+    return reduce_loss(pos + neg, reduction)
 
 
 def margin_ranking_loss(
@@ -1006,7 +774,7 @@ def margin_ranking_loss(
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
     loss = ((as_var(input1) - input2) * (-as_var(target)) + margin).clamp(min=0)
-    return _reduce_checked(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def hinge_embedding_loss(
@@ -1025,7 +793,7 @@ def hinge_embedding_loss(
     zeros = x * 0
     margin_part = tt.where(t != 1, (margin - x).clamp(min=0), zeros)
     self_part = tt.where(t != -1, x, zeros)
-    return _reduce_checked(margin_part + self_part, reduction)
+    return reduce_loss(margin_part + self_part, reduction)
 
 
 def soft_margin_loss(
@@ -1038,7 +806,7 @@ def soft_margin_loss(
     """log(1 + exp(-target·input)). Example: ``F.soft_margin_loss(x, y)``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
-    return _reduce_checked(-logsigmoid(as_var(input) * target), reduction)
+    return reduce_loss(-logsigmoid(as_var(input) * target), reduction)
 
 
 def triplet_margin_loss(
@@ -1070,7 +838,7 @@ def triplet_margin_loss(
         d_swap = pairwise_distance(positive, negative, p, eps)
         d_neg = tt.where(data_of(d_swap) < data_of(d_neg), d_swap, d_neg)
     loss = (d_pos - d_neg + margin).clamp(min=0)
-    return _reduce_checked(loss, reduction)
+    return reduce_loss(loss, reduction)
 
 
 def multilabel_soft_margin_loss(
@@ -1091,4 +859,4 @@ def multilabel_soft_margin_loss(
         loss = loss * weight
     c = input.shape[-1]
     per_sample = loss.sum(x.ndim - 1) / c
-    return _reduce_checked(per_sample, reduction)
+    return reduce_loss(per_sample, reduction)

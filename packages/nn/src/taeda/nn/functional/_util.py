@@ -39,6 +39,11 @@ def xp_of(x: TensorLike) -> Any:
     return (x.data if isinstance(x, Variable) else x).device.xp
 
 
+def weighted(loss: Variable, weight: TensorLike | None) -> Variable:
+    """``loss * weight``, or ``loss`` when there is no weight (the losses' elementwise ``weight`` argument)."""
+    return loss if weight is None else loss * weight
+
+
 def where(xp: Any, c: Array, x: Any, y: Any) -> Array:
     """``xp.where(c, x, y)`` on arrays (or numbers), in the dtype of the array operands, for nn's kernels.
 
