@@ -78,6 +78,7 @@ def test_conv2d_forward_matches_direct_loop(stride: Any, padding: Any, dilation:
 
 def test_conv2d_matches_scipy_correlate() -> None:
     import scipy.signal as signal  # SciPy comes with taeda-tensor: no skip
+
     x = rng.standard_normal((1, 1, 12, 10))
     w = rng.standard_normal((1, 1, 4, 3))
     y = F.conv2d(V(x), V(w)).data.numpy()
