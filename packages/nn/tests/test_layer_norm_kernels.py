@@ -109,7 +109,7 @@ def test_non_contiguous_input_and_gradcheck() -> None:
 
 def test_kernel_blocks_and_halves_directly() -> None:
     # rows per block for width 1000 is 131: 300 rows cross block edges inside each thread's half
-    assert _kern_rownorm._rows_per_block(1000) == 131
+    assert _kern_rownorm._samples_per_block(1000, 1) == 131
     x = RNG.standard_normal((300, 1000)).astype(np.float32)
     y, mean, rstd = _kern_rownorm.rownorm_forward(np, x, None, None, 1e-5)
     np.testing.assert_allclose(mean[:, 0], x.mean(1), rtol=1e-5, atol=1e-6)

@@ -109,13 +109,15 @@ class Normalize(Kernel):
             ctx.rstd = rstd.reshape(1, -1, 1)
             ctx.chn = (x3, mean, True)
             return as_tensor(y3.reshape(x.shape))
-        if _rownorm_ok(xp, x, w, b, norm_shape, axes, stats, running):
-            # layer norm on NumPy floats: blocked two-thread kernels (see _kern_rownorm)
-            wa = None if w is None else w.array.reshape(-1)
-            ba = None if b is None else b.array.reshape(-1)
-            x2 = _np.ascontiguousarray(x.array.reshape(norm_shape))
-            y2, mean2, ctx.rstd = rownorm_forward(xp, x2, wa, ba, eps)
-            ctx.rows = (x2, mean2)  # x̂ is recomputed in backward from the input (as PyTorch keeps mean/rstd)
+        groups = _rownorm_groups(xp, x, w, b, norm_shape, axes, pshape, stats, running)
+        if groups:
+            # layer, group and instance norm on NumPy floats: blocked two-thread row kernels (see _kern_rownorm)
+            rows = (math.prod(norm_shape[:-1]), norm_shape[-1])
+            wa = None if w is None else _per_group(w.array, groups, rows[1])
+            ba = None if b is None else _per_group(b.array, groups, rows[1])
+            x2 = _np.ascontiguousarray(x.array.reshape(rows))
+            y2, mean2, ctx.rstd = rownorm_forward(xp, x2, wa, ba, eps, groups)
+            ctx.rows = (x2, mean2, groups, wa)  # x̂ is recomputed in backward from the input (as PyTorch does)
             return as_tensor(y2.reshape(x.shape))
         xa = x.array.reshape(norm_shape)
         if stats is None:
@@ -217,20 +219,22 @@ def _normalize_backward(ctx: Any, gy: Tensor) -> tuple[Tensor | None, ...]:
     xp = gy.device.xp
     gx = gw = gb = None
     if ctx.rows is not None:
+        x2, mean2, groups, wa = ctx.rows
         gx2, gw2, gb2 = rownorm_backward(
             xp,
-            _np.ascontiguousarray(ga.reshape(norm_shape)),
-            ctx.rows[0],
-            ctx.rows[1],
+            _np.ascontiguousarray(ga.reshape(x2.shape)),
+            x2,
+            mean2,
             ctx.rstd,
-            None if w is None else w.array.reshape(-1),
+            wa,
             (need_x, need_w and w is not None, need_b and b is not None),
             ga.shape,
+            groups,
         )
         return (
             None if gx2 is None else as_tensor(gx2),
-            None if gw2 is None or w is None else as_tensor(gw2.reshape(w.shape)),
-            None if gb2 is None or b is None else as_tensor(gb2.reshape(b.shape)),
+            None if gw2 is None or w is None else as_tensor(_channel_sums(gw2, w.shape)),
+            None if gb2 is None or b is None else as_tensor(_channel_sums(gb2, b.shape)),
             *([None] * 6),
         )
     if ctx.chn is not None:
@@ -304,16 +308,51 @@ def _batch_norm_backward(ctx: Any, xp: Any, ga: Array, w: Tensor | None, b: Tens
     return gx, gw, gb, None, None, None, None, None, None
 
 
-def _rownorm_ok(
-    xp: Any, x: Tensor, w: Tensor | None, b: Tensor | None, norm_shape: Ints, axes: Ints, stats: Any, running: Any
-) -> bool:
-    """Whether ``Normalize`` is a layer norm the blocked row kernels take: batch statistics over the last axis of
-    a 2-D view, parameters per column, float32/64 NumPy data, nothing empty."""
-    if stats is not None or running is not None or axes != (1,) or len(norm_shape) != 2 or xp is not _np:
-        return False
+def _rownorm_groups(
+    xp: Any,
+    x: Tensor,
+    w: Tensor | None,
+    b: Tensor | None,
+    norm_shape: Ints,
+    axes: Ints,
+    pshape: Ints,
+    stats: Any,
+    running: Any,
+) -> int:
+    """The ``groups`` with which the blocked row kernels take ``Normalize``, or 0 when they do not: batch
+    statistics over the last axis of the view, float32/64 NumPy data, nothing empty, and either a layer norm
+    (a 2-D view, parameters per column: 1 group) or a group/instance norm ((N, G, L) over axis 2, parameters per
+    channel, whole channels per group: G groups)."""
+    if stats is not None or running is not None or xp is not _np or axes != (len(norm_shape) - 1,):
+        return 0
     if x.array.dtype not in _ROWNORM_DTYPES or x.array.size == 0:
-        return False
-    return all(t is None or (t.array.size == norm_shape[1] and t.array.dtype == x.array.dtype) for t in (w, b))
+        return 0
+    if len(norm_shape) == 2:
+        groups, width = 1, norm_shape[1]
+    elif len(norm_shape) == 3:
+        groups, width = norm_shape[1], math.prod(pshape)
+        per_channel = len(pshape) >= 2 and pshape[0] == 1 and math.prod(pshape[2:]) == 1
+        if not per_channel or width % groups or (groups * norm_shape[2]) % width:
+            return 0
+    else:
+        return 0
+    ok = all(t is None or (t.array.size == width and t.array.dtype == x.array.dtype) for t in (w, b))
+    return groups if ok else 0
+
+
+def _per_group(v: Array, groups: int, width: int) -> Array:
+    """A per-column (layer norm) or per-channel (group norm) parameter as the row kernels' (G, P) operand: each
+    channel's value repeated over its positions, contiguous, so the affine map is one long broadcast product."""
+    c = v.size
+    if c == groups * width:  # one value per column already (layer norm, or one position per channel)
+        return v.reshape(groups, width) if groups > 1 else v.reshape(-1)
+    return _np.ascontiguousarray(_np.broadcast_to(v.reshape(c, 1), (c, groups * width // c))).reshape(groups, width)
+
+
+def _channel_sums(s: Array, shape: Ints) -> Array:
+    """Row kernels' (G, P) parameter-gradient sums folded back to one value per channel, in the parameter's shape."""
+    c = math.prod(shape)
+    return s.reshape(shape) if s.size == c else s.reshape(c, -1).sum(1).reshape(shape)
 
 
 _ROWNORM_DTYPES = (_np.dtype(_np.float32), _np.dtype(_np.float64))
