@@ -1,5 +1,6 @@
 """Convolutions: ``conv1d/2d/3d`` and ``conv_transpose1d/2d`` as autograd Functions over ``_conv_kernels`` (one
-group, channels-last columns: the common case) and ``_kern_conv`` (grouped and channels-first geometries)."""
+group, channels-last columns: the common case), ``_kern_conv_cf`` (one group, channels-first columns),
+``_kern_depthwise`` and ``_kern_conv`` (the other grouped geometries)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from taeda.autograd import Function, Variable, once_differentiable
 from taeda.nn.functional._conv_kernels import fast_backward, fast_forward, fast_supported
 from taeda.nn.functional._double import wants_graph
 from taeda.nn.functional._kern_conv import ConvGeom, conv_backward, conv_forward, im2col
+from taeda.nn.functional._kern_conv_cf import cf_backward, cf_forward, cf_supported, keeps_columns
 from taeda.nn.functional._kern_depthwise import depthwise_backward, depthwise_forward, depthwise_supported
 from taeda.nn.functional._kern_runtime import give
 from taeda.nn.functional._util import TensorLike
@@ -54,6 +56,8 @@ def _forward(x: Any, w: Any, b: Any | None, g: ConvGeom, keep_cols: bool) -> tup
         return fast_forward(x, w, b, g), None  # its backward rebuilds the columns (cheaper than keeping them)
     if depthwise_supported(g, x):
         return depthwise_forward(x, w, b, g), None
+    if cf_supported(g) and not (keep_cols and keeps_columns(g, x.dtype.itemsize)):
+        return cf_forward(x, w, b, g), None  # chunked: its backward rebuilds the columns too
     return conv_forward(x, w, b, g, keep_cols)
 
 
@@ -65,7 +69,10 @@ def _backward(
         return fast_backward(gy, x, w, g, need_x, need_w, need_b)
     if depthwise_supported(g, gy) and cols is None and (x is not None or not need_w):
         return depthwise_backward(gy, x, w, g, need_x, need_w, need_b)
-    dx, dw = conv_backward(gy, x, w, cols, g, need_x, need_w) if need_x or need_w else (None, None)
+    if cf_supported(g) and cols is None and (x is not None or not need_w):
+        dx, dw = cf_backward(gy, x, w, g, need_x, need_w)
+    else:
+        dx, dw = conv_backward(gy, x, w, cols, g, need_x, need_w) if need_x or need_w else (None, None)
     db = gy.sum(axis=(0, *range(2, gy.ndim))) if need_b else None
     return dx, dw, db
 
@@ -221,7 +228,7 @@ class ConvTransposeNd(Function):
             dxa, cols = _forward(ga, w.array, None, g, keep_cols=bool(need_w))
             dx = as_tensor(dxa)
         if need_w:
-            if cols is None and not fast_supported(g):
+            if cols is None and not fast_supported(g) and not cf_supported(g):
                 cols = im2col(ga, g)
             # the weight gradient of the convolution whose input gradient this is: its "input" is ga
             _, dwa, _ = _backward(x.array, ga, w.array, cols, g, False, True, False)
