@@ -143,6 +143,10 @@ def _cholesky(a: Any, upper: bool = False, **kw: Any) -> Any:
     return L.Cholesky.apply(a, upper)
 
 
+def _vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    return (x if dtype is None else x.to(dtype)).norm(ord, dim, keepdim)
+
+
 _SPECIAL: dict[str, Callable[..., Any]] = {
     "cat": _cat,
     "concat": _cat,
@@ -178,6 +182,7 @@ _SPECIAL: dict[str, Callable[..., Any]] = {
     "slogdet": lambda a, **kw: L.Slogdet.apply(a),
     "linalg.solve": lambda a, b, **kw: L.Solve.apply(a, b),
     "linalg.cholesky": _cholesky,
+    "linalg.vector_norm": _vector_norm,
     "cholesky": _cholesky,
     "polygamma": lambda n, input, **kw: U.Polygamma.apply(n, input),
     "linalg.matmul": lambda a, b, **kw: L.Matmul.apply(a, b, "matmul"),

@@ -182,8 +182,14 @@ class Atan2(_Binary):
     uses_a = "ab"
     uses_b = "ab"
     f = staticmethod(lambda a, b: a.atan2(b) if isinstance(a, _Tensor) else tt.atan2(tt.tensor(a), b))
-    da = staticmethod(lambda g, a, b, y: g * b / (a * a + b * b))
-    db = staticmethod(lambda g, a, b, y: g * -a / (a * a + b * b))
+    da = staticmethod(lambda g, a, b, y: g * b / _atan2_den(a, b))
+    db = staticmethod(lambda g, a, b, y: g * -a / _atan2_den(a, b))
+
+
+def _atan2_den(a: Any, b: Any) -> Any:
+    """``a * a + b * b``, infinite where both are 0: the gradient of ``atan2(0, 0)`` is 0 (PyTorch), not NaN."""
+    d = a * a + b * b
+    return d.masked_fill(d == 0, math.inf)
 
 
 def _share(g: Any, a: Any, b: Any, first_wins: bool) -> Any:
@@ -256,12 +262,12 @@ class Clamp(BuiltinFunction):
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, None, None]:
         (a,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        if lo is None:
-            out = a > hi
+        if lo is None:  # written so that NaN is outside the bounds too (no gradient, as PyTorch)
+            out = ~(a <= hi)
         elif hi is None:
-            out = a < lo
+            out = ~(a >= lo)
         else:
-            out = (a < lo) | (a > hi)
+            out = ~((a >= lo) & (a <= hi))
         return g.masked_fill(out, 0), None, None
 
 

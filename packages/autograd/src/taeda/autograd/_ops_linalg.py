@@ -70,6 +70,9 @@ class Inv(BuiltinFunction):
 
 
 class Det(BuiltinFunction):
+    """``det``; its gradient is the cofactor matrix, also at a singular matrix (where PyTorch 2.13 returns zeros and
+    taeda raised ``LinAlgError``); that case is not differentiable twice."""
+
     @staticmethod
     def forward(ctx: Any, a: Any) -> Any:
         y = tt.linalg.det(a)
@@ -79,7 +82,23 @@ class Det(BuiltinFunction):
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> Any:
         a, y = ctx.saved_tensors
-        return (g * y).unsqueeze(-1).unsqueeze(-1) * tt.linalg.inv(a).mT
+        try:
+            return (g * y).unsqueeze(-1).unsqueeze(-1) * tt.linalg.inv(a).mT
+        except tt.linalg.LinAlgError:  # a singular matrix still has a gradient, the cofactor matrix (PyTorch)
+            if not isinstance(a, tt.Tensor):
+                raise
+            return g.unsqueeze(-1).unsqueeze(-1) * _cofactor(a)
+
+
+def _cofactor(a: Any) -> Any:
+    """``det(A) * inv(A).mT``, also for a singular ``A``: with ``A = U diag(s) Vh`` it is
+    ``det(U) det(Vh) U diag(p) Vh``, where ``p[i]`` is the product of the singular values other than ``s[i]``."""
+    u, s, vh = tuple(tt.linalg.svd(a))
+    one = tt.ones_like(s[..., :1])
+    below = tt.cat([one, s[..., :-1].cumprod(-1)], -1)  # products of s[j] for j < i and for j > i
+    above = tt.cat([one, s.flip(-1)[..., :-1].cumprod(-1)], -1).flip(-1)
+    sign = tt.linalg.det(u) * tt.linalg.det(vh)
+    return sign.unsqueeze(-1).unsqueeze(-1) * (u * (below * above).unsqueeze(-2)) @ vh
 
 
 class Slogdet(BuiltinFunction):

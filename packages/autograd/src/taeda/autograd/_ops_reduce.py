@@ -1,13 +1,14 @@
 """Reductions (``dim``/``keepdim``), cumulative ops and the value-with-index selections (max/min along a dim,
 sort, topk, kthvalue, median, mode).
 
-Ties: ``max()``/``min()``/``amax``/``amin`` split the gradient evenly between tied elements (PyTorch's rule);
-the forms that return indices send it to the returned index only. Sum's backward broadcasts the incoming gradient
-(a zero-copy ``expand``) instead of multiplying by a tensor of ones.
+Ties: ``max()``/``min()``/``median()``/``amax``/``amin`` split the gradient evenly between tied elements
+(PyTorch's rule); the forms that return indices send it to the returned index only. Sum's backward broadcasts the
+incoming gradient (a zero-copy ``expand``) instead of multiplying by a tensor of ones.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from typing import Any
 
@@ -188,6 +189,23 @@ class Extreme(BuiltinFunction):
         return unreduce(g, shape, dims, keepdim) * mask / count, None, None, None
 
 
+class Spread(BuiltinFunction):
+    """``max()``, ``min()`` and ``median()`` without dim (PyTorch's ``evenly_distribute_backward``): the gradient
+    is split evenly between the elements equal to the result, or between the NaNs when the result is NaN."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, method: str) -> Any:
+        y = getattr(a, method)()
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: TensorLike) -> tuple[Any, None]:
+        a, y = ctx.saved_tensors
+        mask = (a.isnan() if y.isnan().item() else a == y).to(g.dtype)
+        return g * mask / mask.sum(), None
+
+
 def scatter_back(g: TensorLike, idx: Any, d: int, shape: tuple[int, ...], keepdim: bool) -> TensorLike:
     """Zeros of ``shape`` with ``g`` put at ``idx`` along ``d`` (the gradient of a selection by indices)."""
     if not keepdim and shape:
@@ -217,25 +235,55 @@ class SelectDim(BuiltinFunction):
         return scatter_back(g, idx, d, shape, keepdim), None, None, None, None
 
 
+def _var_info(a: Any, dim: Any, correction: float, keepdim: bool) -> tuple[Any, ...]:
+    """``(shape, dims, keepdim, n - correction)`` for ``var_backward``."""
+    shape = a.array.shape
+    dims = norm_dims(dim, len(shape))
+    count = 1
+    for i, s in enumerate(shape):
+        if dims is None or i in dims:
+            count *= s
+    return shape, dims, keepdim, count - correction
+
+
+def var_backward(g: TensorLike, a: TensorLike, info: tuple[Any, ...]) -> TensorLike:
+    """PyTorch's ``var_backward``: ``g * (a - mean) * 2 / (n - correction)``, with ``2 / 0`` infinite; over all
+    elements with ``n <= correction``, ``g`` times NaN where ``a`` equals its mean (inf * 0) and inf elsewhere."""
+    shape, dims, keepdim, denom = info
+    gk = unreduce(g, shape, dims, keepdim)
+    mean = a.mean() if dims is None else a.mean(dim=dims, keepdim=True)
+    if dims is None and denom <= 0:
+        return gk * tt.where(a == mean, math.nan, math.inf).to(a.dtype)
+    return gk * (a - mean) * (2.0 / denom if denom else math.inf)
+
+
 class Var(BuiltinFunction):
     @staticmethod
     def forward(ctx: Any, a: Any, dim: Any, correction: float, keepdim: bool) -> Any:
-        shape = a.array.shape
-        dims = norm_dims(dim, len(shape))
-        count = 1
-        for i, s in enumerate(shape):
-            if dims is None or i in dims:
-                count *= s
         ctx.save_for_backward(a)
-        ctx.info = (shape, dims, keepdim, count - correction)
-        return a.var(dim=dims, correction=correction, keepdim=keepdim)
+        ctx.info = info = _var_info(a, dim, correction, keepdim)
+        return a.var(dim=info[1], correction=correction, keepdim=keepdim)
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, None, None, None]:
         (a,) = ctx.saved_tensors
-        shape, dims, keepdim, denom = ctx.info
-        centred = a - (a.mean() if dims is None else a.mean(dim=dims, keepdim=True))
-        return unreduce(g, shape, dims, keepdim) * centred * (2.0 / denom), None, None, None
+        return var_backward(g, a, ctx.info), None, None, None
+
+
+class Std(BuiltinFunction):
+    """``std``: sqrt's gradient ``g / (2 std)`` is taken as 0 where std is 0 (PyTorch's ``std_backward``)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, dim: Any, correction: float, keepdim: bool) -> Any:
+        ctx.info = info = _var_info(a, dim, correction, keepdim)
+        y = a.var(dim=info[1], correction=correction, keepdim=keepdim).sqrt()
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: TensorLike) -> tuple[Any, None, None, None]:
+        a, y = ctx.saved_tensors
+        return var_backward((g / (2 * y)).masked_fill(y == 0, 0), a, ctx.info), None, None, None
 
 
 class Norm(BuiltinFunction):

@@ -197,18 +197,19 @@ class Cat(BuiltinFunction):
     def forward(ctx: Any, dim: int, *tensors: Any) -> Any:
         y = tt.cat(list(tensors), dim)
         d = dim % max(y.array.ndim, 1)
-        ctx.info = (d, [t.array.shape[d] if t.array.ndim > d else 0 for t in tensors])
+        ctx.info = (d, [t.array.shape[d] if t.array.ndim > d else 0 for t in tensors], [t.array.shape for t in tensors])
         return y
 
     @staticmethod
     def backward(ctx: Any, g: TensorLike) -> tuple[Any, ...]:
-        d, sizes = ctx.info
+        d, sizes, shapes = ctx.info
         out: list[Any] = [None]
         start = 0
         lead = (slice(None),) * d
-        for n, need in zip(sizes, ctx.needs_input_grad[1:]):
+        for n, shape, need in zip(sizes, shapes, ctx.needs_input_grad[1:]):
             if need:
-                out.append(g[(*lead, slice(start, start + n))])
+                gi = g[(*lead, slice(start, start + n))]
+                out.append(gi if gi.shape == shape else gi.reshape(shape))  # a skipped 1-D empty input: (0,)
             else:
                 out.append(None)
             start += n

@@ -391,21 +391,21 @@ class VariableOps(InplaceOps):
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         if dim is None:
-            return R.Extreme.apply(self, None, False, True)
+            return R.Spread.apply(self, "max")
         if not isinstance(dim, int):
             return self.maximum(dim)
         return self._select_dim("max", dim, keepdim, dim, keepdim)
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
         if dim is None:
-            return R.Extreme.apply(self, None, False, False)
+            return R.Spread.apply(self, "min")
         if not isinstance(dim, int):
             return self.minimum(dim)
         return self._select_dim("min", dim, keepdim, dim, keepdim)
 
     def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
         if dim is None:
-            return self.reshape(-1)._select_dim("median", 0, False, 0, False).values
+            return R.Spread.apply(self, "median")
         return self._select_dim("median", dim, keepdim, dim, keepdim)
 
     def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
@@ -449,7 +449,11 @@ class VariableOps(InplaceOps):
         return R.Var.apply(self, dim, c, keepdim)  # type: ignore[no-any-return]
 
     def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Variable:
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        if isinstance(unbiased, bool) or unbiased is None:
+            c = correction if correction is not None else (0 if unbiased is False else 1)
+        else:  # as in var
+            c = 1 if correction is None else correction
+        return R.Std.apply(self, dim, c, keepdim)  # type: ignore[no-any-return]
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Variable:
         return R.Norm.apply(self, p, dim, keepdim)  # type: ignore[no-any-return]

@@ -65,6 +65,23 @@ def _check_numpy_dtype(arr: np.ndarray[Any, Any]) -> None:
         )
 
 
+def _check_fits(value: Any, dt: np.dtype[Any]) -> None:
+    """PyTorch refuses Python numbers that overflow an integer dtype (NaN, inf, 300 as uint8), where NumPy's cast
+    wraps them or gives INT_MIN; an unsigned dtype takes negatives down to ``-max`` (they wrap, as in PyTorch)."""
+    if dt.kind not in "iu" or not isinstance(value, (int, float, np.ndarray)):
+        return
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf" or not arr.size:
+        return
+    info = np.iinfo(dt)
+    lo = -int(info.max) if dt.kind == "u" else int(info.min)
+    if not np.isfinite(arr).all() or arr.min() < lo or arr.max() > info.max:
+        raise RuntimeError(f"value cannot be converted to type {dt} without overflow")
+
+
+_INT64_MAX = (1 << 63) - 1
+
+
 def _infer(data: Any, default_dtypes: bool = True) -> Any:
     """An ndarray for ``data`` with PyTorch's dtype inference (Python floats -> default dtype).
 
@@ -90,6 +107,8 @@ def _infer(data: Any, default_dtypes: bool = True) -> Any:
         elif arr.dtype.kind == "c":
             arr = arr.astype(_dt.complex128 if _dt.default_float() == _dt.float64 else _dt.complex64, copy=False)
         elif arr.dtype.kind in "iu":
+            if arr.dtype.kind == "u" and arr.size and int(arr.max()) > _INT64_MAX:  # Python ints from 2**63 up
+                raise ValueError("Overflow when unpacking long long")
             arr = arr.astype(_dt.int64, copy=False)
     return arr
 
@@ -115,6 +134,8 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if dtype is not None:
         dt = _dt.to_dtype(dtype)
         if arr.dtype != dt:
+            if not (hasattr(data, "dtype") or hasattr(data, "__array__")):  # Python numbers
+                _check_fits(arr, dt)
             try:
                 arr = arr.astype(dt)
             except RuntimeWarning:  # an error-raising warnings filter: PyTorch casts to inf silently
@@ -227,7 +248,9 @@ def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None) -
         ([7, 7], dtype('float32'))
     """
     shape = parse_size(size if isinstance(size, (tuple, list)) else (size,))
-    return _wrap(_dev(device).xp.full(shape, fill_value, dtype=_fill_dtype(fill_value, dtype)))
+    dt = _fill_dtype(fill_value, dtype)
+    _check_fits(fill_value, dt)
+    return _wrap(_dev(device).xp.full(shape, fill_value, dtype=dt))
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None) -> Tensor:
@@ -355,4 +378,5 @@ def full_like(input: Any, fill_value: Any, *, dtype: Any = None, device: Any = N
         [3.0, 3.0]
     """
     shape, dt, dev = _like(input, dtype, device)
+    _check_fits(fill_value, dt)
     return _wrap(dev.xp.full(shape, fill_value, dtype=dt))

@@ -398,6 +398,8 @@ xor = _binop(operator.xor, _INTEGRAL)
 rxor = _rbinop(operator.xor, _INTEGRAL)
 lshift = _binop(operator.lshift, _INTEGRAL)
 rshift = _binop(operator.rshift, _INTEGRAL)
+rlshift = _rbinop(operator.lshift, _INTEGRAL)
+rrshift = _rbinop(operator.rshift, _INTEGRAL)
 
 
 def rpow(self: Tensor, other: Any) -> Tensor:
@@ -476,6 +478,8 @@ def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor
     rt = _result_type(self, b)
     if mode == _TO_FLOAT and rt.kind in "biu":
         rt = _default_float()
+    elif mode == _INTEGRAL and rt.kind not in "biu":
+        raise RuntimeError(f"{ifn.__name__} is only supported for integer and bool tensors")
     if _dt.category(rt) > _dt.category(a.dtype):
         raise RuntimeError(
             f"result type {_dt.torch_name(rt)} can't be cast to the desired output type {_dt.torch_name(a.dtype)}"
@@ -484,6 +488,10 @@ def _inplace(self: Tensor, ifn: Any, other: Any, mode: int = _PROMOTE) -> Tensor
         r = ifn(a, b)
     except RuntimeWarning:
         r = _redo_quietly(ifn, a, b)
+    except (TypeError, OverflowError):  # uint8 += int8 tensor, uint8 *= -1: NumPy refuses the cast, PyTorch wraps
+        if rt.kind not in "biu" or a.dtype.kind not in "iu":
+            raise
+        r = ifn(a.astype(rt), np.array(b).astype(rt) if isinstance(b, int) else b)  # written back below
     except ValueError as e:
         if "read-only" in str(e):
             raise RuntimeError(
@@ -538,6 +546,8 @@ def imod(self: Tensor, other: Any) -> Tensor:
 
 def ipow(self: Tensor, other: Any) -> Tensor:
     """``self **= other``."""
+    if type(other) is int and other < 0 and self._array.dtype.kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     return _inplace(self, operator.ipow, other)
 
 
@@ -554,6 +564,16 @@ def ior(self: Tensor, other: Any) -> Tensor:
 def ixor(self: Tensor, other: Any) -> Tensor:
     """``self ^= other``."""
     return _inplace(self, operator.ixor, other, _INTEGRAL)
+
+
+def ilshift(self: Tensor, other: Any) -> Tensor:
+    """``self <<= other``."""
+    return _inplace(self, operator.ilshift, other, _INTEGRAL)
+
+
+def irshift(self: Tensor, other: Any) -> Tensor:
+    """``self >>= other``."""
+    return _inplace(self, operator.irshift, other, _INTEGRAL)
 
 
 def imatmul(self: Tensor, other: Any) -> Tensor:

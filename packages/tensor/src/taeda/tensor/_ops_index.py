@@ -117,7 +117,9 @@ def masked_fill_inplace(t: Tensor, mask: Any, value: Any) -> None:
     m = _bool_mask(mask, "masked_fill_")
     try:
         xp_of(a).copyto(a, _fill_value(value, "masked_fill_"), casting="unsafe", where=m)
-    except ValueError:
+    except ValueError as e:
+        if "read-only" in str(e):
+            setitem(t, ..., a)  # an expanded (read-only) view: raises PyTorch's error
         raise RuntimeError(
             f"The size of tensor a ({list(a.shape)}) must match the size of mask ({list(m.shape)}): the mask must "
             "broadcast to the tensor's shape"

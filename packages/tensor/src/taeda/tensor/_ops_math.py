@@ -262,8 +262,10 @@ multiply = mul
 
 
 def _trunc_div(a: Any, b: Any) -> Any:
-    xp = xp_of(a if hasattr(a, "shape") else b)
-    a_arr, b_arr = xp.asarray(a), xp.asarray(b)
+    arr = a if hasattr(a, "shape") else b
+    xp = xp_of(arr)
+    # a Python scalar takes the promoted dtype of the array (a 0-d int64/float64 array would widen the result)
+    a_arr, b_arr = xp.asarray(a, dtype=arr.dtype), xp.asarray(b, dtype=arr.dtype)
     if a_arr.dtype.kind in "fc" or b_arr.dtype.kind in "fc":
         return xp.trunc(a_arr / b_arr)
     q = a_arr // b_arr
@@ -373,6 +375,8 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     if type(exponent) is int and exponent == 2 and type(input) is Tensor and input._array.dtype.kind in "fiuc":
         a = input._array
         return write_out(_wrap_r(a * a), out)
+    if type(exponent) is int and exponent < 0 and isinstance(input, Tensor) and input._array.dtype.kind in "biu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")  # not wrapped to uint8's range
     try:
         r = _bin(operator.pow, input, exponent, _PROMOTE, "pow")
         rt = _dt.result_type(unwrap(input), unwrap(exponent))
@@ -843,7 +847,11 @@ def _frac(xp: ModuleType, a: Any) -> Any:
 
 
 def _sign(xp: ModuleType, a: Any) -> Any:
-    return a.copy() if a.dtype.kind == "b" else xp.sign(a)
+    if a.dtype.kind == "b":
+        return a.copy()
+    if a.dtype.kind == "f":
+        return xp.where(xp.isnan(a), 0, xp.sign(a))  # sign(NaN) is 0 in PyTorch (NaN in NumPy)
+    return xp.sign(a)
 
 
 def _abs(xp: ModuleType, a: Any) -> Any:

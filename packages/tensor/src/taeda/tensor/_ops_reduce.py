@@ -388,9 +388,11 @@ def _var_impl(input: Any, dim: Any, unbiased: Any, keepdim: bool, correction: An
     axis = _axis(dim, a.ndim)
     xp = xp_of(a)
     n = a.size if axis is None else math.prod(a.shape[d] for d in (axis if isinstance(axis, tuple) else (axis,)))
-    if n - ddof <= 0:
-        shape = xp.mean(a, axis=axis, keepdims=keepdim).shape if a.size else ()
-        return xp.full(shape, math.nan, dtype=a.dtype)
+    if n - ddof <= 0:  # PyTorch divides the sum of squares by max(0, n - correction): inf, or nan for 0 / 0
+        if n == 0:
+            return xp.full(xp.sum(a, axis=axis, keepdims=keepdim).shape, math.nan, dtype=a.real.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a.var(axis=axis, keepdims=keepdim) / 0
     return a.var(axis=axis, ddof=ddof, keepdims=keepdim)
 
 
@@ -566,6 +568,9 @@ def _cum(input: Any, dim: int, dtype: Any, kind: str) -> Tensor:
     dt = _int_to_long(a, dtype)
     if a.ndim == 0:
         return _wrap(a.astype(dt if dt is not None else a.dtype))
+    if dt is None and a.dtype == _dt.float16:  # PyTorch accumulates half in float32 (in float16, 2048 + 1 is 2048)
+        acc = a.cumsum(axis=d, dtype=np.float32) if kind == "sum" else a.cumprod(axis=d, dtype=np.float32)
+        return _wrap_r(acc.astype(a.dtype))
     return _wrap_r(a.cumsum(axis=d, dtype=dt) if kind == "sum" else a.cumprod(axis=d, dtype=dt))
 
 
@@ -613,6 +618,8 @@ def _cumext(input: Any, dim: int, is_max: bool) -> ValuesIndices:
     shape[d] = n
     pos = xp.arange(n).reshape(shape)
     hit = a == vals
+    if a.dtype.kind in "fc":
+        hit |= xp.isnan(a)  # NaN propagates, its index moves to each new NaN (PyTorch)
     idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d)
     return ValuesIndices(_wrap_r(vals), _wrap_r(idx.astype(np.int64)))
 
@@ -700,8 +707,8 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False, *, axis: A
     if dim is None:
         if a.size == 0:
             return _wrap(xp.asarray(math.nan, dtype=a.dtype))
-        flat = xp.sort(a.reshape(-1))
-        return _wrap_r(flat[(flat.size - 1) // 2])
+        flat = xp.sort(a.reshape(-1))  # NaNs sort last: the median is NaN if there is one (PyTorch)
+        return _wrap_r(flat[-1 if a.dtype.kind in "fc" and xp.isnan(flat[-1]) else (flat.size - 1) // 2])
     d = norm_dim(dim, a.ndim)
     if a.ndim == 0:
         return ValuesIndices(_wrap(a.copy()), _wrap(xp.zeros((), np.int64)))
@@ -709,6 +716,9 @@ def median(input: Any, dim: int | None = None, keepdim: bool = False, *, axis: A
     order = xp.argsort(a, axis=d, kind="stable")
     k = (a.shape[d] - 1) // 2
     idx = xp.take(order, [k], axis=d)
+    if a.dtype.kind in "fc":  # a slice holding NaN has median NaN, at its first NaN (PyTorch)
+        nan = xp.isnan(a)
+        idx = xp.where(nan.any(axis=d, keepdims=True), xp.argmax(nan, axis=d, keepdims=True), idx)
     vals = xp.take_along_axis(a, idx, axis=d)
     if not keepdim:
         idx, vals = idx.squeeze(d), vals.squeeze(d)

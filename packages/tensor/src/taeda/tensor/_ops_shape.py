@@ -558,10 +558,15 @@ def roll(input: Any, shifts: Any, dims: Any = None) -> Tensor:
         [3, 1, 2]
     """
     a = _arr(input)
+    ns = len(shifts) if isinstance(shifts, (list, tuple)) else 1
+    nd = 0 if dims is None else len(dims) if isinstance(dims, (list, tuple)) else 1
+    if ns != max(nd, 1):  # NumPy would broadcast them (or add up the shifts of the flattened tensor)
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {ns}, dims:{nd}")
     if dims is None:
         return _wrap(xp_of(a).roll(a, shifts))
-    ds = norm_dims(dims, a.ndim)
-    return _wrap(xp_of(a).roll(a, shifts, axis=ds if isinstance(dims, (list, tuple)) else ds[0]))
+    if not isinstance(dims, (list, tuple)):
+        return _wrap(xp_of(a).roll(a, shifts, axis=norm_dim(dims, a.ndim)))
+    return _wrap(xp_of(a).roll(a, shifts, axis=tuple(norm_dim(d, a.ndim) for d in dims)))  # a repeated dim rolls twice
 
 
 @taeda_function
@@ -694,8 +699,8 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Te
     if isinstance(ios, Tensor):
         ios = ios.tolist()
     if isinstance(ios, (list, tuple)):
+        # each piece is the slice between two neighbouring indices (empty where they decrease), as in PyTorch
         bounds = [0] + [min(max(int(i) if i >= 0 else int(i) + n, 0), n) for i in ios] + [n]
-        bounds = [max(b, bounds[k - 1]) if k else b for k, b in enumerate(bounds)]
     else:
         k = int(ios)
         if k <= 0:

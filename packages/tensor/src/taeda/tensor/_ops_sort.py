@@ -85,7 +85,9 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
         return ValuesIndices(_wrap(a.copy()), _wrap(xp.zeros((), np.int64)))
     # an order-reversing key without overflow: ~a for bool and integers, -a for floats
     key = (~a if a.dtype.kind in "biu" else -a) if largest else a
-    if k < n and n > 64:
+    if largest and a.dtype.kind in "fc" and xp.isnan(a).any():  # NaN is the largest (PyTorch): -a sorts it last
+        idx = xp.take(_order(a, d, True, True), xp.arange(k), axis=d)
+    elif k < n and n > 64:
         part = xp.argpartition(key, k - 1, axis=d) if k else xp.take(xp.argsort(key, axis=d), [], axis=d)
         part = xp.take(part, xp.arange(k), axis=d)
         sub = xp.take_along_axis(key, part, axis=d)

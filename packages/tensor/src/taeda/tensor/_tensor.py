@@ -344,14 +344,19 @@ class Tensor(TensorMethods):
         value: builtins.float | builtins.int | builtins.bool = a.item()
         return value
 
+    def _one(self) -> builtins.float | builtins.int | builtins.bool:
+        if self._array.size != 1:  # float(t), int(t), complex(t): PyTorch's ValueError (item() raises RuntimeError)
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> builtins.float:
-        return float(self.item())
+        return float(self._one())
 
     def __int__(self) -> builtins.int:
-        return int(self.item())
+        return int(self._one())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._one())
 
     def __index__(self) -> builtins.int:
         if self._array.dtype.kind not in "biu" or self._array.size != 1:
@@ -548,6 +553,8 @@ class Tensor(TensorMethods):
     __rxor__ = _op.rxor
     __lshift__ = _op.lshift
     __rshift__ = _op.rshift
+    __rlshift__ = _op.rlshift
+    __rrshift__ = _op.rrshift
     __eq__ = _op.eq  # type: ignore[assignment]
     __ne__ = _op.ne  # type: ignore[assignment]
     __lt__ = _op.lt
@@ -564,6 +571,8 @@ class Tensor(TensorMethods):
     __iand__ = _op.iand
     __ior__ = _op.ior
     __ixor__ = _op.ixor
+    __ilshift__ = _op.ilshift
+    __irshift__ = _op.irshift
     __imatmul__ = _op.imatmul
 
     # ----------------------------------------------------------------- indexing
@@ -685,13 +694,21 @@ class Tensor(TensorMethods):
 
     # ----------------------------------------------------------------- in-place methods
     def zero_(self) -> Tensor:
-        self._array[...] = 0
+        try:
+            self._array[...] = 0
+        except ValueError:  # an expanded (read-only) view: setitem raises PyTorch's error
+            _ix.setitem(self, ..., 0)
         _bump(self)
         return self
 
     def fill_(self, value: Any) -> Tensor:
         v = value._array if isinstance(value, Tensor) else value
-        self._array[...] = v
+        if getattr(v, "ndim", 0):
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {v.ndim} dimensions.")
+        try:
+            self._array[...] = v
+        except ValueError:  # an expanded (read-only) view: setitem raises PyTorch's error
+            _ix.setitem(self, ..., v)
         _bump(self)
         return self
 
