@@ -282,3 +282,10 @@ def test_matches_torch(name: str, fn: Callable[[Any, Any], Any]) -> None:
     for w, g in zip(want if isinstance(want, list) else [want], got if isinstance(got, list) else [got], strict=True):
         assert g.dtype == w.dtype and g.shape == w.shape, name
         assert _same(g, w), name
+
+
+def test_T_of_more_than_two_dims_reverses_them_with_a_warning() -> None:
+    x = tt.arange(24).reshape(2, 3, 4)
+    with pytest.warns(UserWarning, match="deprecated"):
+        y = x.T
+    assert y.shape == (4, 3, 2) and y[3, 2, 1].item() == x[1, 2, 3].item()

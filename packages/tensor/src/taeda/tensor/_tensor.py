@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import warnings
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any, NamedTuple, overload
@@ -661,9 +662,13 @@ class Tensor(TensorMethods):
     @property
     def T(self) -> Tensor:
         a = self._array
-        if a.ndim > 2:
-            raise RuntimeError(
-                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is not supported."
+        if a.ndim > 2:  # PyTorch 2.13 warns and reverses the dimensions, as NumPy does
+            warnings.warn(
+                "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+                "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+                "`x.permute(*range(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+                UserWarning,
+                stacklevel=2,
             )
         return _view(a.T, self)
 
