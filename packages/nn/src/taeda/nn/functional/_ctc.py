@@ -65,6 +65,8 @@ class CTC(Kernel):
             end1 = alpha[last, rows, lens - 1]
             end2 = xp.where(lens > 1, alpha[last, rows, xp.maximum(lens - 2, 0)], neg)
             nll = -xp.logaddexp(end1, end2)
+            # no frame (input length 0; ``last`` -1 read the final frame): only the empty target is possible
+            nll = xp.where(in_lens == 0, xp.where(tgt_lens == 0, 0.0, xp.inf), nll).astype(lp.dtype, copy=False)
             # beta, started at each sequence's own last frame
             beta = xp.full((steps, batch, width), neg, dtype=lp.dtype)
             pos = xp.arange(width)[None, :]
@@ -168,8 +170,10 @@ def ctc_loss(
             f"ctc_loss: expected input_lengths and target_lengths of size {batch}, got {in_lens.shape[0]} and "
             f"{tgt_lens.shape[0]}"
         )
-    if bool((in_lens > steps).any()) or bool((in_lens < 1).any()):
-        raise RuntimeError(f"ctc_loss: input_lengths must be in [1, {steps}], got {in_lens.tolist()}")
+    if steps == 0:
+        raise RuntimeError("ctc_loss: log_probs tensor must not be empty")
+    if bool((in_lens > steps).any()) or bool((in_lens < 0).any()):
+        raise RuntimeError(f"ctc_loss: input_lengths must be in [0, {steps}], got {in_lens.tolist()}")
     t = data_of(targets).array.astype(xp.int64)
     if unbatched or t.ndim == 1:
         smax = int(tgt_lens.max()) if batch else 0

@@ -9,6 +9,7 @@ import numpy as np
 import taeda.tensor as tt
 from taeda.autograd import Variable
 from taeda.nn.functional._double import composite_backward, wants_graph
+from taeda.nn.functional._pdist import _safe_root
 from taeda.nn.functional._util import Kernel, TensorLike, as_var, data_of
 from taeda.tensor import Tensor, as_tensor
 
@@ -16,16 +17,30 @@ __all__ = ["cosine_similarity", "normalize", "one_hot", "pairwise_distance"]
 
 
 def _pnorm(d: Variable, p: float, dim: int, keepdim: bool) -> Variable:
+    """The p-norm of ``d`` along ``dim``, with PyTorch's norm gradient: 0 where the norm is 0 (and, for ``p < 1``,
+    where a coordinate is 0), not ``0 * inf = NaN``."""
     if p == 2:
-        out: Variable = (d * d).sum(dim, keepdim=keepdim).sqrt()
+        out: Variable = _root((d * d).sum(dim, keepdim=keepdim), 2.0)
     elif p == 1:
         out = d.abs().sum(dim, keepdim=keepdim)
     elif p == float("inf"):
         out = d.abs().amax(dim, keepdim=keepdim)
     elif p == 0:
         out = d.sum(dim, keepdim=keepdim) * 0 + (data_of(d) != 0).to(d.dtype).sum(dim, keepdim=keepdim)
+    elif p < 1:
+        a = d.abs()
+        z = data_of(a) == 0
+        out = _root(tt.where(z, 0.0, tt.where(z, 1.0, a) ** p).sum(dim, keepdim=keepdim), p)
     else:
-        out = (d.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+        out = _root((d.abs() ** p).sum(dim, keepdim=keepdim), p)
+    return out
+
+
+def _root(s: Variable, p: float) -> Variable:
+    """``s ** (1 / p)``; where some ``s`` is 0, with gradient 0 there (``_safe_root``: two more passes)."""
+    if bool((data_of(s) == 0).any()):
+        return _safe_root(s, p)
+    out: Variable = s.sqrt() if p == 2 else s ** (1.0 / p)
     return out
 
 
@@ -59,8 +74,16 @@ def cosine_similarity(x1: TensorLike, x2: TensorLike, dim: int = 1, eps: float =
         >>> F.cosine_similarity(a, b, dim=-1)
     """
     a, b = as_var(x1), as_var(x2)
-    na = (a * a).sum(dim, keepdim=True).sqrt().clamp(min=eps)
-    nb = (b * b).sum(dim, keepdim=True).sqrt().clamp(min=eps)
+    shape = tuple(tt.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
+    if tuple(a.shape) != shape:  # the norms are those of the broadcast vectors (as PyTorch)
+        a = a.broadcast_to(shape)
+    if tuple(b.shape) != shape:
+        b = b.broadcast_to(shape)
+    na, nb = _pnorm(a, 2, dim, True), _pnorm(b, 2, dim, True)
+    # NOTE: PyTorch clamps the norms to eps in place under no_grad: the value is clamped but the gradient still flows
+    # through the unclamped norm. ``n + (clamp(n) - n)`` (a constant offset) does the same.
+    na = na + (data_of(na).clamp(min=eps) - data_of(na))
+    nb = nb + (data_of(nb).clamp(min=eps) - data_of(nb))
     out: Variable = ((a / na) * (b / nb)).sum(dim)
     return out
 

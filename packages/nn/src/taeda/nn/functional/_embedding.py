@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import taeda.tensor as tt
@@ -51,7 +52,7 @@ def _scatter(ga: Array, idx_nd: Array, wshape: tuple[int, ...], padding_idx: int
     """The weight gradient: rows of ``ga`` summed into their indices' rows."""
     xp = as_tensor(ga).device.xp
     idx = idx_nd.reshape(-1)
-    rows = ga.reshape(idx.shape[0], -1)
+    rows = ga.reshape(idx.shape[0], math.prod(wshape[1:]))  # (no -1: there may be no lookups)
     gw = xp.zeros((wshape[0], rows.shape[1]), dtype=ga.dtype)
     if scale:
         counts = xp.bincount(idx, minlength=wshape[0])
@@ -109,7 +110,7 @@ def _renorm(weight: Tensor, idx: Any, max_norm: float, norm_type: float) -> None
     a = weight.array
     rows = xp.unique(idx.reshape(-1))
     sel = a[rows]
-    norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
+    norms = xp.linalg.norm(sel, ord=norm_type, axis=1)  # (any p, inf and 0 included, as PyTorch's norm)
     over = norms > max_norm
     if bool(over.any()):
         scale = (max_norm / (norms[over] + 1e-7)).astype(a.dtype)
@@ -189,6 +190,8 @@ def embedding_bag(
             f"embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for "
             f"mode='sum' (got mode='{mode}'). Please open a feature request on GitHub."
         )
+    if scale_grad_by_freq and mode == "max":
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
     idx = data_of(input)
     xp = idx.device.xp
     a = idx.array
@@ -203,6 +206,11 @@ def embedding_bag(
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
         off = data_of(offsets).array.astype(xp.int64)
+        if off.size and int(off[0]) != 0:
+            raise RuntimeError(
+                "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0. "
+                f"However, got {int(off[0])}"
+            )
         ends = xp.concatenate([off[1:], xp.asarray([a.shape[0]], dtype=xp.int64)])
         if include_last_offset:
             off, ends = off[:-1], ends[:-1]
@@ -222,7 +230,12 @@ def embedding_bag(
     if padding_idx is not None:
         pad = _norm_padding_idx(padding_idx, weight.shape[0])
         present = present & (grid != pad)
-    emb = embedding(tt.as_tensor(grid), weight, None, max_norm, norm_type, scale_grad_by_freq)
+    if scale_grad_by_freq and a.ndim == 1:
+        # NOTE: the (bags, length) grid repeats input[0] past each bag's end (masked out below); counted there, those
+        # fillers would shrink input[0]'s gradient. The frequencies are those of the input's own indices.
+        emb = embedding(idx, weight, None, max_norm, norm_type, True)[tt.as_tensor(flat)]
+    else:
+        emb = embedding(tt.as_tensor(grid), weight, None, max_norm, norm_type, scale_grad_by_freq)
     mask = tt.as_tensor(present[..., None].astype(emb.dtype))
     if psw is not None:
         emb = emb * psw.unsqueeze(-1)

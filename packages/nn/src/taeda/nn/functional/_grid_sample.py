@@ -65,8 +65,8 @@ class GridSample(Function):
         xa, ga = x.array, grid.array
         n, c, h, w = xa.shape
         ho, wo = ga.shape[1:3]
-        px, dpx = _source(xp, ga[..., 0].reshape(n, -1), w, padding_mode, align_corners)
-        py, dpy = _source(xp, ga[..., 1].reshape(n, -1), h, padding_mode, align_corners)
+        px, dpx = _source(xp, ga[..., 0].reshape(n, ho * wo), w, padding_mode, align_corners)
+        py, dpy = _source(xp, ga[..., 1].reshape(n, ho * wo), h, padding_mode, align_corners)
         flat = xa.reshape(n, c, h * w)
         corners = []
         if mode == "nearest":
@@ -117,7 +117,7 @@ class GridSample(Function):
         xp = gy.device.xp
         mode, xshape, gshape = ctx.meta
         n, c, h, w = xshape
-        g3 = gy.array.reshape(n, c, -1)
+        g3 = gy.array.reshape(n, c, gshape[1] * gshape[2])
         gx = ggrid = None
         if need_x:
             acc: Array = None
@@ -154,10 +154,10 @@ def _sample_graph(ctx: Any, x: Variable, grid: Variable) -> Variable:
         px, dpx, py, dpy = ctx.src
         xp = x.data.device.xp
         ga = grid.data.array
-        gx, gy = ga[..., 0].reshape(n, -1), ga[..., 1].reshape(n, -1)
+        gx, gy = ga[..., 0].reshape(n, ho * wo), ga[..., 1].reshape(n, ho * wo)
         # the coordinate as a Variable: value px, slope dpx in the grid (constant within the piece)
-        pxv = grid[..., 0].reshape(n, -1) * _const(dpx) + _const(px - xp.floor(px) - dpx * gx)
-        pyv = grid[..., 1].reshape(n, -1) * _const(dpy) + _const(py - xp.floor(py) - dpy * gy)
+        pxv = grid[..., 0].reshape(n, ho * wo) * _const(dpx) + _const(px - xp.floor(px) - dpx * gx)
+        pyv = grid[..., 1].reshape(n, ho * wo) * _const(dpy) + _const(py - xp.floor(py) - dpy * gy)
         weights = [(1 - pxv) * (1 - pyv), pxv * (1 - pyv), (1 - pxv) * pyv, pxv * pyv]
         for (idx, valid, _, _), wt in zip(ctx.corners, weights):
             term = _gather(flat, idx, valid, c) * wt.unsqueeze(1)
@@ -245,14 +245,14 @@ class AffineGrid(Function):
             return None, None, None
         if wants_graph(gg):  # linear in theta: the same product as a differentiable matmul
             base = _const(ctx.base[0])  # (HW, 3)
-            return gg.reshape(gg.shape[0], -1, 2).transpose(1, 2) @ base, None, None
+            return gg.reshape(gg.shape[0], base.shape[0], 2).transpose(1, 2) @ base, None, None
         return AffineGrid._backward_arrays(ctx, gg)  # type: ignore[no-any-return]
 
     @staticmethod
     @once_differentiable
     def _backward_arrays(ctx: Any, gg: Tensor) -> tuple[Tensor | None, None, None]:
         xp = gg.device.xp
-        g2 = gg.array.reshape(gg.shape[0], -1, 2)
+        g2 = gg.array.reshape(gg.shape[0], ctx.base.shape[1], 2)  # (N, HW, 2), N may be 0
         return as_tensor(xp.matmul(g2.transpose(0, 2, 1), ctx.base)), None, None
 
 

@@ -55,7 +55,7 @@ def _to_rows(a: Array) -> Array:
     if a.ndim == 2:
         return a
     c = a.shape[1]
-    return a.reshape(a.shape[0], c, -1).transpose(0, 2, 1).reshape(-1, c)
+    return a.reshape(a.shape[0], c, math.prod(a.shape[2:])).transpose(0, 2, 1).reshape(-1, c)
 
 
 def _from_rows(d: Array, shape: tuple[int, ...]) -> Array:
@@ -64,7 +64,7 @@ def _from_rows(d: Array, shape: tuple[int, ...]) -> Array:
     if len(shape) == 2:
         return d
     n, c = shape[0], shape[1]
-    return d.reshape(n, -1, c).transpose(0, 2, 1).reshape(shape)
+    return d.reshape(n, math.prod(shape[2:]), c).transpose(0, 2, 1).reshape(shape)
 
 
 def _check_target_shape(input_shape: tuple[int, ...], target_shape: tuple[int, ...]) -> None:
@@ -182,7 +182,7 @@ class CrossEntropy(Kernel):
             return as_tensor(loss_rows.reshape(tshape).astype(a.dtype, copy=False))
         total = loss_rows.sum()
         if reduction == "mean":
-            total = total / denom
+            total = total / denom if denom else total * math.nan  # nothing counted: NaN, without a warning
         return as_tensor(xp.asarray(total, dtype=a.dtype))
 
     @staticmethod
@@ -245,7 +245,7 @@ class CrossEntropy(Kernel):
         if ctx.reduction == "none":
             scale = ga.reshape(-1, 1)
         elif ctx.reduction == "mean":
-            scale = ga / ctx.denom
+            scale = _mean_scale(ga, ctx.denom)
         else:
             scale = ga
         gx = gt = None
@@ -288,9 +288,19 @@ def _ce_scale(g: Variable, ctx: Any) -> Variable:
     if ctx.reduction == "none":
         return g.reshape(-1, 1)
     if ctx.reduction == "mean":
-        out: Variable = g / float(ctx.denom)
+        out: Variable = _mean_scale(g, float(ctx.denom))
         return out
     return g
+
+
+def _mean_scale(g: Any, denom: Any) -> Any:
+    """The 'mean' reduction's incoming gradient per unit of weight: ``g / denom``.
+
+    NOTE: with no target counted (every one equal to ``ignore_index``) the denominator is 0 and the loss NaN, yet
+    PyTorch's gradient is 0 (ignored rows are never written); ``g / 0`` would make it NaN (0 * inf). The scale is 0
+    then (also where all counted targets have class weight 0, for which PyTorch's gradient is NaN).
+    """
+    return g / denom if denom else g * 0
 
 
 def _rows_var(x: Variable) -> Variable:
@@ -300,7 +310,7 @@ def _rows_var(x: Variable) -> Variable:
     if x.ndim == 2:
         return x
     c = x.shape[1]
-    return x.reshape(x.shape[0], c, -1).transpose(1, 2).reshape(-1, c)
+    return x.reshape(x.shape[0], c, math.prod(x.shape[2:])).transpose(1, 2).reshape(-1, c)
 
 
 def _rows_back_var(d: Variable, shape: tuple[int, ...]) -> Variable:
@@ -308,7 +318,7 @@ def _rows_back_var(d: Variable, shape: tuple[int, ...]) -> Variable:
     if len(shape) <= 2:
         return d.reshape(*shape)
     n, c = shape[0], shape[1]
-    return d.reshape(n, -1, c).transpose(1, 2).reshape(*shape)
+    return d.reshape(n, math.prod(shape[2:]), c).transpose(1, 2).reshape(*shape)
 
 
 class NLL(Kernel):
@@ -331,7 +341,7 @@ class NLL(Kernel):
             return as_tensor(loss_rows.reshape(tuple(target.shape)))
         total = loss_rows.sum()
         if reduction == "mean":
-            total = total / ctx.denom
+            total = total / ctx.denom if ctx.denom else total * math.nan
         return as_tensor(xp.asarray(total, dtype=a.dtype))
 
     @staticmethod
@@ -359,7 +369,7 @@ class NLL(Kernel):
         if ctx.reduction == "none":
             vals = -cls.wt * ga.reshape(-1)
         elif ctx.reduction == "mean":
-            vals = -cls.wt * (ga / ctx.denom)
+            vals = -cls.wt * _mean_scale(ga, ctx.denom)
         else:
             vals = -cls.wt * ga
         gx[cls.rows, cls.tc] = vals
@@ -462,7 +472,7 @@ def _ce_planes_backward(ctx: Any, ga: Array) -> tuple[Tensor | None, ...]:
         return None, None, None, None, None, None
     xp = tt.as_tensor(ctx.p).device.xp
     idx, wt = ctx.planes
-    scale = ga / ctx.denom if ctx.reduction == "mean" else ga
+    scale = _mean_scale(ga, ctx.denom) if ctx.reduction == "mean" else ga
     gx = ctx.p * scale
     if wt is None:
         hit = xp.take_along_axis(gx, idx, axis=1)
@@ -527,6 +537,7 @@ def cross_entropy(
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     try:
         # shapes and dtypes are checked by the kernel, on the arrays
+        target = _unbatched_target(input, target)
         out: Variable = CrossEntropy.apply(
             input, target, None if weight is None else data_of(weight), ignore_index, reduction, label_smoothing
         )
@@ -534,6 +545,13 @@ def cross_entropy(
         raise_if_not_tensor("cross_entropy_loss", ("input", "target", "weight"), (input, target, weight), 1)
         raise
     return out
+
+
+def _unbatched_target(input: TensorLike, target: TensorLike) -> TensorLike:
+    """PyTorch also takes a (1,) class index for an unbatched (C,) input (the loss is then a scalar, as for ())."""
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] == 1 and target.dtype.kind in "iu":
+        return target.reshape(())
+    return target
 
 
 def nll_loss(
@@ -558,6 +576,7 @@ def nll_loss(
     if target.dtype.kind not in "iu":
         raise RuntimeError(f"nll_loss: expected an integer target, got {target.dtype}")
     _ce_args(input, target, weight)
+    target = _unbatched_target(input, target)
     _check_target_shape(tuple(input.shape), tuple(target.shape))
     try:
         out: Variable = NLL.apply(input, target, None if weight is None else data_of(weight), ignore_index, reduction)
@@ -615,7 +634,10 @@ def smooth_l1_loss(
     d = _pair(input, target).abs()
     if beta == 0.0:
         return reduce_loss(d, reduction)
-    loss = tt.where(data_of(d) < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    # NOTE: the quadratic branch squares d clamped to beta: where it is not selected its gradient is 0 * d, which is
+    # NaN for an infinite d (PyTorch's gradient there is ±1).
+    q = d.clamp(max=beta)
+    loss = tt.where(data_of(d) < beta, q * q * (0.5 / beta), d - 0.5 * beta)
     return reduce_loss(loss, reduction)
 
 
@@ -627,7 +649,8 @@ def huber_loss(
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = _pair(input, target).abs()
-    loss = tt.where(data_of(d) < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    q = d.clamp(max=delta)  # (as in smooth_l1_loss: no 0 * inf = NaN gradient from the unselected branch)
+    loss = tt.where(data_of(d) < delta, q * q * 0.5, (d - 0.5 * delta) * delta)
     return reduce_loss(weighted(loss, weight), reduction)
 
 
@@ -658,7 +681,9 @@ def kl_div(
         td = data_of(t)
         pos = td > 0
         safe = tt.where(pos, t, tt.ones_like(td))
-        tlogt = tt.where(pos, t * safe.log(), tt.zeros_like(td))
+        # t·log t: 0 at t = 0 and NaN for t < 0 (PyTorch's xlogy), without taking the log of a negative number
+        off = tt.where(td == 0, tt.zeros_like(td), tt.full_like(td, math.nan))
+        tlogt = tt.where(pos, t * safe.log(), off)
         loss = tlogt - t * x
     if reduction == "batchmean":
         n = input.shape[0] if input.ndim else 1
@@ -715,8 +740,8 @@ def gaussian_nll_loss(
     if tuple(v.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(v.shape):
             v = v.unsqueeze(-1)
-        elif tuple(input.shape[:-1]) == tuple(v.shape[:-1]) and v.shape[-1] == 1:
-            pass
+        elif v.ndim == input.ndim and sum(k for n, k in zip(input.shape, v.shape) if n != k) == 1:
+            pass  # one dimension of size 1 broadcast (heteroscedastic across it), as PyTorch
         else:
             raise ValueError("var is of incorrect size")
     vd = data_of(v)

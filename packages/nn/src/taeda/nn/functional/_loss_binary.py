@@ -35,7 +35,7 @@ class BCE(Kernel):
     def forward(ctx: Any, x: Tensor, y: Tensor) -> Tensor:
         xp = x.device.xp
         a, t = x.array, y.array
-        if bool(((a < 0) | (a > 1)).any()):
+        if not bool(((a >= 0) & (a <= 1)).all()):  # NaN fails too, as in PyTorch
             raise RuntimeError("all elements of input should be between 0 and 1")
         with _errstate(xp):
             log_x = xp.maximum(xp.log(a), -100)

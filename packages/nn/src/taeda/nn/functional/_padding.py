@@ -1,4 +1,4 @@
-"""``pad``: constant (negative amounts crop), reflect, replicate and circular padding."""
+"""``pad``: constant, reflect, replicate and circular padding (negative amounts crop, in every mode)."""
 
 from __future__ import annotations
 
@@ -54,14 +54,16 @@ class ConstantPad(Function):
 
 
 def index_map(xp: Any, n: int, lo: int, hi: int, mode: str) -> Array:
-    """Source index of each padded position along one dimension."""
+    """Source index of each padded position along one dimension (negative amounts crop)."""
     j = xp.arange(-lo, n + hi)
     if mode == "reflect":
         j = xp.abs(j)
         return xp.where(j >= n, 2 * (n - 1) - j, j)
     if mode == "replicate":
         return xp.clip(j, 0, n - 1)
-    return j % n
+    # circular, as PyTorch: crop first, then wrap around what is left
+    c0, m = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+    return (xp.arange(-max(lo, 0), m + max(hi, 0)) % max(m, 1)) + c0
 
 
 def _gather(xp: Any, a: Array, maps: tuple[tuple[int, int, Array], ...]) -> Array:
@@ -72,14 +74,20 @@ def _gather(xp: Any, a: Array, maps: tuple[tuple[int, int, Array], ...]) -> Arra
     positions need an index; the rest is a shifted copy.
     """
     for axis, lo, idx in maps:
-        n = a.shape[axis]
+        s0, s1 = _interior(lo, a.shape[axis], idx.shape[0])
         out = xp.empty((*a.shape[:axis], idx.shape[0], *a.shape[axis + 1 :]), dtype=a.dtype)
         om, am = xp.moveaxis(out, axis, 0), xp.moveaxis(a, axis, 0)
-        om[lo : lo + n] = am
-        for p in (*range(lo), *range(lo + n, idx.shape[0])):
+        om[s0:s1] = am[s0 - lo : s1 - lo]
+        for p in (*range(s0), *range(s1, idx.shape[0])):
             om[p] = am[int(idx[p])]
         a = out
     return a
+
+
+def _interior(lo: int, n: int, m: int) -> tuple[int, int]:
+    """The output positions ``[s0, s1)`` (of ``m``) that copy input position ``p - lo`` (of ``n``) straight."""
+    s0 = max(lo, 0)
+    return s0, max(min(lo + n, m), s0)
 
 
 class IndexPad(Function):
@@ -110,10 +118,12 @@ def _scatter_back(xp: Any, g: Array, maps: tuple[tuple[int, int, Array], ...], i
     """The adjoint of the gathers in ``maps``: each padded position's value added back to its source position."""
     for axis, lo, idx in reversed(maps):
         n = in_shape[axis]
-        res = xp.empty((*g.shape[:axis], n, *g.shape[axis + 1 :]), dtype=g.dtype)
+        s0, s1 = _interior(lo, n, idx.shape[0])
+        new = xp.empty if s1 - s0 == n else xp.zeros  # cropped input positions get no gradient
+        res = new((*g.shape[:axis], n, *g.shape[axis + 1 :]), dtype=g.dtype)
         rm, gm = xp.moveaxis(res, axis, 0), xp.moveaxis(g, axis, 0)
-        rm[...] = gm[lo : lo + n]
-        for p in (*range(lo), *range(lo + n, idx.shape[0])):  # one slab per border position (see _gather)
+        rm[s0 - lo : s1 - lo] = gm[s0:s1]
+        for p in (*range(s0), *range(s1, idx.shape[0])):  # one slab per border position (see _gather)
             rm[int(idx[p])] += gm[p]
         g = res
     return g
@@ -140,8 +150,8 @@ class IndexPadAdjoint(Function):
 def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Variable:
     """Pad the last ``len(pad) // 2`` dimensions: ``pad = (left_last, right_last, left_2nd_last, ...)``.
 
-    Modes ``'constant'`` (with ``value``, default 0; negative amounts crop), ``'reflect'``, ``'replicate'`` and
-    ``'circular'``.
+    Modes ``'constant'`` (with ``value``, default 0), ``'reflect'``, ``'replicate'`` and ``'circular'``; negative
+    amounts crop (``'circular'`` crops first, then wraps around what is left, as PyTorch).
 
     Example::
 
@@ -180,14 +190,28 @@ def pad(input: TensorLike, pad: Sequence[int], mode: str = "constant", value: fl
     for axis in range(len(shape) - k, len(shape)):
         lo, hi = per_dim[axis]
         n = shape[axis]
-        if lo < 0 or hi < 0:
-            raise RuntimeError(f"{mode} padding does not accept negative amounts, got padding ({lo}, {hi})")
-        limit_ok = (lo < n and hi < n) if mode == "reflect" else (lo <= n and hi <= n) if mode == "circular" else n > 0
+        kept = n - max(-lo, 0) - max(-hi, 0)  # negative amounts crop (circular wraps around what is kept)
+        if mode == "reflect":
+            limit_ok = lo < n and hi < n
+        elif mode == "circular":
+            limit_ok = kept >= 0 and max(lo, 0) <= kept and max(hi, 0) <= kept
+        else:
+            limit_ok = n > 0
+        if not limit_ok and mode == "circular":
+            raise RuntimeError(
+                f"Padding value causes wrapping around more than once: padding ({lo}, {hi}) at dimension {axis} of "
+                f"input {list(shape)} (size {kept} after cropping)"
+            )
         if not limit_ok:
             what = "less than" if mode == "reflect" else "at most"
             raise RuntimeError(
                 f"Argument #4: Padding size should be {what} the corresponding input dimension, but got: padding "
                 f"({lo}, {hi}) at dimension {axis} of input {list(shape)}"
+            )
+        if (lo or hi) and mode != "circular" and n + lo + hi < 1:
+            raise RuntimeError(
+                f"input (size {n} at dimension {axis}) is too small for padding ({lo}, {hi}): the output size "
+                f"{n + lo + hi} is not positive"
             )
         if lo or hi:
             maps.append((axis, lo, index_map(xp, n, lo, hi, mode)))

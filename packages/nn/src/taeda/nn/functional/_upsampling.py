@@ -68,10 +68,19 @@ class SeparableT(Function):
 
 
 def nearest_matrix(xp: Any, n_in: int, n_out: int, scale: float | None, dtype: Any, exact: bool = False) -> Array:
-    """``(n_out, n_in)`` 0/1 matrix of PyTorch's ``nearest`` (``nearest-exact`` when ``exact``)."""
-    s = n_in / n_out if scale is None else 1.0 / scale
+    """``(n_out, n_in)`` 0/1 matrix of PyTorch's ``nearest`` (``nearest-exact`` when ``exact``).
+
+    NOTE: PyTorch's CPU kernel takes the step ``n_in / n_out`` in the input's precision (float for float32) and rounds
+    each source position to float32 before flooring it; exact float64 positions pick another pixel wherever the
+    position is a hair below an integer (30 -> 22: output 11 is at 14.999999999999998, PyTorch reads pixel 15).
+    """
+    op = xp.float64 if xp.dtype(dtype).itemsize >= 8 else xp.float32
+    s = float(op(n_in) / op(n_out) if scale is None else op(1.0 / scale))
     dst = xp.arange(n_out, dtype=xp.float64)
-    src = xp.floor((dst + 0.5) * s) if exact else xp.floor(dst * s)
+    if exact:  # PyTorch: floor(float(s * (i + 0.5) - 0.5) + 0.5)
+        src = xp.floor(((dst + 0.5) * s - 0.5).astype(xp.float32) + xp.float32(0.5))
+    else:
+        src = xp.floor((dst * s).astype(xp.float32))
     src = xp.minimum(src.astype(xp.int64), n_in - 1)
     m = xp.zeros((n_out, n_in), dtype=dtype)
     m[xp.arange(n_out), src] = 1
@@ -136,6 +145,8 @@ def interpolate(
         )
     if (size is None) == (scale_factor is None):
         raise ValueError("only one of size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
     spatial = tuple(input.shape[2:])
     scales: tuple[float | None, ...]
     if size is not None:
