@@ -167,7 +167,7 @@ def _leaky_fwd(xp: Any, a: Array, s: float) -> Array:
 
 Threshold = _make(
     "Threshold",
-    lambda xp, a, th, v: where(xp, a > th, a, xp.asarray(v, dtype=a.dtype)),
+    lambda xp, a, th, v: where(xp, a <= th, xp.asarray(v, dtype=a.dtype), a),  # NaN stays NaN, as in PyTorch
     lambda xp, a, y, g, th, v: g * (a > th),
     "x",
     lambda x, y, g, th, v: g * _mask(x.data > th, g),
@@ -318,9 +318,10 @@ Hardsigmoid = _make(
 Hardswish = _make(
     "Hardswish",
     lambda xp, a: a * xp.clip(a / 6 + 0.5, 0, 1),
-    lambda xp, a, y, g: where(xp, a < -3, 0, where(xp, a <= 3, g * (a / 3 + 0.5), g)).astype(a.dtype, copy=False),
+    # PyTorch's one-sided slopes at the kinks: 0 at x = -3, 1 at x = 3
+    lambda xp, a, y, g: where(xp, a <= -3, 0, where(xp, a < 3, g * (a / 3 + 0.5), g)).astype(a.dtype, copy=False),
     "x",
-    lambda x, y, g: g * (_mask((x.data >= -3) & (x.data <= 3), g) * (x / 3 + 0.5) + _mask(x.data > 3, g)),
+    lambda x, y, g: g * (_mask((x.data > -3) & (x.data < 3), g) * (x / 3 + 0.5) + _mask(x.data >= 3, g)),
 )
 
 
@@ -352,14 +353,14 @@ Softsign = _make(
 )
 Hardshrink = _make(
     "Hardshrink",
-    lambda xp, a, lam: where(xp, (a > lam) | (a < -lam), a, 0).astype(a.dtype, copy=False),
+    lambda xp, a, lam: where(xp, (a >= -lam) & (a <= lam), 0, a).astype(a.dtype, copy=False),  # NaN stays NaN
     lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
     "x",
     lambda x, y, g, lam: g * _mask((x.data > lam) | (x.data < -lam), g),
 )
 Softshrink = _make(
     "Softshrink",
-    lambda xp, a, lam: where(xp, a > lam, a - lam, where(xp, a < -lam, a + lam, 0)).astype(a.dtype, copy=False),
+    lambda xp, a, lam: where(xp, a > lam, a - lam, where(xp, a < -lam, a + lam, a - a)).astype(a.dtype, copy=False),
     lambda xp, a, y, g, lam: g * ((a > lam) | (a < -lam)),
     "x",
     lambda x, y, g, lam: g * _mask((x.data > lam) | (x.data < -lam), g),
@@ -567,6 +568,8 @@ def prelu(input: TensorLike, weight: TensorLike) -> Variable:
 
 def glu(input: TensorLike, dim: int = -1) -> Variable:
     """a * sigmoid(b) where a, b are the two halves of ``input`` along ``dim``. Example: ``F.glu(x)``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
     n = input.shape[dim]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} is size {n}")

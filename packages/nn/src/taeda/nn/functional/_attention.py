@@ -16,10 +16,13 @@ from taeda.tensor import Tensor
 __all__ = ["multi_head_attention_forward", "scaled_dot_product_attention"]
 
 
-def _mask_to_additive(mask: TensorLike | None, dtype: object, like: Tensor) -> Tensor | None:
-    """Boolean masks (True = may attend) become 0 / -inf; float masks are used as they are."""
+def _mask_to_additive(mask: TensorLike | None, dtype: object, like: Tensor) -> TensorLike | None:
+    """Boolean masks (True = may attend) become 0 / -inf; float masks are used as they are (one that requires grad
+    stays a Variable: a learnt additive bias gets its gradient, as in PyTorch)."""
     if mask is None:
         return None
+    if _learnt(mask):
+        return mask
     m = data_of(mask)
     if m.dtype.kind == "b":
         xp = m.device.xp
@@ -118,12 +121,15 @@ def multi_head_attention_forward(
 
         >>> out, w = F.multi_head_attention_forward(q, k, v, 8, 2, w_in, b_in, None, None, False, 0.0, w_o, b_o)
     """
-    unbatched = query.ndim == 2
+    unbatched = not _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    for mask, name in ((key_padding_mask, "key_padding_mask"), (attn_mask, "attn_mask")):
+        if mask is not None and data_of(mask).dtype.kind not in "bf":
+            raise AssertionError(f"only bool and floating types of {name} are supported")
     q_in, k_in, v_in = as_var(query), as_var(key), as_var(value)
     if unbatched:
         q_in, k_in, v_in = q_in.unsqueeze(1), k_in.unsqueeze(1), v_in.unsqueeze(1)
         if key_padding_mask is not None:
-            key_padding_mask = data_of(key_padding_mask).unsqueeze(0)
+            key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = q_in.shape
     src_len = k_in.shape[0]
     if embed_dim != embed_dim_to_check:
@@ -131,6 +137,18 @@ def multi_head_attention_forward(
     head_dim = embed_dim // num_heads
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight and tuple(k_in.shape[:2]) != tuple(v_in.shape[:2]):
+        raise AssertionError(
+            f"key's sequence and batch dims {_size(k_in.shape[:2])} do not match value's {_size(v_in.shape[:2])}"
+        )
+    if not use_separate_proj_weight and tuple(k_in.shape) != tuple(v_in.shape):
+        raise AssertionError(f"key shape {_size(k_in.shape)} does not match value shape {_size(v_in.shape)}")
+    if attn_mask is not None:
+        want = (tgt_len, src_len) if attn_mask.ndim == 2 else (bsz * num_heads, tgt_len, src_len)
+        if tuple(attn_mask.shape) != want:
+            raise RuntimeError(
+                f"The shape of the {attn_mask.ndim}D attn_mask is {_size(attn_mask.shape)}, but should be {want}."
+            )
     # projections
     if not use_separate_proj_weight:
         assert in_proj_weight is not None
@@ -151,6 +169,12 @@ def multi_head_attention_forward(
     if add_mask is not None and add_mask.ndim == 2:
         add_mask = add_mask.unsqueeze(0)
     kpm = None if key_padding_mask is None else _mask_to_additive(_invert_bool(key_padding_mask), None, data_of(q))
+    if (bias_k is None) != (bias_v is None):
+        raise AssertionError(
+            "bias_k is set but bias_v is None" if bias_v is None else "bias_v is set but bias_k is None"
+        )
+    if bias_k is not None and (static_k is not None or static_v is not None):
+        raise AssertionError(f"bias cannot be added to static {'key' if static_k is not None else 'value'}.")
     if bias_k is not None and bias_v is not None:
         k = _cat([k, as_var(bias_k).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
         v = _cat([v, as_var(bias_v).reshape(1, 1, embed_dim).expand(1, bsz, embed_dim)], 0)
@@ -160,8 +184,16 @@ def multi_head_attention_forward(
             kpm = tt.cat([kpm, tt.zeros(kpm.shape[0], 1, dtype=kpm.dtype)], -1)
     # (L, N, E) -> (N, H, L, D)
     q = q.reshape(tgt_len, bsz, num_heads, head_dim).permute(1, 2, 0, 3)
-    k = k.reshape(k.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
-    v = v.reshape(v.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+    k = (
+        k.reshape(k.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+        if static_k is None
+        else _static(static_k, "k", bsz, num_heads, head_dim)
+    )
+    v = (
+        v.reshape(v.shape[0], bsz, num_heads, head_dim).permute(1, 2, 0, 3)
+        if static_v is None
+        else _static(static_v, "v", bsz, num_heads, head_dim)
+    )
     if add_zero_attn:
         zk = tt.zeros(bsz, num_heads, 1, head_dim, dtype=q.dtype)
         k = _cat([k, zk], 2)
@@ -171,6 +203,10 @@ def multi_head_attention_forward(
         if kpm is not None:
             kpm = tt.cat([kpm, tt.zeros(kpm.shape[0], 1, dtype=kpm.dtype)], -1)
     src_len = k.shape[2]
+    if kpm is not None:
+        for i, n in enumerate((bsz, src_len)):
+            if kpm.shape[i] != n:
+                raise AssertionError(f"Expected key_padded_mask.shape[{i}] to be {n}, but got {kpm.shape[i]}")
     qd = data_of(q)
     if is_causal and add_mask is None:
         add_mask = _causal(tgt_len, src_len, qd).unsqueeze(0)
@@ -201,13 +237,70 @@ def multi_head_attention_forward(
     return out, weights
 
 
+def _static(t: TensorLike, name: str, bsz: int, num_heads: int, head_dim: int) -> Variable:
+    """A precomputed ``(N * H, S, D)`` key or value (``static_k``, ``static_v``) as ``(N, H, S, D)``."""
+    for i, n in ((0, bsz * num_heads), (2, head_dim)):
+        if t.shape[i] != n:
+            raise AssertionError(f"expecting static_{name}.size({i}) of {n}, but got {t.shape[i]}")
+    out: Variable = as_var(t).reshape(bsz, num_heads, t.shape[1], head_dim)
+    return out
+
+
+def _size(shape: Any) -> str:
+    return f"taeda.Size({list(shape)})"
+
+
+def _mha_shape_check(
+    query: TensorLike,
+    key: TensorLike,
+    value: TensorLike,
+    key_padding_mask: TensorLike | None,
+    attn_mask: TensorLike | None,
+    num_heads: int,
+) -> bool:
+    """PyTorch's ranks of the inputs and masks; returns whether the input is batched."""
+    if query.ndim not in (2, 3):
+        raise AssertionError(
+            f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query tensor"
+        )
+    batched = query.ndim == 3
+    what = "batched (3-D)" if batched else "unbatched (2-D)"
+    if key.ndim != query.ndim or value.ndim != query.ndim:
+        raise AssertionError(
+            f"For {what} `query`, expected `key` and `value` to be {query.ndim}-D but found {key.ndim}-D and "
+            f"{value.ndim}-D tensors respectively"
+        )
+    if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
+        raise AssertionError(
+            f"For {what} `query`, expected `key_padding_mask` to be `None` or {query.ndim - 1}-D but found "
+            f"{key_padding_mask.ndim}-D tensor instead"
+        )
+    if attn_mask is not None:
+        if attn_mask.ndim not in (2, 3):
+            raise AssertionError(
+                f"For {what} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found {attn_mask.ndim}-D "
+                "tensor instead"
+            )
+        want = (num_heads, query.shape[0], key.shape[0])
+        if not batched and attn_mask.ndim == 3 and tuple(attn_mask.shape) != want:
+            raise AssertionError(f"Expected `attn_mask` shape to be {want} but got {_size(attn_mask.shape)}")
+    return batched
+
+
 def _cat(parts: list[Any], dim: int) -> Variable:
     return cast(Variable, tt.cat(parts, dim))
 
 
-def _invert_bool(mask: TensorLike) -> Tensor:
+def _invert_bool(mask: TensorLike) -> TensorLike:
     """key_padding_mask marks positions to ignore with True (or additive floats); turn booleans into 'may attend'."""
+    if _learnt(mask):
+        return mask
     m = data_of(mask)
     if m.dtype.kind == "b":
         return tt.as_tensor(~m.array)
     return m
+
+
+def _learnt(mask: TensorLike) -> bool:
+    """A float mask that requires grad (kept a Variable so the gradient reaches it)."""
+    return isinstance(mask, Variable) and mask.requires_grad and data_of(mask).dtype.kind != "b"

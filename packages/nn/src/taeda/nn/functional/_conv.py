@@ -14,6 +14,7 @@ from taeda.nn.functional._kern_conv import ConvGeom, conv_backward, conv_forward
 from taeda.nn.functional._kern_conv_cf import cf_backward, cf_forward, cf_supported, keeps_columns
 from taeda.nn.functional._kern_depthwise import depthwise_backward, depthwise_forward, depthwise_supported
 from taeda.nn.functional._kern_runtime import give
+from taeda.nn.functional._padding import pad
 from taeda.nn.functional._util import TensorLike
 from taeda.tensor import Tensor, as_tensor
 
@@ -441,6 +442,11 @@ def _conv_transpose(
             f"Given input size per channel: ({' x '.join(map(str, ins))}). Calculated output size per channel: "
             f"({' x '.join(map(str, outs))}). Output size is too small"
         )
+    # an output padding of a stride or more (allowed when below the dilation) makes the convolution of the output
+    # reach past x's last row: trailing zero rows stand in for those (empty) sources
+    extra = [o // s for o, s in zip(op, st)]
+    if any(extra):
+        x = pad(x, [v for e in reversed(extra) for v in (0, e)])
     y = ConvTransposeNd.apply(x, weight, bias, st, pd, pd, dl, groups, out)
     return y.squeeze(0) if unbatched else y  # type: ignore[no-any-return]
 

@@ -47,7 +47,13 @@ def _safe_softmax(scores: Variable) -> Variable:
 
 
 def composed_attention(
-    q: Variable, k: Variable, v: Variable, add: Tensor | None, scale: float, keep: Tensor | None, safe: bool = True
+    q: Variable,
+    k: Variable,
+    v: Variable,
+    add: Tensor | Variable | None,
+    scale: float,
+    keep: Tensor | None,
+    safe: bool = True,
 ) -> tuple[Variable, Variable]:
     """``(output, weights)`` of attention from Variable operations; ``safe=False`` keeps NaN rows for fully masked
     queries (PyTorch's ``MultiheadAttention`` with ``need_weights=True``)."""
@@ -59,7 +65,7 @@ def composed_attention(
     return out, attn
 
 
-def kernel_applies(q: Variable, k: Variable, v: Variable, add: Tensor | None) -> bool:
+def kernel_applies(q: Variable, k: Variable, v: Variable, add: Tensor | Variable | None) -> bool:
     """True when :class:`Attention` computes these operands: NumPy float32/float64 of one dtype, equal batch
     dimensions (no broadcasting between them) and a mask that broadcasts to the scores."""
     qd, kd, vd = data_of(q), data_of(k), data_of(v)
@@ -72,6 +78,8 @@ def kernel_applies(q: Variable, k: Variable, v: Variable, add: Tensor | None) ->
         return False
     if add is None:
         return True
+    if isinstance(add, Variable):
+        return False  # a mask that requires grad: the composed path differentiates it
     if add.dtype != qd.dtype:
         return False  # the composed path promotes, as before
     full = (*batch, qd.shape[-2], kd.shape[-2])

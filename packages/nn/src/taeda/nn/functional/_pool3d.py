@@ -82,6 +82,11 @@ def _geom3(
         raise RuntimeError(
             f"dilation should be greater than zero, but got dilationT: {dl[0]} dilationH: {dl[1]} dilationW: {dl[2]}"
         )
+    if any(pi > ki // 2 for pi, ki in zip(p, k)):  # PyTorch: half the kernel itself, whatever the dilation
+        raise RuntimeError(
+            f"pad should be smaller than or equal to half of kernel size, but got kT: {k[0]} kW: {k[2]} kH: {k[1]} "
+            f"padT: {p[0]} padW: {p[2]} padH: {p[1]}"
+        )
     shape = tuple(int(v) for v in x.shape)
     if any(v == 0 for v in shape[1:]):
         fn = "avg_pool3d()" if avg else "max_pool3d_with_indices_out_cpu_template()"

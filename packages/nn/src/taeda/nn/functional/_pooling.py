@@ -110,7 +110,10 @@ class GatherFlat(Kernel):
         xa = x.array
         lead = xa.shape[: xa.ndim - len(spatial)]
         ctx.flat, ctx.spatial = flat, spatial
-        y = xp.take_along_axis(xa.reshape(*lead, -1), flat.reshape(*lead, -1), axis=-1)
+        # explicit plane sizes: -1 cannot be inferred for an empty batch
+        y = xp.take_along_axis(
+            xa.reshape(*lead, math.prod(spatial)), flat.reshape(*lead, math.prod(flat.shape[len(lead) :])), axis=-1
+        )
         return as_tensor(y.reshape(flat.shape))
 
     @staticmethod
@@ -166,17 +169,15 @@ class MaxUnpoolNd(Function):
         xa, ia = x.array, indices.array.astype(xp.int64, copy=False)
         d = len(out)
         lead = xa.shape[: xa.ndim - d]
-        plane = 1
-        for o in out:
-            plane *= o
-        flat_i = ia.reshape(*lead, -1)
+        plane = math.prod(out)
+        flat_i = ia.reshape(*lead, math.prod(xa.shape[xa.ndim - d :]))  # not -1: an empty batch cannot infer it
         if flat_i.size and (int(flat_i.min()) < 0 or int(flat_i.max()) >= plane):
             raise RuntimeError(
                 f"Found an invalid max index: {int(flat_i.max()) if int(flat_i.max()) >= plane else int(flat_i.min())}"
                 f" (output volumes are of size {'x'.join(map(str, out))})"
             )
         y = xp.zeros((*lead, plane), dtype=xa.dtype)
-        xp.put_along_axis(y, flat_i, xa.reshape(*lead, -1), axis=-1)
+        xp.put_along_axis(y, flat_i, xa.reshape(flat_i.shape), axis=-1)
         ctx.idx = flat_i
         ctx.in_shape = xa.shape
         ctx.out = out
@@ -189,7 +190,7 @@ class MaxUnpoolNd(Function):
         if wants_graph(gy):
             return GatherFlat.apply(gy, ctx.idx.reshape(ctx.in_shape), ctx.out), None, None
         xp = gy.device.xp
-        ga = gy.array.reshape(*ctx.idx.shape[:-1], -1)
+        ga = gy.array.reshape(*ctx.idx.shape[:-1], math.prod(ctx.out))
         return as_tensor(xp.take_along_axis(ga, ctx.idx, axis=-1).reshape(ctx.in_shape)), None, None
 
 
@@ -252,6 +253,17 @@ def _max_pool(
     return_indices: bool,
 ) -> Any:
     g = _geom(name, input, d, kernel_size, stride, padding, dilation, ceil_mode, True)
+    if any(p > k // 2 for p, k in zip(g.pad, g.kernel)):  # PyTorch: half the kernel itself, whatever the dilation
+        if d == 1 and not return_indices:
+            raise RuntimeError(
+                f"max_pool1d() padding should be at most half of kernel size, but got padding={g.pad[0]} and "
+                f"kernel_size={g.kernel[0]}"
+            )
+        (kh, kw), (ph, pw) = ((1, *g.kernel), (0, *g.pad)) if d == 1 else (g.kernel, g.pad)
+        raise RuntimeError(
+            "pad should be smaller than or equal to half of kernel size, but got "
+            f"padW = {pw}, padH = {ph}, kW = {kw}, kH = {kh}"
+        )
     return MaxPoolNd.apply(input, g, bool(return_indices))
 
 

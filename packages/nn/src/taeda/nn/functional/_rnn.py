@@ -92,7 +92,7 @@ class RNNLayer(Kernel):
                 bias = (b_ih.array if b_ih is not None else 0) + (b_hh.array if b_hh is not None else 0)
             return _lstm_forward(ctx, xp, xa, bias, h0.array, c0.array, wih, whh, whr_a, lengths_mask, reverse, ins)
         ctx.save_for_backward(*ins)
-        xw = xa.reshape(steps * batch, -1) @ wih.T
+        xw = xa.reshape(steps * batch, xa.shape[2]) @ wih.T
         if b_ih is not None:
             xw += b_ih.array
         gru = mode == "GRU"
@@ -167,7 +167,7 @@ def _rnn_double(ctx: Any, gy: Any, ghn: Any, gcn: Any) -> tuple[Any, ...]:
     def composite(*args: Any) -> tuple[Any, ...]:
         x, h0, c0, wih, whh, bih, bhh, whr = args
         steps, batch = x.shape[0], x.shape[1]
-        xw = (x.reshape(steps * batch, -1) @ wih.t()).reshape(steps, batch, -1)
+        xw = (x.reshape(steps * batch, x.shape[2]) @ wih.t()).reshape(steps, batch, wih.shape[0])
         if bih is not None:
             xw = xw + bih
         if bhh is not None and not gru:
@@ -293,7 +293,7 @@ def _rnn_backward(ctx: Any, gy: Tensor | None, ghn: Tensor | None, gcn: Tensor |
     d_x = as_tensor((gx2 @ wih).reshape(xa.shape)) if need[0] else None
     d_h0 = as_tensor(dh) if need[1] else None
     d_c0 = as_tensor(dc) if (lstm and need[2]) else None
-    d_wih = as_tensor(gx2.T @ xa.reshape(steps * batch, -1)) if need[3] else None
+    d_wih = as_tensor(gx2.T @ xa.reshape(steps * batch, xa.shape[2])) if need[3] else None
     d_whh = as_tensor(gh2.T @ hprev.reshape(steps * batch, hout)) if need[4] else None
     d_bih = as_tensor(gx2.sum(0)) if need[5] else None
     d_bhh = as_tensor(gh2.sum(0)) if need[6] else None
@@ -332,7 +332,7 @@ def _lstm_forward(
     scale = xp.full(gsize, 0.5, dtype=dtype)
     scale[2 * hid : 3 * hid] = 1.0
     # input projections of every step in one GEMM
-    xws = xa.reshape(steps * batch, -1) @ wih.T
+    xws = xa.reshape(steps * batch, xa.shape[2]) @ wih.T
     if bias is not None:
         xws += bias
     xws = xws.reshape(steps, batch, gsize)

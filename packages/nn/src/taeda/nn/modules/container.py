@@ -90,6 +90,23 @@ class Sequential(Module):
             ret.append(layer)
         return ret
 
+    def __mul__(self, other: int) -> Sequential:
+        ret = Sequential()
+        ret.extend(self)
+        ret *= other
+        return ret
+
+    __rmul__ = __mul__
+
+    def __imul__(self, other: int) -> Sequential:
+        """Repeat the modules ``other`` times in place (the same module objects, as PyTorch)."""
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+        self.extend(list(self) * (other - 1))
+        return self
+
     def append(self, module: Module) -> Sequential:
         """Append ``module`` at the end."""
         self.add_module(str(len(self)), module)
@@ -231,7 +248,7 @@ class ModuleDict(Module):
 
     _modules: dict[str, Module]  # type: ignore[assignment]
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+    def __init__(self, modules: Mapping[str, Module] | ModuleDict | Iterable[tuple[str, Module]] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -273,12 +290,22 @@ class ModuleDict(Module):
     def values(self) -> Iterable[Module]:
         return self._modules.values()
 
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add entries from a mapping or an iterable of ``(key, module)`` pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for j, m in enumerate(pairs):
-            if not isinstance(m, (tuple, list)) or len(m) != 2:
-                raise ValueError(f"ModuleDict update sequence element #{j} should be a (key, module) pair")
+    def update(self, modules: Mapping[str, Module] | ModuleDict | Iterable[tuple[str, Module]]) -> None:
+        """Add entries from a mapping (or ``ModuleDict``) or an iterable of ``(key, module)`` pairs."""
+        if not isinstance(modules, Iterable):
+            raise TypeError(
+                "ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                + type(modules).__name__
+            )
+        if isinstance(modules, (Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, m in enumerate(modules):
+            if not isinstance(m, Iterable):
+                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; is{type(m).__name__}")
+            if len(m) != 2:
+                raise ValueError(f"ModuleDict update sequence element #{j} has length {len(m)}; 2 is required")
             self[m[0]] = m[1]
 
 
@@ -308,7 +335,9 @@ class ParameterList(Module):
         if values is not None:
             self.extend(values)
 
-    def __getitem__(self, idx: int) -> Any:
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return self.__class__(self[i] for i in range(*idx.indices(self._size)))
         return getattr(self, str(_index(idx, self._size)))
 
     def __setitem__(self, idx: int, param: Any) -> None:
@@ -343,7 +372,7 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """An ordered dict of ``Parameter``s under string keys."""
 
-    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+    def __init__(self, parameters: Mapping[str, Any] | ParameterDict | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
         self._keys: dict[str, None] = {}
         if parameters is not None:
@@ -384,14 +413,60 @@ class ParameterDict(Module):
         del self[key]
         return v
 
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last ``(key, parameter)`` pair."""
+        k = next(reversed(self._keys))
+        return k, self.pop(k)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._keys else default
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """``self[key]``, first set to ``default`` when absent."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ``ParameterDict`` holding the same parameters."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ``ParameterDict`` with every key of ``keys`` set to ``default``."""
+        return ParameterDict((k, default) for k in keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._keys))
+
+    def __or__(self, other: ParameterDict) -> ParameterDict:
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other: ParameterDict) -> ParameterDict:
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other: ParameterDict) -> ParameterDict:
+        self.update(other)
+        return self
+
     def clear(self) -> None:
         """Remove every entry."""
         for k in list(self._keys):
             del self[k]
 
-    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        """Add entries from a mapping or an iterable of ``(key, parameter)`` pairs."""
-        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+    def update(self, parameters: Mapping[str, Any] | ParameterDict | Iterable[tuple[str, Any]]) -> None:
+        """Add entries from a mapping or an iterable of ``(key, parameter)`` pairs; a plain mapping's entries go in
+        sorted by key (PyTorch: only an ``OrderedDict`` or ``ParameterDict`` keeps its order)."""
+        pairs: Iterable[tuple[str, Any]]
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
         for k, v in pairs:
             self[k] = v
 

@@ -50,8 +50,11 @@ class RNNBase(Module):
             raise ValueError(
                 "dropout should be a number in range [0, 1] representing the probability of an element being zeroed"
             )
-        if not isinstance(hidden_size, int) or hidden_size <= 0:
-            raise ValueError("hidden_size must be greater than zero")
+        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(size, int):
+                raise TypeError(f"{name} should be of type int, got: {type(size).__name__}")
+            if size <= 0:
+                raise ValueError(f"{name} must be greater than zero")
         if not isinstance(num_layers, int) or num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
         if proj_size < 0:
@@ -165,9 +168,9 @@ class RNNBase(Module):
         return layer_input, h_n, c_n
 
     def _check_input(self, x: Any, batched: bool) -> None:
-        expected = 3 if batched else 2
-        if x.ndim != expected:
-            raise ValueError(f"{self.mode} expected input of {expected} dims, got {x.ndim}")
+        if x.ndim not in (2, 3):
+            name, tensor = ("RNN", " tensor") if self.mode.startswith("RNN") else (self.mode, "")
+            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {x.ndim}D{tensor} instead")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {x.shape[-1]}"
@@ -175,10 +178,16 @@ class RNNBase(Module):
 
     def _check_hidden(self, h: Any, expected: tuple[int, ...], what: str) -> None:
         if tuple(h.shape) != expected:
-            raise RuntimeError(f"Expected {what} size {expected}, got {tuple(h.shape)}")
+            raise RuntimeError(f"Expected {what} size {expected}, got {list(h.shape)}")
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
         packed = isinstance(input, PackedSequence)
+        w, got = getattr(self, self._flat_weights_names[0]), (input.data if packed else input).dtype
+        if got != w.dtype:
+            raise ValueError(
+                f"RNN input dtype ({got}) does not match weight dtype ({w.dtype}). Convert input: input.to({w.dtype}), "
+                f"or convert model: model.to({got})"
+            )
         lengths = None
         sorted_idx = unsorted_idx = None
         if packed:
@@ -211,6 +220,13 @@ class RNNBase(Module):
                 h0, c0 = hx
             else:
                 h0, c0 = hx, None
+            ranks, want = [t.ndim for t in (h0, c0) if t is not None], 3 if batched else 2
+            if not packed and any(r != want for r in ranks):
+                what = "batched 3-D input" if batched else "unbatched 2-D input"
+                if lstm:
+                    got = f"({ranks[0]}-D, {ranks[1]}-D) tensors"
+                    raise RuntimeError(f"For {what}, hx and cx should also be {want}-D but got {got}")
+                raise RuntimeError(f"For {what}, hx should also be {want}-D but got {ranks[0]}-D tensor")
             if not packed and not batched:
                 h0 = h0.unsqueeze(1)
                 c0 = c0.unsqueeze(1) if c0 is not None else None
@@ -347,8 +363,17 @@ class RNNCellBase(Module):
     def _step(self, mode: str, input: Any, hx: Any, cx: Any) -> tuple[Any, ...]:
         if input.ndim not in (1, 2):
             raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+        for i, t in enumerate((hx, cx)):
+            if t is not None and t.ndim not in (1, 2):
+                what = f"hx[{i}]" if mode == "LSTM" else "hidden"
+                raise ValueError(f"{type(self).__name__}: Expected {what} to be 1D or 2D, got {t.ndim}D instead")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} expected {self.input_size}")
+        for t in (input, hx, cx):  # PyTorch's matrix product error
+            if t is not None and t.dtype != self.weight_ih.dtype:
+                raise RuntimeError(
+                    f"mat1 and mat2 must have the same dtype, but got {t.dtype} and {self.weight_ih.dtype}"
+                )
         batched = input.ndim == 2
         x = input if batched else input.unsqueeze(0)
         batch = x.shape[0]
@@ -361,6 +386,13 @@ class RNNCellBase(Module):
                 cx = tt.zeros(batch, self.hidden_size, dtype=x.dtype, device=x.device)
             elif not batched:
                 cx = cx.unsqueeze(0)
+        for i, t in enumerate((hx, cx) if mode == "LSTM" else (hx,)):
+            if t.shape[0] != batch:
+                raise RuntimeError(f"Input batch size {batch} doesn't match hidden{i} batch size {t.shape[0]}")
+            if t.shape[1] != self.hidden_size:
+                raise RuntimeError(
+                    f"hidden{i} has inconsistent hidden_size: got {t.shape[1]}, expected {self.hidden_size}"
+                )
         res = RNNLayer.apply(
             x.unsqueeze(0), hx, cx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, None, mode, False, None
         )
