@@ -362,3 +362,10 @@ def test_multi_head_attention_forward_static_key_value(s: int, zero_attn: bool, 
         close(a.grad, b.grad, 1e-8)
     with pytest.raises(AssertionError, match=r"expecting static_k.size\(0\) of 4, but got 3"):
         run(nn.functional, ours, [o[0], o[1], o[2][:3], o[3]], None)
+
+
+@pytest.mark.parametrize("cls", [nn.RNN, nn.GRU])
+def test_rnn_and_gru_refuse_proj_size_with_pytorchs_value_error(cls: Any) -> None:
+    with pytest.raises(ValueError, match="proj_size argument is only supported for LSTM, not RNN or GRU"):
+        cls(3, 4, proj_size=2)
+    assert cls(3, 4, proj_size=0).proj_size == 0

@@ -537,7 +537,7 @@ def cross_entropy(
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     try:
         # shapes and dtypes are checked by the kernel, on the arrays
-        target = _unbatched_target(input, target)
+        input, target = _promoted(input, _unbatched_target(input, target))
         out: Variable = CrossEntropy.apply(
             input, target, None if weight is None else data_of(weight), ignore_index, reduction, label_smoothing
         )
@@ -545,6 +545,16 @@ def cross_entropy(
         raise_if_not_tensor("cross_entropy_loss", ("input", "target", "weight"), (input, target, weight), 1)
         raise
     return out
+
+
+def _promoted(input: TensorLike, target: TensorLike) -> tuple[TensorLike, TensorLike]:
+    """Class probabilities of another float dtype than the logits: both in the promoted dtype, as PyTorch 2.13 (the
+    loss in that dtype, the input's gradient cast back to its own)."""
+    di, dt = input.dtype, target.dtype
+    if di == dt or di.kind != "f" or dt.kind != "f":
+        return input, target
+    rt = tt.promote_types(di, dt)
+    return (input if di == rt else input.to(rt)), (target if dt == rt else target.to(rt))
 
 
 def _unbatched_target(input: TensorLike, target: TensorLike) -> TensorLike:
