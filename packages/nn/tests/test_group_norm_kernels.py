@@ -18,6 +18,12 @@ from taeda.nn.functional import _kern_rownorm, _kern_runtime, _normalization
 RNG = np.random.default_rng(11)
 
 
+@pytest.fixture(autouse=True)
+def any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernels take every size here (in use only from ``_GROUPED_MIN`` elements)."""
+    monkeypatch.setattr(_normalization, "_GROUPED_MIN", 0)
+
+
 @pytest.fixture(params=[True, False], ids=["threads", "one-thread"])
 def threads(request: pytest.FixtureRequest) -> Iterator[bool]:
     old = _kern_runtime.set_kernel_threads(bool(request.param))
@@ -102,6 +108,15 @@ def test_the_kernels_take_group_and_instance_norm() -> None:
         F.instance_norm(x)
         F.layer_norm(x, (5, 5))
     assert seen == [3, 6, 1]
+    # below _GROUPED_MIN elements group and instance norm keep the whole-array passes (layer norm does not)
+    seen.clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_normalization, "rownorm_forward", spy)
+        mp.setattr(_normalization, "_GROUPED_MIN", x.numel() + 1)
+        F.group_norm(x, 3)
+        F.instance_norm(x)
+        F.layer_norm(x, (5, 5))
+    assert seen == [1]
 
 
 @pytest.mark.parametrize("wants", ["x", "w", "b", "wb", "xb"])

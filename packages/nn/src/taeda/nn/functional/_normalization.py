@@ -332,12 +332,18 @@ def _rownorm_groups(
     elif len(norm_shape) == 3:
         groups, width = norm_shape[1], math.prod(pshape)
         per_channel = len(pshape) >= 2 and pshape[0] == 1 and math.prod(pshape[2:]) == 1
-        if not per_channel or width % groups or (groups * norm_shape[2]) % width:
+        if not per_channel or width % groups or (groups * norm_shape[2]) % width or x.array.size < _GROUPED_MIN:
             return 0
     else:
         return 0
     ok = all(t is None or (t.array.size == width and t.array.dtype == x.array.dtype) for t in (w, b))
     return groups if ok else 0
+
+
+# elements from which group and instance norm take the row kernels: below, the expanded (G, P) parameters cost more
+# than the whole-array passes save (GroupNorm(32, 256) fwd+bwd: (8,256,8,8) 0.49 against 0.44 ms; (16,256,8,8)
+# 0.73 against 0.80 ms)
+_GROUPED_MIN = 1 << 18
 
 
 def _per_group(v: Array, groups: int, width: int) -> Array:
