@@ -84,7 +84,7 @@ def check_adam_args(lr: float, betas: tuple[float, float], eps: float, weight_de
 
 
 class Adam(ElementwiseOptimizer):
-    r"""Adam, as in PyTorch (with L2 ``weight_decay`` folded into the gradient).
+    r"""Adam, as in PyTorch (with L2 ``weight_decay`` folded into the gradient, or AdamW's decoupled decay).
 
     .. code-block:: text
 
@@ -101,13 +101,14 @@ class Adam(ElementwiseOptimizer):
             θ_t ← θ_{t-1} - γ m̂_t / (√v̂_t + ε)
         return θ_t
 
+    With ``decoupled_weight_decay=True`` the weight decay shrinks the parameters directly instead
+    (``θ_{t-1} ← θ_{t-1} - γ λ θ_{t-1}``), which makes this optimizer :class:`AdamW`.
+
     State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq`` (and ``max_exp_avg_sq`` with amsgrad).
 
     Example:
         >>> opt = Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))  # doctest: +SKIP
     """
-
-    _decoupled = False
 
     def __init__(
         self,
@@ -119,6 +120,7 @@ class Adam(ElementwiseOptimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         check_adam_args(lr, betas, eps, weight_decay)
         defaults = {
@@ -128,6 +130,7 @@ class Adam(ElementwiseOptimizer):
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
             "maximize": maximize,
+            "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
 
@@ -156,6 +159,6 @@ class Adam(ElementwiseOptimizer):
             weight_decay=group["weight_decay"],
             amsgrad=amsgrad,
             maximize=group["maximize"],
-            decoupled=self._decoupled,
+            decoupled=group["decoupled_weight_decay"],
             work=self._work(xp, param, 2),
         )

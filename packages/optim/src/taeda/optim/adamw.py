@@ -30,8 +30,6 @@ class AdamW(Adam):
         >>> opt = AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)  # doctest: +SKIP
     """
 
-    _decoupled = True
-
     def __init__(
         self,
         params: ParamsT,
@@ -44,5 +42,12 @@ class AdamW(Adam):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            params, lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize
+            params,
+            lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
         )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from taeda.autograd import Variable
 from taeda.optim._line_search import strong_wolfe
 from taeda.optim._types import Array, ArrayModule, Closure, ParamsT
-from taeda.optim.optimizer import Optimizer, _compute_dtype, mark_modified
+from taeda.optim.optimizer import Optimizer, _as_real, _compute_dtype, mark_modified
 from taeda.tensor import Tensor, as_tensor
 
 __all__ = ["LBFGS"]
@@ -29,6 +31,11 @@ def _tensor(value: Array | None) -> Tensor | None:
 
 def _array(value: Tensor | None) -> Array | None:
     return None if value is None else value.array
+
+
+def _real(arr: Array) -> Array:
+    """``arr``, or a complex ``arr`` as (real, imaginary) pairs, as PyTorch's L-BFGS sees complex parameters."""
+    return _as_real(arr) if arr.dtype.kind == "c" else arr
 
 
 class LBFGS(Optimizer):
@@ -95,19 +102,19 @@ class LBFGS(Optimizer):
 
     def _gather_flat_grad(self) -> Array:
         xp = self._xp()
-        dtype = _compute_dtype(self._params[0].data.array)
+        dtype = np.finfo(_compute_dtype(self._params[0].data.array)).dtype  # complex: (real, imag) pairs
         views = []
         for p in self._params:
             g = p.grad
-            arr = p.data.array
-            views.append(xp.zeros(arr.size, dtype=dtype) if g is None else g.data.array.reshape(-1))
+            arr = _real(p.data.array)
+            views.append(xp.zeros(arr.size, dtype=dtype) if g is None else _real(g.data.array).reshape(-1))
         flat: Array = xp.concatenate(views).astype(dtype, copy=False)
         return flat
 
     def _add_grad(self, step_size: float, update: Array) -> None:
         offset = 0
         for p in self._params:
-            arr = p.data.array
+            arr = _real(p.data.array)
             n = arr.size
             arr += (step_size * update[offset : offset + n]).reshape(arr.shape).astype(arr.dtype, copy=False)
             mark_modified(p.data)

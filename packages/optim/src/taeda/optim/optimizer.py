@@ -53,6 +53,20 @@ class ParamState(MutableMapping[Variable, dict[str, Any]]):
     def __delitem__(self, p: Variable) -> None:
         del self._items[id(p)]
 
+    def get(self, p: Variable, default: Any = None) -> Any:
+        """``state[p]`` if ``p`` has state, else ``default`` (without creating an entry, like a defaultdict)."""
+        item = self._items.get(id(p))
+        return default if item is None else item[1]
+
+    def pop(self, p: Variable, *default: Any) -> Any:
+        """Remove and return ``p``'s state; ``default`` (or ``KeyError``) when it has none."""
+        item = self._items.pop(id(p), None)
+        if item is not None:
+            return item[1]
+        if default:
+            return default[0]
+        raise KeyError(p)
+
     def __contains__(self, p: object) -> bool:
         return id(p) in self._items
 
@@ -64,6 +78,13 @@ class ParamState(MutableMapping[Variable, dict[str, Any]]):
 
     def __repr__(self) -> str:
         return f"ParamState({len(self)} parameters)"
+
+    def __getstate__(self) -> list[tuple[Variable, dict[str, Any]]]:
+        # ids are only valid in this process: copies and pickles re-key by their own (copied) parameters
+        return list(self._items.values())
+
+    def __setstate__(self, state: list[tuple[Variable, dict[str, Any]]]) -> None:
+        self._items = {id(p): (p, s) for p, s in state}
 
 
 def _is_param(obj: object) -> bool:
@@ -229,6 +250,8 @@ class Optimizer(ABC):
                 state[param] = {name: self._cast_state(param, name, v) for name, v in value.items()}
         for g, s in zip(groups, saved_groups):
             s["params"] = g["params"]
+            for name, default in self.defaults.items():  # options added since the dict was saved
+                s.setdefault(name, default)
             if "param_names" in g and "param_names" not in s:
                 s["param_names"] = g["param_names"]
         self.state = state
@@ -284,7 +307,9 @@ class ElementwiseOptimizer(Optimizer):
     """An optimizer whose step updates each parameter on its own through :meth:`_update`.
 
     Half-precision parameters are updated in float32: the parameter and its gradient are cast up, the update
-    runs (with float32 state), and the result is rounded back into the parameter's own storage.
+    runs (with float32 state), and the result is rounded back into the parameter's own storage. Complex
+    parameters are updated as PyTorch does, as real arrays of (real, imaginary) pairs (``view_as_real``); their
+    state stays complex.
     """
 
     @abstractmethod
@@ -316,10 +341,30 @@ class ElementwiseOptimizer(Optimizer):
                     master = param.astype(FLOAT32)
                     update(xp, master, g.data.array.astype(FLOAT32), item[1], group)
                     data[...] = master  # rounds back into the same storage and bumps the version
+                elif dtype.kind == "c":
+                    self._update_complex(xp, param, g.data.array.astype(dtype, copy=False), item[1], group)
+                    mark_modified(data)
                 else:
                     update(xp, param, g.data.array, item[1], group)
                     mark_modified(data)
         return loss
+
+    def _update_complex(
+        self, xp: ArrayModule, param: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        """:meth:`_update` on real views of a complex parameter, its gradient and its (complex) state."""
+        real = {k: as_tensor(_as_real(v.array)) if isinstance(v, Tensor) else v for k, v in state.items()}
+        self._update(xp, _as_real(param), _as_real(grad), real, group)
+        for key, value in real.items():
+            if not isinstance(value, Tensor):
+                state[key] = value
+            elif key not in state:  # created by this update: keep it complex, shaped like the parameter
+                state[key] = as_tensor(value.array.view(param.dtype)[..., 0])
+
+
+def _as_real(arr: Array) -> Array:
+    """A complex array as reals with a trailing axis of 2, sharing its memory (PyTorch's ``view_as_real``)."""
+    return arr[..., None].view(arr.real.dtype)
 
 
 def mark_modified(t: Tensor) -> None:

@@ -120,9 +120,18 @@ class LRScheduler(ABC):
                 values = closed_form() if closed_form is not None else self.get_lr()
         finally:
             self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
+        self._set_lrs(values)
+
+    def _set_lrs(self, values: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        if len(values) != len(groups):  # PyTorch fails too (zip(strict=True)); never leave a group unscheduled
+            raise ValueError(
+                f"{type(self).__name__} computed {len(values)} learning rates for {len(groups)} parameter groups; "
+                "was a parameter group added to the optimizer after the scheduler was created?"
+            )
+        for group, lr in zip(groups, values):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = [group["lr"] for group in groups]
 
     def _group_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
