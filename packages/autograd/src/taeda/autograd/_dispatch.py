@@ -19,6 +19,7 @@ from taeda.autograd import _ops_shape as S
 from taeda.autograd import _ops_unary as U
 from taeda.autograd._grad_mode import _state
 from taeda.autograd._variable import Variable
+from taeda.autograd._variable_more import MORE_METHODS, MORE_SPECIAL
 
 _NAMES: dict[int, str] = {}
 
@@ -186,6 +187,7 @@ _SPECIAL: dict[str, Callable[..., Any]] = {
     "cholesky": _cholesky,
     "polygamma": lambda n, input, **kw: U.Polygamma.apply(n, input),
     "linalg.matmul": lambda a, b, **kw: L.Matmul.apply(a, b, "matmul"),
+    **MORE_SPECIAL,
 }
 
 # Methods of Variable reachable as taeda.tensor.<name>(v, ...)
@@ -309,6 +311,7 @@ _METHODS = {
     "ger",
     "clone",
     "contiguous",
+    *MORE_METHODS,
 }
 
 # Functions with no gradient: run on the data, results do not require grad.

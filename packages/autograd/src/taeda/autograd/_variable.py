@@ -18,12 +18,13 @@ import taeda.tensor as tt
 from taeda.autograd import _fast
 from taeda.autograd._extra import _Extra
 from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
+from taeda.autograd._variable_more import MoreOps
 from taeda.autograd._variable_ops import VariableOps
 
 _Tensor = tt.Tensor
 
 
-class Variable(VariableOps):
+class Variable(VariableOps, MoreOps):
     """A differentiable wrapper of a ``taeda.tensor.Tensor``.
 
     Args:
