@@ -18,13 +18,20 @@ MODULES = [
     "taeda.tensor._ops_index",
     "taeda.tensor._ops_math",
     "taeda.tensor._ops_matmul",
+    "taeda.tensor._ops_quantile",
     "taeda.tensor._ops_reduce",
     "taeda.tensor._ops_shape",
     "taeda.tensor._ops_sort",
+    "taeda.tensor._ops_special",
+    "taeda.tensor._ops_split",
     "taeda.tensor._select",
     "taeda.tensor._size",
     "taeda.tensor._tensor",
     "taeda.tensor.cuda",
+    "taeda.tensor.linalg._cond",
+    "taeda.tensor.linalg._lstsq",
+    "taeda.tensor.linalg._lu",
+    "taeda.tensor.linalg._products",
 ]
 
 

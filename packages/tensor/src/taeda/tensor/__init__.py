@@ -197,6 +197,7 @@ from taeda.tensor._ops_matmul import (
     trace,
     vdot,
 )
+from taeda.tensor._ops_quantile import nanmedian, nanquantile, quantile
 from taeda.tensor._ops_reduce import (
     all,
     amax,
@@ -277,6 +278,24 @@ from taeda.tensor._ops_shape import (
     vstack,
 )
 from taeda.tensor._ops_sort import argsort, kthvalue, msort, sort, topk, unique, unique_consecutive
+from taeda.tensor._ops_special import (
+    angle,
+    conj,
+    conj_physical,
+    float_power,
+    gcd,
+    i0,
+    is_conj,
+    isreal,
+    lcm,
+    logit,
+    positive,
+    resolve_conj,
+    sgn,
+    sinc,
+    xlogy,
+)
+from taeda.tensor._ops_split import cartesian_prod, dsplit, hsplit, vsplit
 from taeda.tensor._printing import format_tensor, get_printoptions, printoptions, set_printoptions
 from taeda.tensor._random import (
     Generator,
@@ -303,7 +322,7 @@ from taeda.tensor._serialization import load, save
 from taeda.tensor._sharing import is_shared, share_memory_
 from taeda.tensor._size import Size
 from taeda.tensor._tensor import Tensor, ValuesIndices
-from taeda.tensor.linalg import det
+from taeda.tensor.linalg import det, matrix_exp, matrix_power
 from taeda.tensor.linalg import inv as inverse
 
 _fpwarnings.install()  # NumPy's floating point RuntimeWarnings stay inside taeda.tensor, as in PyTorch
@@ -611,6 +630,30 @@ __all__ = [
     "where",
     "zeros",
     "zeros_like",
+    "angle",
+    "cartesian_prod",
+    "conj",
+    "conj_physical",
+    "dsplit",
+    "float_power",
+    "gcd",
+    "hsplit",
+    "i0",
+    "is_conj",
+    "isreal",
+    "lcm",
+    "logit",
+    "matrix_exp",
+    "matrix_power",
+    "nanmedian",
+    "nanquantile",
+    "positive",
+    "quantile",
+    "resolve_conj",
+    "sgn",
+    "sinc",
+    "vsplit",
+    "xlogy",
     "__version__",
 ]
 

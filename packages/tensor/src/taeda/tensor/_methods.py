@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from taeda.tensor import _tensor as _T
+from taeda.tensor._methods_more import MoreTensorMethods
 
 if TYPE_CHECKING:
     from taeda.tensor._tensor import Tensor, ValuesIndices
@@ -96,7 +97,7 @@ def _no_out(out: Any, name: str) -> None:
         raise TypeError(f"{name}(): the out= argument is not supported")
 
 
-class TensorMethods:
+class TensorMethods(MoreTensorMethods):
     """Forwarding methods shared by ``Tensor`` (see the module-level function of the same name for each)."""
 
     __slots__ = ()

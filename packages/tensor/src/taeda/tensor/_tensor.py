@@ -695,7 +695,7 @@ class Tensor(TensorMethods):
 
     def conj(self) -> Tensor:
         a = self._array
-        return _wrap(a.conj()) if a.dtype.kind == "c" else self
+        return _wrap_r(a.conj()) if a.dtype.kind == "c" else self
 
     # ----------------------------------------------------------------- in-place methods
     def zero_(self) -> Tensor:

@@ -12,8 +12,12 @@ Example:
 """
 
 from taeda.tensor.linalg._common import EighResult, LinAlgError, QRResult, SlogdetResult, SVDResult
+from taeda.tensor.linalg._cond import cond, eigvals
 from taeda.tensor.linalg._decomp import cholesky, eigh, eigvalsh, qr, svd, svdvals
+from taeda.tensor.linalg._lstsq import LstsqResult, lstsq
+from taeda.tensor.linalg._lu import LUFactorResult, lu_factor, lu_solve
 from taeda.tensor.linalg._norms import matrix_norm, norm, vector_norm
+from taeda.tensor.linalg._products import cross, matrix_exp, matrix_power, multi_dot, vecdot
 from taeda.tensor.linalg._solve import det, inv, matrix_rank, pinv, slogdet, solve
 
 __all__ = [
@@ -37,4 +41,16 @@ __all__ = [
     "cholesky",
     "eigh",
     "eigvalsh",
+    "LstsqResult",
+    "LUFactorResult",
+    "cond",
+    "eigvals",
+    "lstsq",
+    "lu_factor",
+    "lu_solve",
+    "matrix_power",
+    "multi_dot",
+    "vecdot",
+    "cross",
+    "matrix_exp",
 ]
