@@ -313,3 +313,18 @@ def test_persistent_workers_with_iterable_dataset_restart_each_epoch() -> None:
         batches = [b.array.tolist() for b in loader]
         assert sorted(i for b in batches for i in b) == list(range(10))
     loader._iterator.close()
+
+
+class Threads(Dataset[int]):
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, i: int) -> int:
+        return tt.get_num_threads()
+
+
+def test_workers_compute_on_one_thread_as_pytorchs() -> None:
+    before = tt.get_num_threads()
+    seen = [int(v) for b in DataLoader(Threads(), batch_size=2, num_workers=2) for v in b.array.tolist()]
+    assert seen == [1, 1, 1, 1]
+    assert tt.get_num_threads() == before  # the main process keeps its own setting

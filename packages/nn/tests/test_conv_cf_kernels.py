@@ -181,3 +181,18 @@ def test_docstring_examples() -> None:
 
     result = doctest.testmod(_kern_conv_cf)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_one_thread_setting_keeps_kernels_on_the_calling_thread() -> None:
+    old = tt.get_num_threads()
+    saved = _kern_runtime._MIN_WORK
+    _kern_runtime._MIN_WORK = 0
+    try:
+        tt.set_num_threads(1)
+        assert _kern_runtime.split_batch(lambda a, z, p: None, 8, np, 1 << 30) == 1
+        tt.set_num_threads(max(old, 2))
+        if _kern_runtime._STATE["enabled"] and _kern_runtime._BLAS_LOCAL is not None:
+            assert _kern_runtime.split_batch(lambda a, z, p: None, 8, np, 1 << 30) == 2
+    finally:
+        _kern_runtime._MIN_WORK = saved
+        tt.set_num_threads(old)

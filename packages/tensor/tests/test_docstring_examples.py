@@ -26,6 +26,7 @@ MODULES = [
     "taeda.tensor._ops_split",
     "taeda.tensor._select",
     "taeda.tensor._size",
+    "taeda.tensor._threads",
     "taeda.tensor._tensor",
     "taeda.tensor.cuda",
     "taeda.tensor.linalg._cond",

@@ -16,7 +16,7 @@ import numpy as np
 from taeda.data._exceptions import ExceptionWrapper
 from taeda.data._fetch import IterableEnd, make_fetcher
 from taeda.data._shm import BlockWriter, Encoded
-from taeda.data._tensor import seed_default_generator
+from taeda.data._tensor import seed_default_generator, set_num_threads
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -93,6 +93,7 @@ def worker_loop(
     """
     global _worker_info
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_num_threads(1)  # as PyTorch's workers: the main process already keeps the cores busy
     where = f"in DataLoader worker process {worker_id}"
     parent = multiprocessing.parent_process()
     writer = BlockWriter(f"{config.prefix}{worker_id}_")

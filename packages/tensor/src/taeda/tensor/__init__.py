@@ -322,6 +322,7 @@ from taeda.tensor._serialization import load, save
 from taeda.tensor._sharing import is_shared, share_memory_
 from taeda.tensor._size import Size
 from taeda.tensor._tensor import Tensor, ValuesIndices
+from taeda.tensor._threads import get_num_threads, set_num_threads
 from taeda.tensor.linalg import det, matrix_exp, matrix_power
 from taeda.tensor.linalg import inv as inverse
 
@@ -572,6 +573,8 @@ __all__ = [
     "scatter_reduce",
     "searchsorted",
     "seed",
+    "set_num_threads",
+    "get_num_threads",
     "select",
     "set_default_dtype",
     "set_printoptions",

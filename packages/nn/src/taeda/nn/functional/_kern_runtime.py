@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from taeda.tensor import get_num_threads
+
 Array = Any
 
 _POOL: dict[tuple[tuple[int, ...], str], list[np.ndarray[Any, Any]]] = {}
@@ -131,7 +133,7 @@ def split_batch(fn: Callable[[int, int, int], None], n: int, xp: Any, work: int)
 
     Returns the number of parts used (1 or 2); ``part`` numbers them so a kernel can keep per-part accumulators.
     """
-    if not (_STATE["enabled"] and xp is np and _BLAS_LOCAL is not None):
+    if not (_STATE["enabled"] and xp is np and _BLAS_LOCAL is not None) or get_num_threads() < 2:
         fn(0, n, 0)
         return 1
     old = _BLAS_LOCAL(1)
