@@ -8,7 +8,21 @@ import importlib
 import numpy as np
 import pytest
 
-MODULES = ["sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "radam", "_line_search"]
+MODULES = [
+    "sgd",
+    "adam",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "adamax",
+    "nadam",
+    "radam",
+    "rprop",
+    "asgd",
+    "adafactor",
+    "muon",
+    "_line_search",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -34,3 +34,18 @@ def ema_sq_(xp: ArrayModule, avg: Array, value: Array, beta: float, tmp: Array) 
     xp.multiply(value, value, out=tmp)
     tmp *= 1 - beta
     avg += tmp
+
+
+def lerp_(xp: ArrayModule, start: Array, end: Array, weight: float, out: Array, tmp: Array) -> None:
+    """``out = start + weight * (end - start)`` with PyTorch's ``lerp`` rounding (``tmp`` is scratch).
+
+    For ``|weight| >= 0.5`` the value is computed from ``end`` (``end - (end - start) * (1 - weight)``), as
+    PyTorch's kernel does; ``out`` may be ``start``.
+    """
+    xp.subtract(end, start, out=tmp)
+    if abs(weight) < 0.5:
+        tmp *= weight
+        xp.add(start, tmp, out=out)
+    else:
+        tmp *= 1 - weight
+        xp.subtract(end, tmp, out=out)

@@ -1,20 +1,27 @@
-"""The ``Optimizer`` base class: parameter groups, lazy per-parameter state, ``state_dict`` and ``zero_grad``."""
+"""The ``Optimizer`` base class: parameter groups, lazy per-parameter state, ``state_dict``, ``zero_grad`` and hooks."""
 
 from __future__ import annotations
 
+import functools
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from copy import deepcopy
+from itertools import chain, count
 from typing import Any
 
 import numpy as _np
 
-from taeda.autograd import Variable, enable_grad
+from taeda.autograd import RemovableHandle, Variable, enable_grad
 from taeda.optim._types import FLOAT32, Array, ArrayModule, Closure, ParamsT
 from taeda.tensor import Tensor, as_tensor
 
-__all__ = ["Optimizer", "ParamState"]
+__all__ = [
+    "Optimizer",
+    "ParamState",
+    "register_optimizer_step_post_hook",
+    "register_optimizer_step_pre_hook",
+]
 
 _ndarray = _np.ndarray
 
@@ -27,6 +34,85 @@ class _Required:
 
 
 required = _Required()
+
+#: ``hook(optimizer, args, kwargs) -> None | (args, kwargs)``, called before ``step``.
+StepPreHook = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[tuple[Any, ...], dict[str, Any]] | None]
+#: ``hook(optimizer, args, kwargs) -> None``, called after ``step``.
+StepPostHook = Callable[[Any, tuple[Any, ...], dict[str, Any]], None]
+
+_hook_ids = count()
+_global_optimizer_pre_hooks: dict[int, StepPreHook] = {}
+_global_optimizer_post_hooks: dict[int, StepPostHook] = {}
+
+
+_HOOK_TABLES = frozenset(
+    {
+        "_optimizer_step_pre_hooks",
+        "_optimizer_step_post_hooks",
+        "_optimizer_state_dict_pre_hooks",
+        "_optimizer_state_dict_post_hooks",
+        "_optimizer_load_state_dict_pre_hooks",
+        "_optimizer_load_state_dict_post_hooks",
+    }
+)
+
+
+def _add_hook(table: dict[int, Any], hook: Any, prepend: bool = False) -> RemovableHandle:
+    key = next(_hook_ids)
+    if prepend:
+        items = list(table.items())
+        table.clear()
+        table[key] = hook
+        table.update(items)
+    else:
+        table[key] = hook
+    return RemovableHandle(table, key)
+
+
+def register_optimizer_step_pre_hook(hook: StepPreHook) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs)`` to run before every optimizer's ``step`` (before instance hooks).
+
+    Returning ``(new_args, new_kwargs)`` replaces the arguments ``step`` is called with; ``None`` keeps them.
+
+    Example:
+        >>> handle = register_optimizer_step_pre_hook(lambda opt, args, kwargs: print("step"))  # doctest: +SKIP
+        >>> handle.remove()  # doctest: +SKIP
+    """
+    return _add_hook(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook: StepPostHook) -> RemovableHandle:
+    """Register ``hook(optimizer, args, kwargs)`` to run after every optimizer's ``step`` (after instance hooks).
+
+    Example:
+        >>> handle = register_optimizer_step_post_hook(lambda opt, args, kwargs: print("done"))  # doctest: +SKIP
+        >>> handle.remove()  # doctest: +SKIP
+    """
+    return _add_hook(_global_optimizer_post_hooks, hook)
+
+
+def _hooked_step(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``step`` wrapped to run the global and instance step hooks around it (PyTorch's ``profile_hook_step``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        self: Optimizer = args[0]
+        for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(
+                        f"{func} must return None or a tuple of (new_args, new_kwargs), but got {result}."
+                    )
+        out = func(*args, **kwargs)
+        for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+
+    wrapper.hooked = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 class ParamState(MutableMapping[Variable, dict[str, Any]]):
@@ -110,6 +196,8 @@ class Optimizer(ABC):
                 + type(params).__name__
             )
         self.defaults: dict[str, Any] = defaults
+        self._init_hooks()
+        self._patch_step_function()
         self.state: ParamState = ParamState()
         self.param_groups: list[dict[str, Any]] = []
         self._scratch: dict[tuple[Any, ...], list[Array]] = {}
@@ -120,6 +208,91 @@ class Optimizer(ABC):
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(group)
+
+    def _init_hooks(self) -> None:
+        self._optimizer_step_pre_hooks: dict[int, StepPreHook] = {}
+        self._optimizer_step_post_hooks: dict[int, StepPostHook] = {}
+        self._optimizer_state_dict_pre_hooks: dict[int, Callable[[Optimizer], None]] = {}
+        self._optimizer_state_dict_post_hooks: dict[int, Callable[[Optimizer, dict[str, Any]], Any]] = {}
+        self._optimizer_load_state_dict_pre_hooks: dict[int, Callable[[Optimizer, dict[str, Any]], Any]] = {}
+        self._optimizer_load_state_dict_post_hooks: dict[int, Callable[[Optimizer], None]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # as PyTorch's, copies and pickles keep no hooks (they may be closures that cannot be pickled)
+        return {k: v for k, v in self.__dict__.items() if k not in _HOOK_TABLES}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_hooks()
+        self._patch_step_function()
+
+    def _patch_step_function(self) -> None:
+        """Wrap this class's ``step`` once so that it runs the step hooks (as PyTorch patches it on first use)."""
+        cls = type(self)
+        if not getattr(cls.step, "hooked", False):
+            cls.step = _hooked_step(cls.step)  # type: ignore[method-assign]
+
+    def register_step_pre_hook(self, hook: StepPreHook) -> RemovableHandle:
+        """Register ``hook(optimizer, args, kwargs)`` to run before this optimizer's ``step``.
+
+        A hook returning ``(new_args, new_kwargs)`` replaces the arguments (``args`` starts with the optimizer
+        itself); ``None`` keeps them. Global pre-hooks run first. ``handle.remove()`` unregisters the hook.
+
+        Example:
+            >>> handle = opt.register_step_pre_hook(lambda o, args, kwargs: None)  # doctest: +SKIP
+            >>> handle.remove()  # doctest: +SKIP
+        """
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook: StepPostHook) -> RemovableHandle:
+        """Register ``hook(optimizer, args, kwargs)`` to run after this optimizer's ``step`` (before global ones).
+
+        Example:
+            >>> handle = opt.register_step_post_hook(lambda o, args, kwargs: print(o.state))  # doctest: +SKIP
+        """
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable[[Optimizer], None], prepend: bool = False) -> RemovableHandle:
+        """Register ``hook(optimizer)`` to run at the start of :meth:`state_dict` (first with ``prepend=True``).
+
+        Example:
+            >>> handle = opt.register_state_dict_pre_hook(lambda o: print("saving"))  # doctest: +SKIP
+        """
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(
+        self, hook: Callable[[Optimizer, dict[str, Any]], Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer, state_dict)`` to run on the dict :meth:`state_dict` made.
+
+        The hook may change the dict in place or return a new one, which replaces it.
+
+        Example:
+            >>> handle = opt.register_state_dict_post_hook(lambda o, sd: {**sd, "note": 1})  # doctest: +SKIP
+        """
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(
+        self, hook: Callable[[Optimizer, dict[str, Any]], Any], prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer, state_dict)`` to run before :meth:`load_state_dict` loads the dict.
+
+        It gets a shallow copy of the dict given; a returned dict is loaded instead.
+
+        Example:
+            >>> handle = opt.register_load_state_dict_pre_hook(lambda o, sd: None)  # doctest: +SKIP
+        """
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(
+        self, hook: Callable[[Optimizer], None], prepend: bool = False
+    ) -> RemovableHandle:
+        """Register ``hook(optimizer)`` to run after :meth:`load_state_dict` has loaded a dict.
+
+        Example:
+            >>> handle = opt.register_load_state_dict_post_hook(lambda o: print("loaded"))  # doctest: +SKIP
+        """
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     def __repr__(self) -> str:
         lines = [self.__class__.__name__ + " ("]
@@ -214,6 +387,8 @@ class Optimizer(ABC):
         Example:
             >>> taeda.tensor.save(opt.state_dict(), "opt.tdz")  # doctest: +SKIP
         """
+        for pre_hook in list(self._optimizer_state_dict_pre_hooks.values()):
+            pre_hook(self)
         index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -223,7 +398,12 @@ class Optimizer(ABC):
             packed["params"] = [index[id(p)] for p in group["params"]]
             groups.append(packed)
         state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
-        return {"state": state, "param_groups": groups}
+        state_dict: dict[str, Any] = {"state": state, "param_groups": groups}
+        for post_hook in list(self._optimizer_state_dict_post_hooks.values()):
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a dict made by :meth:`state_dict`; floating state is cast to each parameter's dtype and device.
@@ -231,6 +411,11 @@ class Optimizer(ABC):
         Example:
             >>> opt.load_state_dict(taeda.tensor.load("opt.tdz"))  # doctest: +SKIP
         """
+        state_dict = dict(state_dict)
+        for pre_hook in list(self._optimizer_load_state_dict_pre_hooks.values()):
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -256,6 +441,8 @@ class Optimizer(ABC):
                 s["param_names"] = g["param_names"]
         self.state = state
         self.param_groups = saved_groups
+        for post_hook in list(self._optimizer_load_state_dict_post_hooks.values()):
+            post_hook(self)
 
     def _cast_state(self, param: Variable, key: str, value: Any) -> Any:
         if isinstance(value, Tensor):
@@ -316,6 +503,9 @@ class ElementwiseOptimizer(Optimizer):
     def _update(self, xp: ArrayModule, param: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Update ``param`` in place from ``grad``, creating ``state`` on the first call."""
 
+    def _prepare_group(self, group: dict[str, Any]) -> None:
+        """Called before a group's parameters are updated (validation, per-group values); nothing by default."""
+
     def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; parameters without a gradient are skipped.
 
@@ -325,7 +515,9 @@ class ElementwiseOptimizer(Optimizer):
         loss = self._closure_loss(closure)
         items = self.state._items
         update = self._update
+        prepare = self._prepare_group
         for group in self.param_groups:
+            prepare(group)
             for p in group["params"]:
                 g = p.grad
                 if g is None:
