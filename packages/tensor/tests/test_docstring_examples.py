@@ -29,6 +29,7 @@ MODULES = [
     "taeda.tensor._threads",
     "taeda.tensor._tensor",
     "taeda.tensor.cuda",
+    "taeda.tensor.special",
     "taeda.tensor.linalg._cond",
     "taeda.tensor.linalg._lstsq",
     "taeda.tensor.linalg._lu",

@@ -678,3 +678,12 @@ def test_torch_parity() -> None:
             mine.value, type(theirs.value).__mro__[1] if "LinAlg" in type(theirs.value).__name__ else type(theirs.value)
         ), name
         assert str(mine.value).splitlines()[0] == str(theirs.value).splitlines()[0], name
+
+
+def test_special_namespace_and_i1() -> None:
+    x = np.linspace(-4, 4, 17)
+    np.testing.assert_allclose(tt.special.i1(tt.tensor(x)).numpy(), scipy.special.i1(x), rtol=1e-12)
+    assert tt.special.i1(tt.tensor([1, 2])).dtype == tt.get_default_dtype()
+    assert tt.special.expit is tt.sigmoid and tt.special.gammaln is tt.lgamma
+    with pytest.raises(NotImplementedError):
+        tt.special.i1(tt.tensor([1j]))

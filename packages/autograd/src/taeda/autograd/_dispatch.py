@@ -20,6 +20,7 @@ from taeda.autograd import _ops_unary as U
 from taeda.autograd._grad_mode import _state
 from taeda.autograd._variable import Variable
 from taeda.autograd._variable_more import MORE_METHODS, MORE_SPECIAL
+from taeda.autograd._variable_special import SPECIAL_FUNCS, SPECIAL_METHODS, SPECIAL_NONDIFF
 
 _NAMES: dict[int, str] = {}
 
@@ -28,7 +29,11 @@ def _name_of(func: Callable[..., Any]) -> str | None:
     key = id(func)
     name = _NAMES.get(key)
     if name is None:
-        for prefix, mod in (("", tt), ("linalg.", getattr(tt, "linalg", None))):
+        for prefix, mod in (
+            ("", tt),
+            ("linalg.", getattr(tt, "linalg", None)),
+            ("special.", getattr(tt, "special", None)),
+        ):
             if mod is None:
                 continue
             for n in dir(mod):
@@ -188,6 +193,7 @@ _SPECIAL: dict[str, Callable[..., Any]] = {
     "polygamma": lambda n, input, **kw: U.Polygamma.apply(n, input),
     "linalg.matmul": lambda a, b, **kw: L.Matmul.apply(a, b, "matmul"),
     **MORE_SPECIAL,
+    **SPECIAL_FUNCS,
 }
 
 # Methods of Variable reachable as taeda.tensor.<name>(v, ...)
@@ -312,6 +318,7 @@ _METHODS = {
     "clone",
     "contiguous",
     *MORE_METHODS,
+    *SPECIAL_METHODS,
 }
 
 # Functions with no gradient: run on the data, results do not require grad.
@@ -368,6 +375,7 @@ _NONDIFF = {
     "histc",
     "bincount",
     "get_array_module",
+    *SPECIAL_NONDIFF,
 }
 
 

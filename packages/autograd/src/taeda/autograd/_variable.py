@@ -20,11 +20,12 @@ from taeda.autograd._extra import _Extra
 from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
 from taeda.autograd._variable_more import MoreOps
 from taeda.autograd._variable_ops import VariableOps
+from taeda.autograd._variable_special import SpecialOps
 
 _Tensor = tt.Tensor
 
 
-class Variable(VariableOps, MoreOps):
+class Variable(VariableOps, MoreOps, SpecialOps):
     """A differentiable wrapper of a ``taeda.tensor.Tensor``.
 
     Args:

@@ -353,8 +353,6 @@ class VariableOps(InplaceOps):
 
     sign = _UM["sign"]
 
-    sgn = sign
-
     floor = _UM["floor"]
 
     ceil = _UM["ceil"]

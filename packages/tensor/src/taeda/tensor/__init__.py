@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from taeda.tensor import _fpwarnings, _malloc, cuda, linalg
+from taeda.tensor import _fpwarnings, _malloc, cuda, linalg, special
 from taeda.tensor.__about__ import __version__
 from taeda.tensor._creation import (
     arange,
@@ -491,6 +491,7 @@ __all__ = [
     "less_equal",
     "lgamma",
     "linalg",
+    "special",
     "linspace",
     "load",
     "log",

@@ -28,6 +28,7 @@ __all__ = [
     "sinc",
     "logit",
     "i0",
+    "i1",
     "angle",
     "isreal",
     "conj",
@@ -231,6 +232,23 @@ def i0(input: Any, *, out: Tensor | None = None) -> Tensor:
     r = _special(xp).i0(a)
     r = xp.where(xp.isinf(a), xp.asarray(math.nan, dtype=r.dtype), r)
     return write_out(_wrap_r(r.astype(a.dtype, copy=False)), out)
+
+
+@taeda_function
+def i1(input: Any, *, out: Tensor | None = None) -> Tensor:
+    """The modified Bessel function of the first kind of order 1 (``torch.special.i1``, the derivative of ``i0``);
+    integers compute in the default float dtype.
+
+    Example:
+        >>> import taeda.tensor as tt
+        >>> round(tt.special.i1(tt.tensor([1.0])).item(), 4)
+        0.5652
+    """
+    a = _float_input(input)
+    if a.dtype.kind == "c":
+        raise NotImplementedError(f"\"i1_cpu\" not implemented for '{_dt.torch_name(a.dtype)}'")
+    xp = xp_of(a)
+    return write_out(_wrap_r(_special(xp).i1(a).astype(a.dtype, copy=False)), out)
 
 
 @taeda_function
