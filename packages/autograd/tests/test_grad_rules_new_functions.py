@@ -15,8 +15,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-import taeda.tensor as tt
-from taeda.autograd import Variable, grad, gradcheck, gradgradcheck, no_grad
+import taeda.tensor as _tensor
+from taeda.autograd import Variable, gradcheck, gradgradcheck, no_grad
+from taeda.autograd import grad as _grad
+
+# taeda.tensor's functions dispatch to autograd on Variables; their annotations say Tensor
+tt: Any = _tensor
+grad: Any = _grad  # its results are Variable | None; these tests know which are set
 
 Fn = Callable[..., Any]
 NAN = math.nan
@@ -251,7 +256,7 @@ def test_torch_parity(name: str, fn: Fn, specs: list[Any], second: bool) -> None
         pairs = [(g, r) for g, r in pairs if g.requires_grad]
         if not pairs:
             return
-        h = grad(sum(((g * g).sum() for g, _ in pairs), start=0), xs, allow_unused=True)  # type: ignore[arg-type]
+        h = grad(sum(((g * g).sum() for g, _ in pairs), start=0), xs, allow_unused=True)
         rh = torch.autograd.grad(sum((r * r).sum() for _, r in pairs), ts, allow_unused=True)
         for g, r in zip(h, rh):
             if r is None:
@@ -262,7 +267,7 @@ def test_torch_parity(name: str, fn: Fn, specs: list[Any], second: bool) -> None
 
 
 # ------------------------------------------------------------------------------------------------ edge conventions
-def _pair(values: list[float], torch: Any, dtype: str = "float64") -> tuple[Variable, Any]:
+def _pair(values: Any, torch: Any, dtype: str = "float64") -> tuple[Variable, Any]:
     return (
         Variable(tt.tensor(values, dtype=getattr(tt, dtype)), requires_grad=True),
         torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=True),
@@ -283,7 +288,7 @@ def _grads(fn: Fn, values: list[list[float]], torch: Any, dtype: str = "float64"
         assert g.dtype == tt.float32 if dtype == "float32" else g.dtype == tt.float64
         np.testing.assert_allclose(_np(g), _np(r), rtol=1e-6 if dtype == "float32" else 1e-12)
     if second:
-        h = grad(sum(((g * g).sum() for g in gs), start=0), xs, allow_unused=True)  # type: ignore[arg-type]
+        h = grad(sum(((g * g).sum() for g in gs), start=0), xs, allow_unused=True)
         rh = torch.autograd.grad(sum((r * r).sum() for r in rgs), ts, allow_unused=True)
         for g, r in zip(h, rh):
             if r is None:

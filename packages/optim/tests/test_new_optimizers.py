@@ -339,7 +339,10 @@ def test_asgd_matches_a_numpy_reference(make_param: MakeParam, set_grad: SetGrad
     lr, lambd, alpha, t0, wd = 0.05, 0.02, 0.6, 3.0, 0.1
     p = make_param(x, np.float64)
     opt = optim.ASGD([p], lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=wd)
-    f32 = lambda v: float(np.float32(v))  # noqa: E731 (PyTorch keeps eta and mu in float32 0-d tensors)
+
+    def f32(v: float) -> float:  # PyTorch keeps eta and mu in float32 0-d tensors
+        return float(np.float32(v))
+
     eta, mu, ax = f32(lr), 1.0, np.zeros(5)
     for t, _ in enumerate(_trajectory(opt, [p], [[g] for g in grads], set_grad), 1):
         g = grads[t - 1] + wd * x
@@ -360,7 +363,10 @@ def test_adafactor_matches_a_numpy_reference(make_param: MakeParam, set_grad: Se
     lr, decay, eps1, eps2, d, wd = 0.3, -0.8, 1e-30, 1e-3, 1.0, 0.1
     pw, pv = make_param(w, np.float64), make_param(v, np.float64)
     opt = optim.Adafactor([pw, pv], lr=lr, beta2_decay=decay, d=d, weight_decay=wd)
-    rms = lambda a: math.sqrt(float(np.mean(a * a)))  # noqa: E731
+
+    def rms(a: Any) -> float:
+        return math.sqrt(float(np.mean(a * a)))
+
     row, col, var = np.zeros((3, 1)), np.zeros((1, 4)), np.zeros(4)
     for t, _ in enumerate(_trajectory(opt, [pw, pv], grads, set_grad), 1):
         gw, gv = grads[t - 1]
@@ -383,14 +389,14 @@ def test_adafactor_matches_a_numpy_reference(make_param: MakeParam, set_grad: Se
     assert set(opt.state[pw]) == {"step", "row_var", "col_var"} and set(opt.state[pv]) == {"step", "variance"}
 
 
-def _bf16(x: np.ndarray) -> np.ndarray:
+def _bf16(x: Any) -> Any:
     """bfloat16 rounding by frexp (independent of the bit trick the optimizer uses): 8 significant bits."""
     x = np.asarray(x, dtype=np.float64).astype(np.float32).astype(np.float64)
     mantissa, exponent = np.frexp(x)
     return np.ldexp(np.round(mantissa * 256) / 256, exponent)
 
 
-def _newton_schulz(g: np.ndarray, a: float, b: float, c: float, steps: int, eps: float) -> np.ndarray:
+def _newton_schulz(g: np.ndarray, a: float, b: float, c: float, steps: int, eps: float) -> Any:
     x = _bf16(g)
     transposed = x.shape[0] > x.shape[1]
     if transposed:
@@ -483,10 +489,10 @@ def test_adafactor_and_muon_refuse_what_pytorch_cannot_divide(make_param: MakePa
     with pytest.raises(ZeroDivisionError):
         opt.step()
     q = make_param(np.zeros((3, 0)), np.float64)
-    opt = optim.Muon([q])
+    muon = optim.Muon([q])
     set_grad(q, np.zeros((3, 0)))
     with pytest.raises(ZeroDivisionError):
-        opt.step()
+        muon.step()
 
 
 @pytest.mark.parametrize("name", ["Rprop", "ASGD", "Adafactor", "Muon"])
