@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from taeda.data._exceptions import ExceptionWrapper
 from taeda.data._fetch import IterableEnd
 from taeda.data._shm import BlockReader, Encoded, sweep, unlink_blocks
+from taeda.data.dataloader import _LenCheck
 from taeda.data.worker import WorkerConfig, worker_loop
 
 if TYPE_CHECKING:
@@ -153,6 +154,7 @@ class MultiProcessIter:
 
     # --- epoch state -------------------------------------------------------------------------------------------
     def _start_epoch(self, loader: DataLoader[Any]) -> None:
+        self._len_check = _LenCheck(loader)
         self._index: Iterator[Any] = loader._index_iter()
         self._send_idx = 0
         self._rcvd_idx = 0
@@ -301,6 +303,8 @@ class MultiProcessIter:
             payload.reraise()
         data = self._release(worker_id, payload, read=True)
         self._try_put_index()
+        if self._len_check.reported is not None:
+            self._len_check.count()
         return data
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from taeda.tensor import Generator, Tensor, as_tensor, from_numpy, manual_seed, randint, set_num_threads, stack
+from taeda.tensor import Generator, Tensor, as_tensor, from_numpy, manual_seed, randint, set_num_threads, stack, tensor
 
 __all__ = [
     "Generator",
@@ -18,6 +18,7 @@ __all__ = [
     "draw_seed",
     "stack",
     "seed_default_generator",
+    "tensor",
     "set_num_threads",
     "numpy_to_tensor",
     "to_array",

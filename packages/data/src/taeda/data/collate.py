@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from taeda.data._tensor import Tensor, numpy_to_tensor, stack, to_tensor
+from taeda.data._tensor import Tensor, numpy_to_tensor, stack, tensor, to_tensor
 
 __all__ = ["default_collate", "default_convert"]
 
@@ -71,11 +71,17 @@ def _collate_float(batch: Sequence[float]) -> Tensor:
 
 
 def _collate_int(batch: Sequence[int]) -> Tensor:
-    return numpy_to_tensor(np.array(batch, dtype=np.int64))
+    """Ints and bools (``torch.tensor(batch)``): int64, or bool if all are bools; other types infer the dtype."""
+    arr = np.array(batch)
+    if arr.dtype in (np.int64, np.bool_):
+        return numpy_to_tensor(arr)
+    if all(isinstance(x, int) for x in batch):  # ints beyond int64: raises OverflowError
+        return numpy_to_tensor(np.array(batch, dtype=np.int64))
+    # a float (or another type) among the ints: never truncate it, infer the dtype as torch.tensor does
+    return tensor(list(batch))
 
 
-def _collate_bool(batch: Sequence[bool]) -> Tensor:
-    return numpy_to_tensor(np.array(batch, dtype=np.bool_))
+_collate_bool = _collate_int
 
 
 def _collate_str(batch: Sequence[Any]) -> Any:
@@ -111,6 +117,8 @@ def default_collate(batch: Sequence[Any]) -> Any:
             return batch
         if _STR_OBJ_DTYPE.search(elem.dtype.str) is not None:
             raise TypeError(_ERR_FORMAT.format(elem.dtype))
+        if not isinstance(elem, np.bool_ | np.number):
+            raise TypeError(_ERR_FORMAT.format(elem_type))
         return _collate_numpy_scalars(batch)
     if isinstance(elem, bool):
         return _collate_bool(batch)

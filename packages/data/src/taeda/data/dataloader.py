@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.context import BaseContext
 from typing import Any, Generic, TypeVar
@@ -149,6 +150,8 @@ class DataLoader(Generic[T_co]):
         self.collate_fn = collate_fn
         self._epoch = 0
         self._iterator: Any = None
+        # len(dataset) of an IterableDataset when len(self) was called: iterators warn when they yield more
+        self._IterableDataset_len_called: int | None = None
 
     @property
     def _auto_collation(self) -> bool:
@@ -189,7 +192,7 @@ class DataLoader(Generic[T_co]):
 
     def __len__(self) -> int:
         if self._is_iterable:
-            length = len(self.dataset)  # type: ignore[arg-type]
+            length = self._IterableDataset_len_called = len(self.dataset)  # type: ignore[arg-type]
             if self.batch_size is not None:
                 return length // self.batch_size if self.drop_last else -(-length // self.batch_size)
             return length
@@ -221,12 +224,43 @@ class _SingleProcessIter:
         self._fetch: Callable[[Any], Any] = self._fetcher.fetch if fast is None else fast
         self._base_seed = base_seed
         self._length = loader.__len__
+        self._len_check = _LenCheck(loader)
 
     def __iter__(self) -> _SingleProcessIter:
         return self
 
     def __next__(self) -> Any:
-        return self._fetch(next(self._index))
+        data = self._fetch(next(self._index))
+        if self._len_check.reported is not None:
+            self._len_check.count()
+        return data
 
     def __len__(self) -> int:
         return self._length()
+
+
+class _LenCheck:
+    """Warns, as PyTorch does, when an iterator over an IterableDataset yields more than the ``len(dataset)``
+    reported when ``len(loader)`` was called (with workers, typically a dataset not sharded per worker)."""
+
+    __slots__ = ("dataset", "num_workers", "reported", "yielded")
+
+    def __init__(self, loader: DataLoader[Any]) -> None:
+        self.dataset = loader.dataset
+        self.num_workers = loader.num_workers
+        self.reported = loader._IterableDataset_len_called if loader._is_iterable else None
+        self.yielded = 0
+
+    def count(self) -> None:
+        self.yielded += 1
+        if self.reported is not None and self.yielded > self.reported:
+            msg = (
+                f"Length of IterableDataset {self.dataset} was reported to be {self.reported}(when accessing "
+                f"len(dataloader)), but {self.yielded} samples have been fetched. "
+            )
+            if self.num_workers > 0:
+                msg += (
+                    "For multiprocessing data-loading, this could be caused by not properly configuring the "
+                    "IterableDataset replica at each worker. See taeda.data.get_worker_info."
+                )
+            warnings.warn(msg, stacklevel=3)

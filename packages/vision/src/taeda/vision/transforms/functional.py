@@ -58,6 +58,8 @@ def _arr(img: Any, name: str = "img") -> Any:
         a = unwrap(img)
         K.check_image(a, name)
         return a
+    if _is_pil(img):  # callers that take PIL images handle them before asking for the array
+        raise TypeError(f"{name} should be a taeda Tensor, got a PIL Image")
     raise TypeError(f"{name} should be a PIL Image or a taeda Tensor, got {type(img).__name__}")
 
 
