@@ -7,6 +7,7 @@ gradients, and returns it.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Literal, TypeVar
 
 import numpy as np
@@ -86,7 +87,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor | Variable) -> tuple[int, int]:
 def _calculate_correct_fan(tensor: Tensor | Variable, mode: str) -> int:
     mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of {['fan_in', 'fan_out']}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -106,7 +107,9 @@ def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: Generator
 def trunc_normal_(
     tensor: T, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator: Generator | None = None
 ) -> T:
-    """Fill with N(mean, std²) values truncated to [a, b] (inverse-CDF method, as PyTorch).
+    """Fill with N(mean, std²) values truncated to [a, b], as PyTorch 2.13: by the inverse CDF when [a, b] holds more
+    than 30% of the mass, otherwise by rejection sampling from U(a, b) (exact far in the tails, where the inverse CDF
+    loses all precision).
 
     Example: ``trunc_normal_(w, std=0.02)``.
     """
@@ -114,13 +117,36 @@ def trunc_normal_(
     def norm_cdf(x: float) -> float:
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+            "The distribution of values may be incorrect.",
+            stacklevel=2,
+        )
     t = _t(tensor)
     lo, hi = norm_cdf((a - mean) / std), norm_cdf((b - mean) / std)
-    t.uniform_(2 * lo - 1, 2 * hi - 1, **_gen_kw(generator))
-    t.copy_(t.erfinv())
-    t.mul_(std * math.sqrt(2.0))
-    t.add_(mean)
-    t.clamp_(a, b)
+    if hi - lo > 0.3:
+        t.uniform_(2 * lo - 1, 2 * hi - 1, **_gen_kw(generator))
+        t.copy_(t.erfinv())
+        t.mul_(std * math.sqrt(2.0))
+        t.add_(mean)
+        t.clamp_(a, b)
+        return tensor
+
+    def draw(n: int, low: float, high: float) -> np.ndarray[Any, Any]:
+        return tt.empty(n, dtype=tt.float64).uniform_(low, high, **_gen_kw(generator)).numpy()
+
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+    out = np.empty(t.numel(), dtype=np.float64)
+    pending = np.arange(t.numel())
+    while pending.size:  # accept a U(a, b) candidate x with probability exp(-(x - mean)² / 2std²) / peak
+        cand = draw(pending.size, a, b)
+        with np.errstate(divide="ignore"):
+            accept = np.log(draw(pending.size, 0.0, 1.0)) <= -0.5 * ((cand - mean) / std) ** 2 - log_peak
+        out[pending[accept]] = cand[accept]
+        pending = pending[~accept]
+    t.copy_(tt.as_tensor(out.reshape(tuple(t.shape)).astype(t.dtype)).to(t.device))
     return tensor
 
 
@@ -202,6 +228,7 @@ def kaiming_uniform_(
         >>> kaiming_uniform_(w, a=math.sqrt(5))
     """
     if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
@@ -218,6 +245,7 @@ def kaiming_normal_(
 ) -> T:
     """He normal: N(0, std²) with std = gain / sqrt(fan_mode)."""
     if 0 in tuple(tensor.shape):
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)

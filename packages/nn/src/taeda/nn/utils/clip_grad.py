@@ -7,6 +7,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 import taeda.tensor as tt
 from taeda.autograd import Variable
 from taeda.tensor import Tensor
@@ -24,30 +26,53 @@ def _grad_tensors(parameters: Variable | Iterable[Variable]) -> list[Tensor]:
     return [p.grad.data for p in _params(parameters) if p.grad is not None]
 
 
+def _array(t: Tensor | Variable) -> Any:
+    return (t.data if isinstance(t, Variable) else t).array
+
+
+def _vector_norm(a: Any, norm_type: float) -> float:
+    """``torch.linalg.vector_norm(a, norm_type)`` of one array as a float (``0`` counts the non-zeros), computed on
+    the array's own device and in its own dtype: one pass, no float64 copy of a large gradient."""
+    if a.size == 0:
+        return math.inf if norm_type == -math.inf else 0.0
+    xp = tt.get_array_module(a)
+    if norm_type == 2.0:
+        flat = a.ravel()
+        return math.sqrt(float(xp.vdot(flat, flat).real))
+    if norm_type == 0.0:
+        return float(xp.count_nonzero(a))
+    mag = xp.abs(a)
+    if norm_type == math.inf:
+        return float(mag.max())
+    if norm_type == -math.inf:
+        return float(mag.min())
+    if norm_type == 1.0:
+        return float(mag.sum())
+    with np.errstate(divide="ignore", over="ignore"):
+        return float(np.power(np.float64(float((mag**norm_type).sum())), 1.0 / norm_type))  # 0 ** -1 is inf
+
+
 def get_total_norm(
-    tensors: Iterable[Tensor], norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach: bool | None = None
+    tensors: Tensor | Variable | Iterable[Tensor | Variable],
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
-    """The ``norm_type``-norm of all ``tensors`` taken together (as if concatenated)."""
-    ts = list(tensors)
+    """The ``norm_type``-norm of the per-tensor ``norm_type``-norms of ``tensors`` (as PyTorch; for ``p > 0`` the
+    norm of all the tensors concatenated)."""
+    ts = [tensors] if isinstance(tensors, (Tensor, Variable)) else list(tensors)
     norm_type = float(norm_type)
     if not ts:
         return tt.tensor(0.0)
-    xp = ts[0].device.xp
-    arrays = [t.array for t in ts]
-    if norm_type == float("inf"):
-        total = max(float(xp.abs(a).max()) if a.size else 0.0 for a in arrays)
-    else:
-        acc = 0.0
-        for a in arrays:
-            acc += float((xp.abs(a) ** norm_type).sum()) if norm_type != 2.0 else float(xp.vdot(a.ravel(), a.ravel()))
-        total = acc ** (1.0 / norm_type)
+    # the norm of the per-tensor norms (PyTorch's order; for p > 0 the norm of everything concatenated)
+    total = _vector_norm(np.array([_vector_norm(_array(t), norm_type) for t in ts]), norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
             "`error_if_nonfinite=False`"
         )
-    return tt.tensor(total, dtype=ts[0].dtype)
+    return tt.tensor(total, dtype=np.result_type(*(t.dtype for t in ts)))
 
 
 def clip_grad_norm_(
@@ -64,14 +89,9 @@ def clip_grad_norm_(
 
         >>> loss.backward(); clip_grad_norm_(model.parameters(), 1.0); opt.step()
     """
-    grads = _grad_tensors(parameters)
-    total = get_total_norm(grads, norm_type, error_if_nonfinite)
-    if not grads:
-        return total
-    coef = float(max_norm) / (float(total.item()) + 1e-6)
-    if coef < 1.0:
-        for g in grads:
-            g.mul_(coef)
+    params = _params(parameters)
+    total = get_total_norm(_grad_tensors(params), norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
     return total
 
 

@@ -20,7 +20,7 @@ def parameters_to_vector(parameters: Iterable[Variable]) -> Variable:
     """
     params = list(parameters)
     if not params:
-        raise RuntimeError("parameters_to_vector: expected a non-empty iterable of parameters")
+        raise ValueError("parameters_to_vector: expected a non-empty iterable of parameters (as torch.cat)")
     device = params[0].device
     for p in params:
         if p.device != device:

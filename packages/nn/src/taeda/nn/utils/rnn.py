@@ -38,6 +38,34 @@ class PackedSequence(NamedTuple):
     def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
         return self._replace(data=self.data.to(*args, **kwargs))
 
+    # PyTorch's conversion shorthands: ``data`` converted, ``batch_sizes`` and the indices kept.
+    def cpu(self) -> PackedSequence:
+        return self.to("cpu")
+
+    def double(self) -> PackedSequence:
+        return self.to(tt.float64)
+
+    def float(self) -> PackedSequence:
+        return self.to(tt.float32)
+
+    def half(self) -> PackedSequence:
+        return self.to(tt.float16)
+
+    def long(self) -> PackedSequence:
+        return self.to(tt.int64)
+
+    def int(self) -> PackedSequence:
+        return self.to(tt.int32)
+
+    def short(self) -> PackedSequence:
+        return self.to(tt.int16)
+
+    def char(self) -> PackedSequence:
+        return self.to(tt.int8)
+
+    def byte(self) -> PackedSequence:
+        return self.to(tt.uint8)
+
     @property
     def is_cuda(self) -> bool:
         return bool(self.data.device.type == "cuda")
@@ -77,7 +105,7 @@ def pack_padded_sequence(
         x = x.transpose(0, 1)
     steps, batch = x.shape[0], x.shape[1]
     if lens.shape[0] != batch:
-        raise ValueError(
+        raise RuntimeError(
             f"Expected `len(lengths)` to be equal to batch_size, but got {lens.shape[0]} (batch_size={batch})"
         )
     if lens.size and lens.min() <= 0:
@@ -171,7 +199,7 @@ def pad_sequence(
         (2, 3, 2)
     """
     if padding_side not in ("left", "right"):
-        raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
+        raise RuntimeError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     if len(sequences) == 0:
         raise RuntimeError("received an empty list of sequences")
     lens = np.asarray([s.shape[0] for s in sequences], dtype=np.int64)

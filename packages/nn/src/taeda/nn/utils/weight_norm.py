@@ -52,7 +52,8 @@ class WeightNorm:
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
         fn = WeightNorm(name, dim)
-        weight = module._parameters[name]
+        # ``getattr`` (not ``_parameters[name]``) so that a missing ``name`` raises AttributeError, as PyTorch.
+        weight = module._parameters[name] if name in module._parameters else getattr(module, name)
         if weight is None:
             raise ValueError(f"`WeightNorm` cannot be applied as parameter `{name}` is None")
         del module._parameters[name]
