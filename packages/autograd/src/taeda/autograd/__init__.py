@@ -24,6 +24,7 @@ from taeda.autograd._function import (  # first: _function, _variable and _engin
 from taeda.autograd._variable import Variable
 
 # isort: on
+from taeda.autograd import functional
 from taeda.autograd._api import backward, grad
 from taeda.autograd._factories import (
     arange,
@@ -65,6 +66,7 @@ __all__ = [
     "eye",
     "full",
     "full_like",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",

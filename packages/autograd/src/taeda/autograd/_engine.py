@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import taeda.tensor as tt
-from taeda.autograd._function import AccumulateGrad, Node
+from taeda.autograd._function import AccumulateGrad, Node, check_hook_result
 from taeda.autograd._grad_mode import _state
 from taeda.autograd._util import sum_to
 
@@ -102,6 +102,9 @@ def run_backward(
             if capture is not None:
                 caps = capture.get(id(node))
                 if caps is not None:
+                    if node._hooks is not None and id(node) not in runs:
+                        # a captured node that does not run: its tensor hooks still apply (as in PyTorch)
+                        buf = _pre_hooks(node, node._hooks, buf, tensor_only=True)
                     for idx, pos in caps:
                         results[pos] = buf[idx]
                 if id(node) not in runs:
@@ -124,7 +127,9 @@ def run_backward(
                 node._freed = True
             if hooks is not None and "post" in hooks:
                 for fn in list(hooks["post"].values()):
-                    fn(outs, tuple(buf))
+                    r = fn(outs, tuple(buf))
+                    if r is not None:  # replacement grad_inputs, as in PyTorch
+                        outs = tuple(r)
             if create_graph or hooks is not None or not node._exact:
                 i = 0
                 for e in node._next:
@@ -280,7 +285,7 @@ def _fresh(g: Any, grads_in: list[Any], outs: tuple[Any, ...], i: int) -> bool:
     return True
 
 
-def _pre_hooks(node: Node, hooks: dict[Any, Any], buf: list[Any]) -> list[Any]:
+def _pre_hooks(node: Node, hooks: dict[Any, Any], buf: list[Any], tensor_only: bool = False) -> list[Any]:
     from taeda.autograd._variable import Variable
 
     for key, table in list(hooks.items()):
@@ -292,6 +297,7 @@ def _pre_hooks(node: Node, hooks: dict[Any, Any], buf: list[Any]) -> list[Any]:
                 g = buf[idx]
                 r = fn(g if isinstance(g, Variable) else Variable._wrap(g))
                 if r is not None:
+                    check_hook_result(fn, g, r)
                     buf[idx] = r if _state.enabled else (r.data if isinstance(r, Variable) else r)
     for key, table in list(hooks.items()):
         if type(key) is tuple and key[0] == "retain":
@@ -299,7 +305,7 @@ def _pre_hooks(node: Node, hooks: dict[Any, Any], buf: list[Any]) -> list[Any]:
             for fn in list(table.values()):
                 if buf[idx] is not None:
                     fn(buf[idx])
-    if "pre" in hooks:
+    if "pre" in hooks and not tensor_only:
         for fn in list(hooks["pre"].values()):
             r = fn(tuple(buf))
             if r is not None:

@@ -95,7 +95,7 @@ def _record(
     node._out_meta = ((arr.shape, arr.dtype),)
     v = _new(_V)
     v._data = out
-    v.grad = None
+    v._grad = None
     v.grad_fn = node
     v._out_nr = 0
     v._acc = None
@@ -120,7 +120,7 @@ def _rec0(cls: type[BackwardNode], out: Any, nxt: tuple[Any, ...], needs: tuple[
     node._out_meta = ((arr.shape, arr.dtype),)
     v = _new(_V)
     v._data = out
-    v.grad = None
+    v._grad = None
     v.grad_fn = node
     v._out_nr = 0
     v._acc = None
@@ -133,7 +133,7 @@ def _plain(out: Any) -> Variable:
     """A Variable of ``out`` outside the graph."""
     v = _new(_V)
     v._data = out
-    v.grad = None
+    v._grad = None
     v.grad_fn = None
     v._out_nr = 0
     v._acc = None

@@ -153,9 +153,9 @@ class Node:
     def _version_message(self, i: int, t: Any) -> str:
         src = self._saved_src[i]
         if type(src) is int:
-            origin = f"output {src} of {self.name()}"
+            origin = f"output {src} of {_op_name(self.name())}"
         elif src is not None and src.grad_fn is not None:
-            origin = f"output {src._out_nr} of {src.grad_fn.name()}"
+            origin = f"output {src._out_nr} of {_op_name(src.grad_fn.name())}"
         elif src is not None:
             origin = "a leaf Variable"
         else:
@@ -176,7 +176,8 @@ class Node:
 
     # ---------------------------------------------------------------- hooks
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
-        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward (a post hook, as in PyTorch)."""
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward (a post hook, as in PyTorch); a
+        returned tuple replaces the grad_inputs."""
         return _add_hook(self, "post", fn)
 
     def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
@@ -226,6 +227,20 @@ def _add_hook(node: Node, kind: str, fn: Callable[..., Any], output_nr: int = 0)
     return RemovableHandle(table, hid)
 
 
+def check_hook_result(fn: Any, g: Any, r: Any) -> None:
+    """A tensor hook's replacement gradient must keep the gradient's size and dtype (PyTorch's messages)."""
+    name = getattr(fn, "__name__", type(fn).__name__)
+    if tuple(r.shape) != tuple(g.shape):
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if r.dtype != g.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.type()} got {r.type()})")
+
+
+def _op_name(node_name: str) -> str:
+    """The operation's name as PyTorch's messages give it: ``MulBackward`` -> ``Mul``."""
+    return node_name[: -len("Backward")] if node_name.endswith("Backward") else node_name
+
+
 class BackwardNode(Node):
     """The node recorded by ``Function.apply``; ``backward`` runs ``Function.backward(self, *grads)``."""
 
@@ -252,6 +267,43 @@ class BackwardNode(Node):
         return outs  # type: ignore[no-any-return]
 
     _gbw = _fbw
+
+
+def _check_dirty(dirty: tuple[Any, ...], args: tuple[Any, ...]) -> None:
+    """``mark_dirty`` on the data of a leaf that requires grad (or a view of one): refused, as any in-place write
+    to it."""
+    for a in args:
+        if isinstance(a, _Variable) and any(t is a._data or t is a for t in dirty):
+            if a._rg and a.grad_fn is None:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+            ex = a._extra
+            if ex is not None and ex.base is not None:
+                from taeda.autograd._views import check_view_write
+
+                check_view_write(a, ex.base)
+
+
+def _adopt_dirty(v: Any, dirty: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
+    """An output that is a ``mark_dirty`` input modified in place: return that input Variable itself, now with the
+    new node as its history (as PyTorch does), so later uses of the input differentiate through the in-place op;
+    a view passes the history on to its base (and the base's other views), as built-in in-place ops do."""
+    if v is None:
+        return v
+    t = v._data
+    if not any(d is t or (isinstance(d, _Variable) and d._data is t) for d in dirty):
+        return v
+    for a in args:
+        if isinstance(a, _Variable) and a._data is t:
+            ex = a._extra
+            if ex is not None and (ex.base is not None or ex.views):
+                from taeda.autograd._variable_inplace import _rebase
+
+                return _rebase(a, v)
+            a.grad_fn = v.grad_fn  # the data already holds the new values (and was versioned by the write)
+            a._out_nr = v._out_nr
+            a._rg = v._rg
+            return a
+    return v
 
 
 def _materialize(node: Node, buf: list[Any]) -> bool:
@@ -466,6 +518,7 @@ class Function(metaclass=_FunctionMeta):
         node._hooks = None
         node._gen = 0  # the engine (re)initialises _buf/_owned when it first reaches a node
         node._seq = _next_seq()
+        dirty = None
         if node._builtin:  # taeda's own forwards compute on Tensors only: grad mode cannot matter
             out = cls.forward(node, *targs)
         else:
@@ -475,6 +528,9 @@ class Function(metaclass=_FunctionMeta):
                 out = cls.forward(node, *targs)
             finally:
                 state.enabled = True
+            dirty = node.__dict__.get("_dirty")
+            if dirty is not None:
+                _check_dirty(dirty, args)
         if type(out) is not tuple:
             if isinstance(out, var):
                 out = out._data
@@ -483,7 +539,7 @@ class Function(metaclass=_FunctionMeta):
             node._out_meta = ((arr.shape, dt),)
             v = _new(var)
             v._data = out
-            v.grad = None
+            v._grad = None
             v._acc = None
             v._extra = None
             v._out_nr = 0
@@ -501,8 +557,9 @@ class Function(metaclass=_FunctionMeta):
                 _keep(node, saved, targs, args, (out,))
             if out._vc is not None:  # shares memory with an input: a view (see ``_views``)
                 _note_view(v, out, args)
-            return v
-        return _wrap_outputs(node, out, targs, args)
+            return v if dirty is None else _adopt_dirty(v, dirty, args)
+        res = _wrap_outputs(node, out, targs, args)
+        return res if dirty is None else tuple(_adopt_dirty(o, dirty, args) for o in res)
 
 
 _new = object.__new__
@@ -534,7 +591,7 @@ def _wrap_outputs(node: Node, outs: tuple[Any, ...], targs: list[Any], args: tup
         metas.append((arr.shape, arr.dtype))
         v = _new(var)
         v._data = o
-        v.grad = None
+        v._grad = None
         v._acc = None
         v._extra = None
         if arr.dtype.kind in "fc" and (nd is None or not _contains(nd, o)):

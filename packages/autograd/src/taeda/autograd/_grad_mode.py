@@ -6,8 +6,9 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -52,6 +53,8 @@ class _GradModeContext:
 
     def __call__(self, fn: F) -> F:
         target = self._target
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, target)  # type: ignore[return-value]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -65,7 +68,53 @@ class _GradModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):
+def _wrap_generator(fn: Callable[..., Generator[Any, Any, Any]], target: bool) -> Callable[..., Any]:
+    """A generator function whose body runs (each resumption) in grad mode ``target``, as PyTorch's decorators do."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        gen = fn(*args, **kwargs)
+        step: Callable[[], Any] = lambda: gen.send(None)  # noqa: E731
+        while True:
+            prev = _state.enabled
+            _state.enabled = target
+            try:
+                value = step()
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                _state.enabled = prev
+            try:
+                sent = yield value
+            except GeneratorExit:
+                prev = _state.enabled
+                _state.enabled = target
+                try:
+                    gen.close()
+                finally:
+                    _state.enabled = prev
+                raise
+            except BaseException as exc:  # thrown into the wrapper: forward it to the generator
+                step = functools.partial(gen.throw, exc)
+            else:
+                step = functools.partial(gen.send, sent)
+
+    return wrapper
+
+
+class _BareDecorator(_GradModeContext):
+    """``no_grad``/``enable_grad`` also decorate without parentheses (``@no_grad``), as in PyTorch."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
+        super().__init__()
+
+
+class no_grad(_BareDecorator):
     """Disable graph recording inside a ``with`` block or a decorated function.
 
     Example::
@@ -80,7 +129,7 @@ class no_grad(_GradModeContext):
     _target = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_BareDecorator):
     """Enable graph recording inside a ``with`` block or a decorated function (e.g. inside ``no_grad``).
 
     Example::

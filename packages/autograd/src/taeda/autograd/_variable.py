@@ -7,6 +7,7 @@ module holds the state, the graph-related API (``backward``, hooks, ``detach``, 
 from __future__ import annotations
 
 import builtins
+import warnings
 import weakref
 from collections.abc import Callable, Sequence
 from operator import attrgetter
@@ -17,7 +18,7 @@ import numpy as _np
 import taeda.tensor as tt
 from taeda.autograd import _fast
 from taeda.autograd._extra import _Extra
-from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook
+from taeda.autograd._function import AccumulateGrad, RemovableHandle, _add_hook, check_hook_result
 from taeda.autograd._variable_more import MoreOps
 from taeda.autograd._variable_ops import VariableOps
 from taeda.autograd._variable_special import SpecialOps
@@ -43,10 +44,10 @@ class Variable(VariableOps, MoreOps, SpecialOps):
                 [4.5000, 4.5000]])
     """
 
-    __slots__ = ("__weakref__", "_acc", "_data", "_extra", "_out_nr", "_rg", "grad", "grad_fn")
+    __slots__ = ("__weakref__", "_acc", "_data", "_extra", "_grad", "_out_nr", "_rg", "grad_fn")
 
     _data: tt.Tensor
-    grad: Variable | None
+    _grad: Variable | None
     grad_fn: Any
     _rg: bool
     _out_nr: int
@@ -61,7 +62,7 @@ class Variable(VariableOps, MoreOps, SpecialOps):
         elif not isinstance(data, _Tensor):
             data = tt.as_tensor(data) if hasattr(data, "dtype") and hasattr(data, "shape") else tt.tensor(data)
         self._data = data
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._out_nr = 0
         self._acc = None
@@ -75,7 +76,7 @@ class Variable(VariableOps, MoreOps, SpecialOps):
         """A Variable around ``data`` without checks (internal fast constructor)."""
         v = _new(Variable)
         v._data = data
-        v.grad = None
+        v._grad = None
         v.grad_fn = grad_fn
         v._out_nr = out_nr
         v._acc = None
@@ -101,6 +102,41 @@ class Variable(VariableOps, MoreOps, SpecialOps):
         if ex is not None and ex.base is not None:  # new memory: no longer a view of its base
             ex.base = None
             ex.pos = None
+
+    @property
+    def grad(self) -> Variable | None:
+        """The accumulated gradient (``None`` until a backward pass reaches this leaf, or after ``retain_grad``
+        for a non-leaf; reading a non-leaf's ``None`` without ``retain_grad`` warns, as in PyTorch). Assigning
+        checks, as PyTorch does, that the value is a Variable (a Tensor is wrapped) or ``None`` with this
+        Variable's shape and dtype."""
+        g = self._grad
+        if g is None and self.grad_fn is not None:
+            ex = self._extra
+            if ex is None or not ex.retains_grad:
+                warnings.warn(NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is not None:
+            if not isinstance(value, Variable):
+                if not isinstance(value, _Tensor):
+                    raise TypeError(
+                        f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                    )
+                value = Variable._wrap(value)
+            data = self._data
+            if value._data.shape != data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
+            if value._data.dtype != data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{value._data.dtype}' to a tensor with dtype "
+                    f"'{data.dtype}'. The gradient must match the tensor's dtype"
+                )
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -201,6 +237,25 @@ class Variable(VariableOps, MoreOps, SpecialOps):
             return _leaf_hook(ex.hooks, hook)
         return _add_hook(fn, "var", hook, self._out_nr)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Variable], None]) -> RemovableHandle:
+        """Call ``hook(self)`` after a backward pass has accumulated a gradient into this leaf's ``.grad`` (its
+        return value is ignored; it may e.g. step an optimizer or set ``.grad`` to ``None``). Leaves only.
+
+        Example::
+
+            >>> h = w.register_post_accumulate_grad_hook(lambda p: print(p.grad))
+        """
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        ex = self._extra
+        if ex is None:
+            ex = self._extra = _Extra()
+        if ex.post_hooks is None:
+            ex.post_hooks = {}
+        return _leaf_hook(ex.post_hooks, hook)
+
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf Variable after backward (leaves always keep theirs)."""
         if not self._rg:
@@ -220,10 +275,10 @@ class Variable(VariableOps, MoreOps, SpecialOps):
             v = ref()
             if v is None:
                 return
-            if v.grad is None:
-                v.grad = g.clone() if isinstance(g, Variable) and not g._rg else _as_variable(g.clone())
+            if v._grad is None:
+                v._grad = g.clone() if isinstance(g, Variable) and not g._rg else _as_variable(g.clone())
             else:
-                v.grad = v.grad + g
+                v._grad = v._grad + g
 
         hooks = fn._hooks
         if hooks is None:
@@ -240,7 +295,11 @@ class Variable(VariableOps, MoreOps, SpecialOps):
         return Variable._wrap(self._data)
 
     def detach_(self) -> Variable:
-        """Detach this Variable from the graph in place: it becomes a leaf that does not require grad."""
+        """Detach this Variable from the graph in place: it becomes a leaf that does not require grad. Refused for
+        a view (as in PyTorch: use ``detach()``)."""
+        ex = self._extra
+        if ex is not None and ex.base is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._out_nr = 0
         self._rg = False
@@ -388,6 +447,13 @@ class Variable(VariableOps, MoreOps, SpecialOps):
 
 _new = object.__new__
 
+NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you "
+    "access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
+
 
 # the implicit root gradient of a scalar loss, per dtype (0-d, read-only)
 _ONES = _fast.ONES
@@ -410,30 +476,43 @@ def _leaf_hook(table: dict[int, Callable[..., Any]], fn: Callable[..., Any]) -> 
     return RemovableHandle(table, hid)
 
 
-def _accumulate(self: AccumulateGrad, g: Any, owned: int, create_graph: bool) -> None:
-    """AccumulateGrad's work: run the leaf's hooks, then store or add ``g`` into ``leaf.grad``."""
-    v = self._var()
-    if v is None:
-        return
+def _leaf_hooks(v: Variable, g: Any, create_graph: bool) -> Any:
+    """``g`` after the tensor hooks of the leaf ``v`` (each may return a replacement)."""
     ex = v._extra
     if ex is not None and ex.hooks:
         for fn in list(ex.hooks.values()):
             r = fn(g if isinstance(g, Variable) else Variable._wrap(g))
             if r is not None:
+                check_hook_result(fn, g, r)
                 g = r if create_graph else (r.data if isinstance(r, Variable) else r)
-                owned = 0
+    return g
+
+
+def _accumulate(self: AccumulateGrad, g: Any, owned: int, create_graph: bool) -> None:
+    """AccumulateGrad's work: run the leaf's hooks, store or add ``g`` into ``leaf.grad``, then run its
+    post-accumulate-grad hooks."""
+    v = self._var()
+    if v is None:
+        return
+    ex = v._extra
+    if ex is not None and ex.hooks:
+        h = _leaf_hooks(v, g, create_graph)
+        if h is not g:
+            g = h
+            owned = 0
     if create_graph:
         gv = g if isinstance(g, Variable) else Variable._wrap(g)
-        cur = v.grad
-        v.grad = gv if cur is None else cur + gv
-        return
-    cur = v.grad
-    if cur is None:
-        v.grad = Variable._wrap(g if owned else g.clone())
-    elif cur._rg:
-        v.grad = cur + g
+        cur = v._grad
+        v._grad = gv if cur is None else cur + gv
     else:
-        cur._data.add_(g)
+        cur = v._grad
+        if cur is None:
+            v._grad = Variable._wrap(g if owned else g.clone())
+        else:  # in place, also into a .grad that requires grad (it keeps requires_grad, as in PyTorch)
+            cur._data.add_(g)
+    if ex is not None and ex.post_hooks:
+        for fn in list(ex.post_hooks.values()):
+            fn(v)
 
 
 AccumulateGrad._accumulate = _accumulate  # type: ignore[attr-defined]

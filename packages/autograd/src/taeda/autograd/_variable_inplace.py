@@ -166,7 +166,7 @@ def _shadow(v: Any) -> Any:
     """A Variable holding a copy of ``v``'s values with ``v``'s place in the graph."""
     s = _new(type(v))
     s._data = v._data.clone()
-    s.grad = None
+    s._grad = None
     s.grad_fn = v.grad_fn
     s._out_nr = v._out_nr
     s._acc = None
