@@ -414,3 +414,14 @@ def test_functional_matches_torch(name: str) -> None:
     case = FUNCTIONAL_CASES[name]
     expected = _norm(case(TF, lambda d: torch.tensor(d, dtype=torch.float64)))
     assert _norm(case(AF, _f64)) == expected
+
+
+def test_functional_docstring_examples() -> None:
+    import doctest
+
+    import taeda.autograd
+    from taeda.autograd import functional
+
+    # the functions' examples use the module example's ``ag`` (taeda.autograd)
+    result = doctest.testmod(functional, extraglobs={"ag": taeda.autograd}, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 6 and result.failed == 0

@@ -27,7 +27,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import taeda.tensor as tt
@@ -124,6 +124,22 @@ def _pack(is_tuple: bool, xs: tuple[Any, ...]) -> Any:
     return xs if is_tuple else xs[0]
 
 
+def _second_vjp(firsts: Sequence[Any], vs: Sequence[Any], targets: Sequence[Any], create_graph: bool) -> Any:
+    """The vector-Jacobian product of the first-order gradients ``firsts`` (those with a graph) with ``vs``, with
+    respect to ``targets``: the double-vjp trick behind ``jvp`` and ``hvp``."""
+    pairs = [(g, v) for g, v in zip(firsts, vs) if g is not None and g.requires_grad]
+    if not pairs:
+        return (None,) * len(targets)
+    return _grad(
+        [p[0] for p in pairs],
+        list(targets),
+        [p[1] for p in pairs],
+        retain_graph=create_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
+
+
 def vjp(
     func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple[Any, Any]:
@@ -198,18 +214,7 @@ def jvp(
                     f"The output of the user-provided function is independent of input {i}. This is not allowed in "
                     "strict mode."
                 )
-        pairs = [(gi, vi) for gi, vi in zip(g, vs) if gi is not None and gi.requires_grad]
-        if pairs:
-            jv = _grad(
-                [p[0] for p in pairs],
-                list(us),
-                [p[1] for p in pairs],
-                retain_graph=create_graph,
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-        else:
-            jv = (None,) * len(us)
+        jv = _second_vjp(g, vs, us, create_graph)
         res = _fill(jv, outs, False, "jvp")
     return _pack(out_tuple, _finish(outs, create_graph)), _pack(out_tuple, _finish(res, create_graph))
 
@@ -361,17 +366,6 @@ def _hessian_product(
             jac = _grad(out, list(ins), create_graph=True, allow_unused=True)
         if strict and any(j is None for j in jac):
             raise RuntimeError(f"The output of the user-provided function is independent of an input ({name}).")
-        pairs = [(j, vi, inp) for j, vi, inp in zip(jac, vs, ins) if j is not None and j.requires_grad]
-        if pairs:
-            r = _grad(
-                [p[0] for p in pairs],
-                list(ins),
-                [p[1] for p in pairs],
-                retain_graph=create_graph,
-                create_graph=create_graph,
-                allow_unused=True,
-            )
-        else:
-            r = (None,) * len(ins)
+        r = _second_vjp(jac, vs, ins, create_graph)
         res = _fill(r, ins, strict, "Hessian product")
     return _finish(outs, create_graph)[0], _pack(in_tuple, _finish(res, create_graph))
