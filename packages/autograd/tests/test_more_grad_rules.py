@@ -460,3 +460,11 @@ def test_refusals() -> None:
     _, s, _ = tt.linalg.svd(a)  # named tuple fields as in PyTorch
     assert tt.linalg.svd(a).S.tolist() == s.tolist()
     assert tt.linalg.eigh(sym(a[:3])).eigenvalues.requires_grad
+
+
+def test_index_ops_on_a_0d_variable() -> None:
+    x = Variable(tt.tensor(1.0, dtype=tt.float64), requires_grad=True)
+    s = Variable(tt.tensor(2.0, dtype=tt.float64), requires_grad=True)
+    assert gradcheck(lambda a, b: tt.index_add(a, 0, tt.tensor([0]), b), (x, s))
+    assert gradcheck(lambda a, b: tt.scatter_reduce(a, 0, tt.tensor(0), b, "sum"), (x, s))
+    assert gradcheck(lambda a: tt.index_fill(a, 0, tt.tensor([0]), 3.0), (x,))

@@ -289,3 +289,15 @@ def test_T_of_more_than_two_dims_reverses_them_with_a_warning() -> None:
     with pytest.warns(UserWarning, match="deprecated"):
         y = x.T
     assert y.shape == (4, 3, 2) and y[3, 2, 1].item() == x[1, 2, 3].item()
+
+
+def test_index_add_fill_and_scatter_reduce_on_a_0d_tensor_act_on_its_one_element() -> None:
+    assert tt.zeros(()).index_add(0, tt.tensor([0]), tt.tensor(2.0)).item() == 2.0
+    z = tt.zeros(())
+    z.index_add_(0, tt.tensor([0]), tt.tensor(3.0))
+    assert z.shape == () and z.item() == 3.0
+    assert tt.tensor(4.0).index_fill(-1, tt.tensor([0]), 1.0).item() == 1.0
+    r = tt.tensor(4.0).scatter_reduce(0, tt.tensor(0), tt.tensor(5.0), "amax", include_self=False)
+    assert r.shape == () and r.item() == 5.0
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-1, 0\], but got 1"):
+        tt.zeros(()).index_add(1, tt.tensor([0]), tt.tensor(2.0))

@@ -259,6 +259,17 @@ def scatter_reduce(input: Any, dim: int, index: Any, src: Any, reduce: str, *, i
     a = _arr(input)
     i = _index_arr(index, "scatter_reduce")
     xp = xp_of(a)
+    if a.ndim == 0:  # one element along dim 0, as PyTorch
+        src0 = _arr(src) if isinstance(src, Tensor) else src
+        one = scatter_reduce(
+            _wrap(a.reshape(1)),
+            dim,
+            _wrap(i.reshape(-1)),
+            _wrap(xp.asarray(src0).reshape(-1)),
+            reduce,
+            include_self=include_self,
+        )
+        return _wrap(one._array.reshape(()))
     d = norm_dim(dim, a.ndim)
     _check_index_shape(a, i, d, "scatter_reduce")
     s = _scatter_src(src, i.shape, a.dtype, xp)
@@ -386,9 +397,18 @@ def bucketize(input: Any, boundaries: Any, *, right: bool = False) -> Tensor:
     return searchsorted(boundaries, input, right=right)
 
 
+def _one_axis(a: Any, dim: int) -> Any:
+    """``a`` itself, or for a 0-d array a (1,) view of it: PyTorch indexes a 0-d tensor as one element along
+    dim 0 (or -1)."""
+    if a.ndim:
+        return a
+    norm_dim(dim, 1)  # PyTorch's dim check for a 0-d tensor
+    return a.reshape(1)
+
+
 def index_fill_inplace(t: Tensor, dim: int, index: Any, value: Any) -> None:
     """``t.index_fill_(dim, index, value)``."""
-    a = t._array
+    a = _one_axis(t._array, dim)
     d = norm_dim(dim, a.ndim)
     sl: list[Any] = [slice(None)] * a.ndim
     sl[d] = unwrap(index)
@@ -398,10 +418,12 @@ def index_fill_inplace(t: Tensor, dim: int, index: Any, value: Any) -> None:
 
 def index_add_inplace(t: Tensor, dim: int, index: Any, source: Any, alpha: Any = 1) -> None:
     """``t.index_add_(dim, index, source, alpha=alpha)``: repeated indices accumulate."""
-    a = t._array
+    a = _one_axis(t._array, dim)
     d = norm_dim(dim, a.ndim)
     src = unwrap(source) * alpha if alpha != 1 else unwrap(source)
     xp = xp_of(a)
+    if t._array.ndim == 0 and getattr(src, "ndim", 0) == 0:
+        src = xp.asarray(src).reshape(1)
     moved, idx, vals = xp.moveaxis(a, d, 0), unwrap(index), xp.moveaxis(xp.asarray(src), d, 0)
     if not _index_add_rows(moved, idx, vals):
         xp.add.at(moved, idx, vals)
