@@ -425,3 +425,31 @@ def test_functional_docstring_examples() -> None:
     # the functions' examples use the module example's ``ag`` (taeda.autograd)
     result = doctest.testmod(functional, extraglobs={"ag": taeda.autograd}, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 6 and result.failed == 0
+
+
+def test_inference_mode_as_pytorchs() -> None:
+    import taeda.autograd as ag
+
+    x = Variable(tt.ones(2), requires_grad=True)
+    assert not ag.is_inference_mode_enabled() and ag.is_grad_enabled()
+    with ag.inference_mode():
+        assert ag.is_inference_mode_enabled() and not ag.is_grad_enabled()
+        assert not (x * 2).requires_grad
+        with ag.inference_mode(False):
+            assert not ag.is_inference_mode_enabled() and ag.is_grad_enabled()
+        assert ag.is_inference_mode_enabled()
+    with ag.no_grad(), ag.inference_mode(False):
+        assert ag.is_grad_enabled()  # mode=False turns grad mode back on, as PyTorch
+
+    def state() -> tuple[bool, bool]:
+        return ag.is_inference_mode_enabled(), ag.is_grad_enabled()
+
+    # ``@inference_mode`` without parentheses (the static type of ``inference_mode(fn)`` is the class)
+    bare = cast(Callable[[], tuple[bool, bool]], ag.inference_mode(state))
+
+    @ag.inference_mode()
+    def called() -> tuple[bool, bool]:
+        return ag.is_inference_mode_enabled(), ag.is_grad_enabled()
+
+    assert bare() == called() == (True, False)
+    assert not ag.is_inference_mode_enabled() and ag.is_grad_enabled()

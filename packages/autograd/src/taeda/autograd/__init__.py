@@ -43,7 +43,14 @@ from taeda.autograd._factories import (
     zeros,
     zeros_like,
 )
-from taeda.autograd._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from taeda.autograd._grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from taeda.autograd._gradcheck import GradcheckError, gradcheck, gradgradcheck
 from taeda.autograd._util import sum_to
 from taeda.autograd._variable_ops import ValuesIndices
@@ -80,6 +87,8 @@ __all__ = [
     "randn",
     "randn_like",
     "set_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "sum_to",
     "tensor",
     "zeros",
