@@ -401,7 +401,6 @@ def test_matrix_norm_ties_share_like_torch() -> None:
         np.testing.assert_allclose(_np(a.grad), ta.grad.numpy(), atol=1e-12)
 
 
-@pytest.mark.skipif(not hasattr(tt.linalg, "cross"), reason="taeda.tensor.linalg.cross is not there")
 def test_linalg_cross() -> None:
     a, b = variables([spec((4, 3)), spec((1, 3), nc=True)])
     assert gradcheck(tt.linalg.cross, (a, b))

@@ -22,6 +22,7 @@ MODULES = [
     "adafactor",
     "muon",
     "_line_search",
+    "optimizer",
 ]
 
 

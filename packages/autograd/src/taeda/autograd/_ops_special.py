@@ -17,14 +17,10 @@ import numpy as np
 
 import taeda.tensor as tt
 from taeda.autograd._ops_arith import _Binary
+from taeda.autograd._ops_decomp import _real_only
 from taeda.autograd._util import BuiltinFunction, TensorLike
 
 _Tensor = tt.Tensor
-
-
-def _real_only(t: Any, name: str) -> None:
-    if t.dtype.kind == "c":
-        raise NotImplementedError(f"the derivative of {name} for complex inputs is not implemented in taeda.autograd")
 
 
 def _xlogy(a: Any, b: Any) -> Any:

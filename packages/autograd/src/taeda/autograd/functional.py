@@ -124,6 +124,18 @@ def _pack(is_tuple: bool, xs: tuple[Any, ...]) -> Any:
     return xs if is_tuple else xs[0]
 
 
+def _vectors(v: Any, like: tuple[Variable, ...], name: str, what: str) -> tuple[Variable, ...]:
+    """``v`` checked against ``like`` (the outputs for vjp, the inputs otherwise), or ones when ``v`` is None and
+    ``like`` is a single one-element Variable (``what`` completes PyTorch's message)."""
+    if v is not None:
+        _, vs = _as_tuple(v, "v", name)
+        _check_v(vs, like, "v", name)
+        return vs
+    if len(like) != 1 or like[0].numel() != 1:
+        raise RuntimeError(f"The vector v can only be None if the {what} a single Tensor with a single element.")
+    return (Variable(tt.ones_like(like[0].data)),)
+
+
 def _second_vjp(firsts: Sequence[Any], vs: Sequence[Any], targets: Sequence[Any], create_graph: bool) -> Any:
     """The vector-Jacobian product of the first-order gradients ``firsts`` (those with a graph) with ``vs``, with
     respect to ``targets``: the double-vjp trick behind ``jvp`` and ``hvp``."""
@@ -158,16 +170,7 @@ def vjp(
         in_tuple, ins = _as_tuple(inputs, "inputs", "vjp")
         ins = _prepare(ins, create_graph)
         out_tuple, outs = _outputs(func, ins, "vjp")
-        if v is not None:
-            _, vs = _as_tuple(v, "v", "vjp")
-            _check_v(vs, outs, "v", "vjp")
-        else:
-            if len(outs) != 1 or outs[0].numel() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the user-provided function returns a single Tensor with a "
-                    "single element."
-                )
-            vs = (Variable(tt.ones_like(outs[0].data)),)
+        vs = _vectors(v, outs, "vjp", "user-provided function returns")
         grads = _grads(outs, ins, vs, create_graph)
         res = _fill(grads, ins, strict, "output of the user-provided function")
     return _pack(out_tuple, _finish(outs, create_graph)), _pack(in_tuple, _finish(res, create_graph))
@@ -194,16 +197,7 @@ def jvp(
     with enable_grad():
         _, ins = _as_tuple(inputs, "inputs", "jvp")
         ins = _prepare(ins, create_graph)
-        if v is not None:
-            _, vs = _as_tuple(v, "v", "jvp")
-            _check_v(vs, ins, "v", "jvp")
-        else:
-            if len(ins) != 1 or ins[0].numel() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the input to the user-provided function is a single Tensor "
-                    "with a single element."
-                )
-            vs = (Variable(tt.ones_like(ins[0].data)),)
+        vs = _vectors(v, ins, "jvp", "input to the user-provided function is")
         out_tuple, outs = _outputs(func, ins, "jvp")
         # dummy cotangents u: g(u) = u^T J is linear in u, and d/du (g(u) . v) = J v
         us = tuple(Variable(tt.zeros_like(o.data), requires_grad=True) for o in outs)
@@ -346,16 +340,7 @@ def _hessian_product(
     with enable_grad():
         in_tuple, ins = _as_tuple(inputs, "inputs", name)
         ins = _prepare(ins, create_graph)
-        if v is not None:
-            _, vs = _as_tuple(v, "v", name)
-            _check_v(vs, ins, "v", name)
-        else:
-            if len(ins) != 1 or ins[0].numel() != 1:
-                raise RuntimeError(
-                    "The vector v can only be None if the input to the user-provided function is a single Tensor "
-                    "with a single element."
-                )
-            vs = (Variable(tt.ones_like(ins[0].data)),)
+        vs = _vectors(v, ins, name, "input to the user-provided function is")
         out_tuple, outs = _outputs(func, ins, name)
         if out_tuple or len(outs) != 1 or outs[0].numel() != 1:
             raise RuntimeError(f"The Tensor returned by the function given to {name} should contain a single element")

@@ -75,8 +75,8 @@ def register_optimizer_step_pre_hook(hook: StepPreHook) -> RemovableHandle:
     Returning ``(new_args, new_kwargs)`` replaces the arguments ``step`` is called with; ``None`` keeps them.
 
     Example:
-        >>> handle = register_optimizer_step_pre_hook(lambda opt, args, kwargs: print("step"))  # doctest: +SKIP
-        >>> handle.remove()  # doctest: +SKIP
+        >>> handle = register_optimizer_step_pre_hook(lambda opt, args, kwargs: print("step"))
+        >>> handle.remove()
     """
     return _add_hook(_global_optimizer_pre_hooks, hook)
 
@@ -85,8 +85,8 @@ def register_optimizer_step_post_hook(hook: StepPostHook) -> RemovableHandle:
     """Register ``hook(optimizer, args, kwargs)`` to run after every optimizer's ``step`` (after instance hooks).
 
     Example:
-        >>> handle = register_optimizer_step_post_hook(lambda opt, args, kwargs: print("done"))  # doctest: +SKIP
-        >>> handle.remove()  # doctest: +SKIP
+        >>> handle = register_optimizer_step_post_hook(lambda opt, args, kwargs: print("done"))
+        >>> handle.remove()
     """
     return _add_hook(_global_optimizer_post_hooks, hook)
 
